@@ -1,0 +1,77 @@
+"""httplog: nginx and Apache access logs → status codes by class and time, spikes explained.
+
+The public API is a few names; every function takes and returns polars frames
+or small frozen dataclasses of them.
+
+- :func:`read_logs` / :func:`scan_logs`: parse logs (eager with accounting / lazy).
+- :func:`analyze` → :class:`Analysis`: every aggregate, spikes and explanations.
+- :func:`by_status`, :func:`timeline`, :func:`top_n`, :func:`find_spikes`,
+  :func:`explain_spike`: the pieces of an analysis, on a :class:`Partial`.
+- :func:`status_table`, :func:`describe`: the status-code registry.
+- :func:`write_report`: the HTML report; :mod:`httplog.charts`: its figures.
+
+Examples
+--------
+>>> import httplog, os, tempfile
+>>> p = os.path.join(tempfile.mkdtemp(), "access.log")
+>>> _ = open(p, "w").write('192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 502 0 "-" "-"\\n')
+>>> httplog.analyze(p).status.select("status", "reason", "requests").rows()
+[(502, 'Bad Gateway', 1)]
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from httplog.aggregate import Partial, by_status, merge, timeline, top_n
+from httplog.analysis import AnalyzeOptions, Analysis, analyze, finalize
+from httplog.errors import FormatError, HttplogError, InputError, StateError, UsageError
+from httplog.parse import ParsedLog, read_logs, scan_logs
+from httplog.spikes import SpikeParams, explain_spike, find_spikes
+from httplog.statuscodes import describe, status_table
+
+try:
+    __version__ = version("httplog")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+
+def __getattr__(name: str) -> object:
+    # The report and charts pull in plotly and jinja2: import them on first use.
+    if name == "write_report":
+        from httplog.report import write_report
+
+        return write_report
+    if name == "charts":
+        from httplog import charts
+
+        return charts
+    msg = f"module 'httplog' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+__all__ = [
+    "Analysis",
+    "AnalyzeOptions",
+    "FormatError",
+    "HttplogError",
+    "InputError",
+    "ParsedLog",
+    "Partial",
+    "SpikeParams",
+    "StateError",
+    "UsageError",
+    "__version__",
+    "analyze",
+    "by_status",
+    "describe",
+    "explain_spike",
+    "find_spikes",
+    "finalize",
+    "merge",
+    "read_logs",
+    "scan_logs",
+    "status_table",
+    "timeline",
+    "top_n",
+]

@@ -1,0 +1,178 @@
+r"""Apache ``LogFormat`` strings → :class:`~httplog.formats.LogFormat`.
+
+Examples
+--------
+>>> fmt = compile_apache(r'%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-agent}i\" %D')
+>>> [f.column for f in fmt.fields][-3:]
+['referer', 'user_agent', 'request_time']
+>>> compile_apache('%h %t %Z %>s')
+Traceback (most recent call last):
+...
+httplog.errors.FormatError: unknown Apache LogFormat directive %Z in '%h %t %Z %>s'
+"""
+
+from __future__ import annotations
+
+import re
+
+from httplog.errors import FormatError
+from httplog.formats import LogFormat, _Builder, field_regex
+
+#: Directive letter → (column, kind), for directives without a {argument}.
+DIRECTIVES: dict[str, tuple[str, str]] = {
+    "h": ("remote_addr", "text"),
+    "a": ("remote_addr", "text"),
+    "A": ("local_addr", "text"),
+    "l": ("remote_logname", "text"),
+    "u": ("remote_user", "text"),
+    "t": ("time", "time_local"),
+    "r": ("request", "request"),
+    "m": ("method", "text"),
+    "U": ("url_path", "uri"),
+    "q": ("query", "query"),
+    "H": ("protocol", "text"),
+    "s": ("status", "status"),
+    "b": ("bytes", "uint"),
+    "B": ("bytes", "uint"),
+    "O": ("bytes_sent", "uint"),
+    "I": ("request_length", "uint"),
+    "S": ("bytes_transferred", "uint"),
+    "D": ("request_time", "micros"),
+    "T": ("request_time", "seconds"),
+    "v": ("host", "text"),
+    "V": ("host", "text"),
+    "p": ("server_port", "uint"),
+    "k": ("keepalive", "uint"),
+    "L": ("log_id", "text"),
+    "P": ("pid", "text"),
+    "R": ("handler", "text"),
+    "X": ("connection_status", "text"),
+    "f": ("filename", "text"),
+}
+
+#: Request headers (lower-case) with a column of their own.
+HEADERS = {
+    "referer": "referer",
+    "user-agent": "user_agent",
+    "x-forwarded-for": "x_forwarded_for",
+    "host": "host",
+}
+
+_DIRECTIVE = re.compile(r"%[<>]?!?(?:\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([<>]?)([a-zA-Z%])")
+
+
+def compile_apache(string: str) -> LogFormat:
+    """Compile an Apache ``LogFormat`` string (``\\"`` as in httpd.conf is accepted)."""
+    string = _unwrap(string)
+    pieces = _pieces(string)
+    b = _Builder()
+    # %O feeds `bytes` only when neither %b nor %B is there.
+    letters = {p[2] for p in pieces if p[0] is None}
+    for i, (lit, arg, letter) in enumerate(pieces):
+        if lit is not None:
+            b.literal(lit)
+            continue
+        column, kind, targ = _directive(arg, letter, string, letters)
+        before = pieces[i - 1][0] if i > 0 and pieces[i - 1][0] is not None else ""
+        after = pieces[i + 1][0] if i + 1 < len(pieces) and pieces[i + 1][0] is not None else ""
+        quoted = bool(before) and before.endswith('"') and bool(after) and after.startswith('"')
+        lazy = bool(after) and not after[0].isspace()
+        if kind == "time_local" and targ is None:
+            b.literal("[")
+            b.add(column, kind, field_regex(kind, quoted=False, lazy=False))
+            b.literal("]")
+            continue
+        b.add(column, kind, field_regex(kind, quoted=quoted, lazy=lazy), targ, quoted=quoted)
+    return b.build("custom", string, "apache")
+
+
+def _directive(
+    arg: str | None, letter: str, string: str, letters: set[str | None]
+) -> tuple[str, str, str | None]:
+    """(column, kind, argument) of one directive."""
+    if arg is None:
+        if letter == "O" and not ({"b", "B"} & letters):
+            return "bytes", "uint", None
+        if letter not in DIRECTIVES:
+            msg = f"unknown Apache LogFormat directive %{letter} in {string!r}"
+            raise FormatError(msg)
+        column, kind = DIRECTIVES[letter]
+        return column, kind, None
+    if letter == "i":
+        name = arg.lower()
+        return HEADERS.get(name, "http_" + _ident(name)), "text", None
+    if letter == "o":
+        return "sent_http_" + _ident(arg.lower()), "text", None
+    if letter in "enCx":
+        return _ident(arg.lower()), "text", None
+    if letter == "t":
+        return _strftime_time(arg)
+    if letter == "T":
+        unit = {"ms": "millis", "us": "micros", "s": "seconds"}.get(arg)
+        if unit is None:
+            msg = f"unknown unit %{{{arg}}}T in {string!r} (ms, us or s)"
+            raise FormatError(msg)
+        return "request_time", unit, None
+    if letter in "ap":
+        column, kind = DIRECTIVES[letter]
+        if letter == "p" and arg in ("remote", "local"):
+            return f"{arg}_port", kind, None
+        return column, kind, None
+    if letter == "P":
+        return arg, "text", None
+    if letter in "hAvVlumUqHsbBOIDSkLRXf":
+        return DIRECTIVES[letter][0], DIRECTIVES[letter][1], None
+    msg = f"unknown Apache LogFormat directive %{{{arg}}}{letter} in {string!r}"
+    raise FormatError(msg)
+
+
+def _strftime_time(arg: str) -> tuple[str, str, str | None]:
+    """%{format}t: epoch units or a strftime format (begin:/end: prefixes dropped)."""
+    fmt = re.sub(r"^(?:begin|end):", "", arg)
+    if fmt in ("sec", "msec", "usec"):
+        return "time", "time_epoch", fmt
+    if fmt in ("msec_frac", "usec_frac"):
+        return "time_" + fmt, "uint", None
+    return "time", "time_strftime", fmt
+
+
+def _ident(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _unwrap(string: str) -> str:
+    s = string.strip()
+    m = re.fullmatch(r'LogFormat\s+"(.*)"(?:\s+\w+)?', s)
+    if m:
+        s = m.group(1)
+    return s.replace('\\"', '"').replace("\\t", "\t")
+
+
+def _pieces(string: str) -> list[tuple[str | None, str | None, str | None]]:
+    """(literal, None, None) or (None, argument, letter) pieces; %% is a literal %."""
+    out: list[tuple[str | None, str | None, str | None]] = []
+    pos = 0
+    lit = ""
+    for m in _DIRECTIVE.finditer(string):
+        lit += string[pos : m.start()]
+        pos = m.end()
+        letter = m.group(3)
+        if letter == "%":
+            lit += "%"
+            continue
+        if lit:
+            out.append((lit, None, None))
+            lit = ""
+        out.append((None, m.group(1), letter))
+    lit += string[pos:]
+    if lit:
+        out.append((lit, None, None))
+    stray = re.search(r"%\S*", _DIRECTIVE.sub("", string))
+    if stray:
+        msg = f"unknown Apache LogFormat directive {stray.group(0)} in {string!r}"
+        raise FormatError(msg)
+    for a, b in zip(out, out[1:], strict=False):
+        if a[0] is None and b[0] is None:
+            msg = f"two Apache directives with nothing between them can't be told apart: {string!r}"
+            raise FormatError(msg)
+    return out

@@ -1,0 +1,98 @@
+"""JSON-lines access logs (nginx ``escape=json`` style) → :class:`LogFormat`.
+
+Each known column has a list of usual key names; the first one present in a
+sample of the log wins. A key mapping ``{"json key": "column"}`` overrides it.
+
+Examples
+--------
+>>> fmt = compile_json({"ts": "time", "code": "status"})
+>>> [(f.group, f.column, f.kind) for f in fmt.fields]
+[('ts', 'time', 'time_any'), ('code', 'status', 'status')]
+>>> specialize(compile_json(), ['{"time_iso8601": "x", "status": 200, "uri": "/"}']).fields[0]
+Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=False)
+"""
+
+from __future__ import annotations
+
+import json
+
+from httplog.errors import FormatError
+from httplog.formats import Field, LogFormat
+
+#: column → (kind, usual keys in order of preference).
+ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "time": ("time_any", ("time_iso8601", "time", "@timestamp", "timestamp", "time_local", "msec", "ts")),
+    "remote_addr": ("text", ("remote_addr", "client_ip", "clientip", "remote_ip", "ip", "client")),
+    "remote_user": ("text", ("remote_user", "user")),
+    "request": ("request", ("request",)),
+    "method": ("text", ("request_method", "method")),
+    "uri": ("uri", ("request_uri", "uri", "url", "path")),
+    "query": ("query", ("args", "query_string", "query")),
+    "protocol": ("text", ("server_protocol", "protocol")),
+    "status": ("status", ("status", "status_code", "response", "code")),
+    "bytes": ("uint", ("body_bytes_sent", "bytes", "bytes_sent", "size", "response_size")),
+    "request_length": ("uint", ("request_length",)),
+    "request_time": ("seconds", ("request_time", "duration", "response_time")),
+    "upstream_response_time": ("upstream_seconds", ("upstream_response_time",)),
+    "upstream_addr": ("upstream_list", ("upstream_addr", "upstream")),
+    "upstream_status": ("upstream_list", ("upstream_status",)),
+    "referer": ("text", ("http_referer", "referer", "referrer")),
+    "user_agent": ("text", ("http_user_agent", "user_agent", "agent", "useragent")),
+    "x_forwarded_for": ("text", ("http_x_forwarded_for", "x_forwarded_for")),
+    "host": ("host", ("host", "http_host", "server_name", "vhost")),
+    "scheme": ("text", ("scheme",)),
+    "ssl_protocol": ("text", ("ssl_protocol",)),
+    "server_port": ("uint", ("server_port",)),
+}
+
+#: Kinds of the columns a key mapping may name; other columns are text.
+_KIND = {col: kind for col, (kind, _) in ALIASES.items()}
+_KIND["host"] = "text"
+_KIND["path"] = "uri"
+
+
+def compile_json(keys: dict[str, str] | None = None) -> LogFormat:
+    """A JSON format: with ``keys``, exactly those keys; else every usual key.
+
+    The all-keys form is narrowed to the keys a log really has by
+    :func:`specialize` before parsing.
+    """
+    if keys:
+        fields = []
+        for key, column in keys.items():
+            kind = _KIND.get(column, "text")
+            fields.append(Field(key, "uri" if column == "path" else column, kind))
+        cols = {f.column for f in fields}
+        missing = [c for c in ("time", "status") if c not in cols]
+        if missing:
+            msg = f"JSON key mapping gives no {' and no '.join(missing)} column: {keys!r}"
+            raise FormatError(msg)
+        return LogFormat("json", json.dumps(keys), "json", "", tuple(fields))
+    fields = [
+        Field(key, col, "text" if col == "host" else kind)
+        for col, (kind, aliases) in ALIASES.items()
+        for key in aliases
+    ]
+    return LogFormat("json", None, "json", "", tuple(fields))
+
+
+def specialize(fmt: LogFormat, sample: list[str]) -> LogFormat:
+    """Keep, per column, the first usual key that the sample lines contain."""
+    if fmt.string is not None:  # an explicit mapping is used as given
+        return fmt
+    seen: set[str] = set()
+    for line in sample:
+        try:
+            obj = json.loads(line)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(obj, dict):
+            seen.update(obj)
+    chosen: dict[str, Field] = {}
+    for f in fmt.fields:
+        if f.group in seen and f.column not in chosen:
+            chosen[f.column] = f
+    if "request" in chosen and "uri" in chosen:
+        uri = chosen.pop("uri")
+        chosen["uri"] = Field(uri.group, uri.group, "text")
+    return LogFormat(fmt.name, fmt.string, fmt.syntax, fmt.pattern, tuple(chosen.values()))
