@@ -14,7 +14,9 @@ Examples
 --------
 >>> import httplog, os, tempfile
 >>> p = os.path.join(tempfile.mkdtemp(), "access.log")
->>> _ = open(p, "w").write('192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 502 0 "-" "-"\\n')
+>>> _ = open(p, "w").write(
+...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 502 0 "-" "-"\\n'
+... )
 >>> httplog.analyze(p).status.select("status", "reason", "requests").rows()
 [(502, 'Bad Gateway', 1)]
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from httplog.aggregate import Partial, by_status, merge, timeline, top_n
-from httplog.analysis import AnalyzeOptions, Analysis, analyze, finalize
+from httplog.analysis import Analysis, AnalyzeOptions, analyze, finalize
 from httplog.errors import FormatError, HttplogError, InputError, StateError, UsageError
 from httplog.parse import ParsedLog, read_logs, scan_logs
 from httplog.spikes import SpikeParams, explain_spike, find_spikes
@@ -66,8 +68,8 @@ __all__ = [
     "by_status",
     "describe",
     "explain_spike",
-    "find_spikes",
     "finalize",
+    "find_spikes",
     "merge",
     "read_logs",
     "scan_logs",

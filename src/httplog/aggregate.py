@@ -15,10 +15,15 @@ Examples
 --------
 >>> import polars as pl
 >>> from datetime import datetime, UTC
->>> rows = pl.DataFrame({
-...     "time": [datetime(2026, 1, 1, 10, 0, 5, tzinfo=UTC), datetime(2026, 1, 1, 10, 1, 0, tzinfo=UTC)],
-...     "status": pl.Series([200, 503], dtype=pl.UInt16),
-... })
+>>> rows = pl.DataFrame(
+...     {
+...         "time": [
+...             datetime(2026, 1, 1, 10, 0, 5, tzinfo=UTC),
+...             datetime(2026, 1, 1, 10, 1, 0, tzinfo=UTC),
+...         ],
+...         "status": pl.Series([200, 503], dtype=pl.UInt16),
+...     }
+... )
 >>> a, b = aggregate_rows(rows[:1]), aggregate_rows(rows[1:])
 >>> merge(a, b).counts.select("status", "requests").rows()
 [(200, 1), (503, 1)]
@@ -26,10 +31,11 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -41,7 +47,7 @@ from httplog.statuscodes import CLASSES, status_class_expr
 #: Relative error of latency percentiles.
 ALPHA = 0.01
 GAMMA = (1 + ALPHA) / (1 - ALPHA)
-#: Bucket of latencies of zero (and anything under a microsecond).
+#: Bucket of latencies of exactly zero.
 ZERO_BUCKET = -(2**31) + 1
 #: Version of the partial's on-disk form (Parquet).
 PARTIAL_VERSION = 1
@@ -149,8 +155,26 @@ class Partial:
 
         Time narrows minute tables at minute granularity; the overall ``keys``
         table has no time and is not narrowed (the 4xx/5xx top tables are).
+
+        >>> rows = pl.DataFrame(
+        ...     {
+        ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2, 3)],
+        ...         "status": pl.Series([200, 200, 404, 503], dtype=pl.UInt16),
+        ...         "path": ["/", "/", "/x", "/api"],
+        ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0", "Mozilla/5.0"],
+        ...     }
+        ... )
+        >>> p = aggregate_rows(rows)
+        >>> [p.view(bots=b).counts["requests"].sum() for b in ("include", "exclude", "only")]
+        [4, 3, 1]
+        >>> p.view(since=datetime(2026, 1, 1, 10, 2, tzinfo=UTC)).counts["requests"].sum()
+        2
         """
+        if bots not in ("include", "exclude", "only"):
+            msg = f"bots must be include, exclude or only, not {bots!r}"
+            raise UsageError(msg)
         bot = {"include": None, "exclude": False, "only": True}[bots]
+        since, until = _utc(since), _utc(until)
 
         def f(df: pl.DataFrame, timed: bool) -> pl.DataFrame:
             if bot is not None:
@@ -166,7 +190,8 @@ class Partial:
             lo = pl.lit(since, TIME) if since is not None else pl.col("time_min")
             hi = pl.lit(until, TIME) if until is not None else pl.col("time_max")
             chunks = chunks.with_columns(
-                time_min=pl.max_horizontal("time_min", lo), time_max=pl.min_horizontal("time_max", hi)
+                time_min=pl.max_horizontal("time_min", lo),
+                time_max=pl.min_horizontal("time_max", hi),
             )
         return replace(
             self,
@@ -221,11 +246,29 @@ class Partial:
     # ---------------------------------------------------------- on disk
 
     def to_parquet(self, path: str) -> None:
-        """Write the partial as one Parquet file (a ``table`` column tells the tables apart)."""
+        """Write the partial as one Parquet file (a ``table`` column tells the tables apart).
+
+        Rows are sorted by each table's keys, so equal partials make equal files.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "state.parquet")
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> p = aggregate_rows(
+        ...     pl.DataFrame({"time": [t], "status": pl.Series([500], dtype=pl.UInt16)})
+        ... )
+        >>> p.to_parquet(path)
+        >>> Partial.from_parquet(path).counts.select("status", "requests").rows()
+        [(500, 1)]
+        """
         frames = [
-            getattr(self, name).with_columns(table=pl.lit(name)) for name in SCHEMAS
+            getattr(self, name)
+            .sort(list(KEYS.get(name, SCHEMAS[name])), nulls_last=True)
+            .with_columns(table=pl.lit(name))
+            for name in SCHEMAS
         ]
-        meta = pl.DataFrame({"table": ["meta"], "version": [PARTIAL_VERSION], "kind": ["httplog-partial"]})
+        meta = pl.DataFrame(
+            {"table": ["meta"], "version": [PARTIAL_VERSION], "kind": ["httplog-partial"]}
+        )
         pl.concat([meta, *frames], how="diagonal_relaxed").write_parquet(path)
 
     @classmethod
@@ -261,12 +304,23 @@ class Partial:
 
 
 def empty_partial() -> Partial:
-    """The partial of nothing (the identity of :func:`merge`)."""
+    """The partial of nothing (the identity of :func:`merge`).
+
+    >>> empty_partial().counts.columns
+    ['minute', 'status', 'bot', 'requests', 'bytes']
+    """
     return Partial(**{name: _empty(name) for name in SCHEMAS})
 
 
 def _floor_minute(t: datetime) -> datetime:
     return t.replace(second=0, microsecond=0)
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    """A datetime in UTC (a naive one is taken as UTC)."""
+    if t is None:
+        return None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 # ----------------------------------------------------------------- map step
@@ -275,15 +329,18 @@ def _floor_minute(t: datetime) -> datetime:
 def latency_bucket(col: str | pl.Expr) -> pl.Expr:
     """Log-scaled bucket of a latency in seconds (null for null or negative).
 
-    >>> pl.select(latency_bucket(pl.lit(0.0)), latency_bucket(pl.lit(1.0))).row(0)
+    A value ``x > 0`` falls in bucket ``ceil(log(x) / log(GAMMA))``; zero has
+    its own bucket :data:`ZERO_BUCKET` (read back as exactly 0).
+
+    >>> pl.select(a=latency_bucket(pl.lit(0.0)), b=latency_bucket(pl.lit(1.0))).row(0)
     (-2147483647, 0)
     """
     x = pl.col(col) if isinstance(col, str) else col
     b = (x.log() / math.log(GAMMA)).ceil()
     return (
-        pl.when(x.is_null() | (x < 0))
+        pl.when(x.is_null() | (x < 0) | x.is_nan() | x.is_infinite())
         .then(None)
-        .when(x < 1e-6)
+        .when(x == 0)
         .then(pl.lit(ZERO_BUCKET))
         .otherwise(b)
         .cast(pl.Int32)
@@ -291,7 +348,13 @@ def latency_bucket(col: str | pl.Expr) -> pl.Expr:
 
 
 def bucket_value(col: str | pl.Expr) -> pl.Expr:
-    """The value a bucket stands for (within ALPHA of every value in it)."""
+    """The value a bucket stands for (within ALPHA of every value in it).
+
+    >>> x = pl.Series("x", [0.0, 0.123, 42.0]).to_frame()
+    >>> got = x.select(v=bucket_value(latency_bucket("x")))["v"].to_list()
+    >>> got[0], all(abs(g / v - 1) <= ALPHA for g, v in zip(got[1:], [0.123, 42.0]))
+    (0.0, True)
+    """
     b = pl.col(col) if isinstance(col, str) else col
     return (
         pl.when(b == ZERO_BUCKET)
@@ -311,49 +374,75 @@ def aggregate_rows(
     detection: str | None = None,
     rejected: pl.DataFrame | None = None,
 ) -> Partial:
-    """Aggregate parsed rows (columns of :mod:`httplog.schema`) into a Partial."""
+    """Aggregate parsed rows (columns of :mod:`httplog.schema`) into a Partial.
+
+    ``rows`` needs ``time`` (UTC) and ``status``; the other columns are used
+    when present (``bytes``, the :data:`~httplog.schema.DIMENSIONS` and
+    :data:`~httplog.schema.LATENCIES`; ``user_agent`` flags bots). The keyword
+    arguments describe where the rows came from (the ``chunks`` table);
+    ``rejected`` holds the rejected lines (columns of the ``samples`` table).
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, 0, s, tzinfo=UTC) for s in (1, 2, 3)],
+    ...         "status": pl.Series([200, 404, 404], dtype=pl.UInt16),
+    ...         "path": ["/", "/x", "/x"],
+    ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0"],
+    ...     }
+    ... )
+    >>> p = aggregate_rows(rows)
+    >>> p.counts.sort("status", "bot").select("status", "bot", "requests").rows()
+    [(200, False, 1), (404, False, 1), (404, True, 1)]
+    >>> p.error_keys.filter(pl.col("dimension") == "path")["requests"].sum()
+    2
+    """
     cols = rows.columns
-    bot = is_bot_expr("user_agent") if "user_agent" in cols else pl.lit(False)
-    nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0, pl.UInt64)
-    lf = rows.lazy().select(
-        *[c for c in cols if c in (*DIMENSIONS, *LATENCIES, "status")],
+    dims = [d for d in DIMENSIONS if d in cols]
+    lats = [m for m in LATENCIES if m in cols]
+    bot = is_bot_expr("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
+    nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
+    # One pass over the rows for everything the group-bys share (the bot flag
+    # above all); then every table is a group-by of this frame, run together.
+    base = rows.select(
+        *dims,
+        *lats,
+        "status",
         minute=pl.col("time").dt.truncate("1m"),
-        bot=bot.fill_null(False),
+        bot=bot,
         _bytes=nbytes.cast(pl.UInt64),
-        _kind=status_class_expr("status"),
+        _kind=pl.col("status") // 100,
     )
-    queries: dict[str, pl.LazyFrame] = {
-        "counts": lf.group_by("minute", "status", "bot").agg(
-            requests=pl.len().cast(pl.UInt64), bytes=pl.col("_bytes").sum().cast(pl.UInt64)
-        )
-    }
+    lf = base.lazy()
     lat = [
         lf.filter(pl.col(m).is_not_null() & (pl.col(m) >= 0))
         .group_by("minute", bucket=latency_bucket(m), bot="bot")
-        .agg(n=pl.len().cast(pl.UInt64))
+        .agg(n=pl.len())
+        .drop_nulls("bucket")
         .with_columns(metric=pl.lit(m))
-        for m in LATENCIES
-        if m in cols
+        for m in lats
     ]
-    dims = [d for d in DIMENSIONS if d in cols]
     keyq = [
         lf.filter(pl.col(d).is_not_null())
         .group_by(key=d, bot="bot")
-        .agg(requests=pl.len().cast(pl.UInt64), bytes=pl.col("_bytes").sum().cast(pl.UInt64))
+        .agg(requests=pl.len(), bytes=pl.col("_bytes").sum())
         .with_columns(dimension=pl.lit(d))
         for d in dims
     ]
-    errs = lf.filter(pl.col("_kind").is_in(["4xx", "5xx"]))
+    errs = lf.filter(pl.col("_kind").is_in([4, 5]))
     errq = [
         errs.filter(pl.col(d).is_not_null())
-        .group_by("minute", kind="_kind", key=d, bot="bot")
-        .agg(requests=pl.len().cast(pl.UInt64))
-        .with_columns(dimension=pl.lit(d))
+        .group_by("minute", "_kind", key=d, bot="bot")
+        .agg(requests=pl.len())
+        .with_columns(dimension=pl.lit(d), kind=pl.format("{}xx", "_kind"))
         for d in dims
     ]
+    counts = lf.group_by("minute", "status", "bot").agg(
+        requests=pl.len(), bytes=pl.col("_bytes").sum()
+    )
     names = ["counts"] + [f"lat{i}" for i in range(len(lat))]
     names += [f"key{i}" for i in range(len(keyq))] + [f"err{i}" for i in range(len(errq))]
-    results = dict(zip(names, pl.collect_all([queries["counts"], *lat, *keyq, *errq]), strict=True))
+    results = dict(zip(names, pl.collect_all([counts, *lat, *keyq, *errq]), strict=True))
 
     def gather(prefix: str, table: str) -> pl.DataFrame:
         frames = [v for k, v in results.items() if k.startswith(prefix)]
@@ -391,8 +480,25 @@ def aggregate_rows(
     )
 
 
-def aggregate_block(pb: object, *, keep: pl.Expr | None = None, detection: object = None) -> Partial:
-    """Aggregate one :class:`~httplog.parse.ParsedBlock` (rows, rejections, provenance)."""
+def aggregate_block(
+    pb: object, *, keep: pl.Expr | None = None, detection: object = None
+) -> Partial:
+    """Aggregate one :class:`~httplog.parse.ParsedBlock` (rows, rejections, provenance).
+
+    ``keep`` (a row filter) drops requests before they are counted; the lines
+    stay accounted for. Used by :func:`httplog.analysis.collect_partial`.
+
+    >>> import os, tempfile
+    >>> from httplog.inputs import Chunk, resolve
+    >>> from httplog.parse import iter_parsed
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.log")
+    >>> _ = open(path, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"\\n'
+    ... )
+    >>> (pb,) = iter_parsed([Chunk(i) for i in resolve(path)])
+    >>> aggregate_block(pb).counts.select("status", "bot", "requests").rows()
+    [(200, True, 1)]
+    """
     rows = pb.parsed  # type: ignore[attr-defined]
     counted = rows.height
     if keep is not None:
@@ -421,25 +527,46 @@ def merge(*partials: Partial) -> Partial:
 
     Merging is associative and commutative, and ``empty_partial()`` is its
     identity: any split of the input, merged in any order, gives the same
-    result as the whole.
+    result as the whole. The merged tables are sorted by their :data:`KEYS`.
+
+    >>> from datetime import datetime, UTC
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> a = aggregate_rows(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
+    >>> merge(a, a, empty_partial()).counts.select("status", "requests").rows()
+    [(200, 2)]
     """
-    if len(partials) == 1:
+    return _merge(partials, sort=True)
+
+
+#: Tables keyed by minute: the partials of consecutive blocks of a log hardly
+#: share keys there, so adding them up can wait for the final merge.
+MINUTE_TABLES = ("counts", "latency", "error_keys")
+
+
+def _merge(
+    partials: tuple[Partial, ...] | list[Partial],
+    *,
+    sort: bool,
+    concat_only: tuple[str, ...] = (),
+) -> Partial:
+    """:func:`merge`; ``sort=False`` skips sorting, and the tables named in
+    ``concat_only`` are only concatenated: their keys may repeat until a
+    final :func:`merge` (for intermediate merges while reading a log)."""
+    if len(partials) == 1 and not sort:
         return partials[0]
     if not partials:
         return empty_partial()
     out = {}
-    for name, keys in KEYS.items():
+    for name in KEYS:
         frames = [getattr(p, name) for p in partials if getattr(p, name).height]
         if not frames:
             out[name] = _empty(name)
             continue
         df = pl.concat(frames)
-        sums = [c for c in SCHEMAS[name] if c not in keys]
-        out[name] = (
-            df.group_by(list(keys))
-            .agg([pl.col(c).sum().cast(SCHEMAS[name][c]) for c in sums])
-            .sort(list(keys), nulls_last=True)
-        )
+        if name in concat_only:
+            out[name] = df
+            continue
+        out[name] = _add_up(df, name, sort=sort)
     out["samples"] = _first_samples(pl.concat([p.samples for p in partials]))
     chunks = pl.concat([p.chunks for p in partials])
     out["chunks"] = (
@@ -457,6 +584,37 @@ def merge(*partials: Partial) -> Partial:
     return Partial(**out)
 
 
+#: Minute tables longer than this are added up a slice of minutes at a time.
+SLICE_ROWS = 250_000
+
+
+def _add_up(df: pl.DataFrame, name: str, *, sort: bool, sliced: bool = True) -> pl.DataFrame:
+    """Rows of one table with equal keys added up (sorted by the keys with ``sort``).
+
+    A long minute table is done in slices of minutes: the result is the same
+    (minutes come first in the keys), and the copies made on the way stay small.
+    """
+    keys = list(KEYS[name])
+    sums = [pl.col(c).sum().cast(SCHEMAS[name][c]) for c in SCHEMAS[name] if c not in keys]
+    big = sliced and keys[0] == "minute" and df.height > SLICE_ROWS
+    minutes = df["minute"].unique().sort() if big else None
+    if minutes is not None and minutes.len() > 1:
+        step = max(1, minutes.len() * SLICE_ROWS // df.height)
+        cuts = minutes.gather_every(step).to_list()[1:]
+        bounds = [None, *cuts, None]
+        pieces = []
+        for lo, hi in itertools.pairwise(bounds):
+            m = pl.col("minute")
+            cond = (m >= lo if lo is not None else pl.lit(True)) & (
+                m < hi if hi is not None else pl.lit(True)
+            )
+            pieces.append(_add_up(df.filter(cond), name, sort=sort, sliced=False))
+        return pl.concat(pieces)
+    merged = df.group_by(keys).agg(sums)
+    # Key columns are never null: no need for nulls_last (slower).
+    return merged.sort(keys) if sort else merged
+
+
 def _first_samples(samples: pl.DataFrame, per_reason: int = SAMPLES_PER_REASON) -> pl.DataFrame:
     return (
         samples.sort("source", "chunk_start", "line")
@@ -471,7 +629,20 @@ def _first_samples(samples: pl.DataFrame, per_reason: int = SAMPLES_PER_REASON) 
 
 
 def by_class(p: Partial) -> pl.DataFrame:
-    """Requests per status class, all of 1xx–5xx and invalid, with their share."""
+    """Requests per status class, all of 1xx–5xx and invalid, with their share.
+
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2, 3)],
+    ...         "status": pl.Series([200, 200, 404, 503], dtype=pl.UInt16),
+    ...         "path": ["/", "/", "/x", "/api"],
+    ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0", "Mozilla/5.0"],
+    ...     }
+    ... )
+    >>> p = aggregate_rows(rows)
+    >>> by_class(p).rows()[1:5]
+    [('2xx', 2, 0.5), ('3xx', 0, 0.0), ('4xx', 1, 0.25), ('5xx', 1, 0.25)]
+    """
     got = p.counts.group_by(cls=status_class_expr("status")).agg(requests=pl.col("requests").sum())
     frame = pl.DataFrame({"class": list(CLASSES)}).join(
         got.rename({"cls": "class"}), on="class", how="left"
@@ -481,7 +652,20 @@ def by_class(p: Partial) -> pl.DataFrame:
 
 
 def by_status(p: Partial) -> pl.DataFrame:
-    """Requests per status code with their share, sorted by code."""
+    """Requests per status code with their share, sorted by code.
+
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2, 3)],
+    ...         "status": pl.Series([200, 200, 404, 503], dtype=pl.UInt16),
+    ...         "path": ["/", "/", "/x", "/api"],
+    ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0", "Mozilla/5.0"],
+    ...     }
+    ... )
+    >>> p = aggregate_rows(rows)
+    >>> by_status(p).rows()
+    [(200, 2, 0.5), (404, 1, 0.25), (503, 1, 0.25)]
+    """
     return (
         p.counts.group_by("status")
         .agg(requests=pl.col("requests").sum())
@@ -497,7 +681,9 @@ def _share(col: str) -> pl.Expr:
 
 _WINDOW = re.compile(r"^(\d+)\s*(m|min|h|d|w)$")
 #: Candidate windows for ``auto``, in minutes.
-AUTO_WINDOWS = (1, 5, 10, 15, 30, 60, 180, 360, 720, 1440, 10080)
+#: Consecutive candidates are at most 2× apart (3.5× for the last), so ``auto``
+#: gives 150–300 points on any span over five hours.
+AUTO_WINDOWS = (1, 2, 3, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 #: ``auto`` aims at no more than this many points in a chart.
 MAX_POINTS = 300
 
@@ -517,11 +703,20 @@ def window_minutes(spec: str) -> int:
     if minutes > 1440 and minutes % 1440:
         msg = f"bad window {spec!r}: windows over a day must be whole days"
         raise UsageError(msg)
+    if minutes < 1440 and 1440 % minutes:
+        msg = (
+            f"bad window {spec!r}: a window under a day must divide a day (such as 5m, 20m, 1h, 3h)"
+        )
+        raise UsageError(msg)
     return minutes
 
 
 def window_label(minutes: int) -> str:
-    """``5`` → ``5m``, ``60`` → ``1h``, ``1440`` → ``1d``."""
+    """``5`` → ``5m``, ``60`` → ``1h``, ``1440`` → ``1d``.
+
+    >>> window_label(5), window_label(60), window_label(1440)
+    ('5m', '1h', '1d')
+    """
     if minutes % 1440 == 0:
         return f"{minutes // 1440}d"
     if minutes % 60 == 0:
@@ -531,7 +726,17 @@ def window_label(minutes: int) -> str:
 
 def choose_window(p: Partial, spec: str = "auto") -> str:
     """The window to use: ``spec`` checked, or for ``auto`` the smallest
-    candidate giving at most :data:`MAX_POINTS` windows over the span."""
+    candidate giving at most :data:`MAX_POINTS` windows over the span.
+
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)],
+    ...         "status": pl.Series([200, 200], dtype=pl.UInt16),
+    ...     }
+    ... )
+    >>> choose_window(aggregate_rows(rows)), choose_window(aggregate_rows(rows), "60m")
+    ('5m', '1h')
+    """
     if spec != "auto":
         return window_label(window_minutes(spec))
     if p.counts.is_empty():
@@ -544,57 +749,182 @@ def choose_window(p: Partial, spec: str = "auto") -> str:
     return window_label(AUTO_WINDOWS[-1])
 
 
+def _offset_us(t: pl.Expr, tz: str) -> pl.Expr:
+    """UTC offset (µs) in force in ``tz`` at the UTC instant ``t``."""
+    local = t.dt.convert_time_zone(tz)
+    return (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_microseconds()
+
+
+def _instant(us: pl.Expr) -> pl.Expr:
+    """Microseconds since the epoch → a UTC datetime."""
+    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def _floor_local(local_us: pl.Expr, every_us: int) -> pl.Expr:
+    """Local wall time (µs) → start of its window, windows aligned on local midnight."""
+    day = local_us - local_us % _DAY_US
+    return day + ((local_us - day) // every_us) * every_us
+
+
+_DAY_US = 86_400_000_000
+
+
 def window_start(col: str | pl.Expr, every: str, tz: str) -> pl.Expr:
     """Start of the window holding a UTC time, as a time in ``tz``.
 
-    Windows under a day are aligned on the local clock: with 1h windows in
-    Asia/Kolkata (+05:30) they start at :00 local. Each window is a span of
-    UTC time, so across a daylight-saving change no window is lost or
-    doubled (the repeated local hour is two windows with distinct starts).
-    Windows of whole days start at local midnight.
+    Windows are aligned on the local clock of ``tz``: with 1h windows in
+    Asia/Kolkata (+05:30) they start at :00 local; windows under a day start
+    at local midnight and every ``every`` after it. A window's start is the
+    last instant at or before the time when the local clock read an aligned
+    time, so windows are a partition of UTC time: across a daylight-saving
+    change no window is lost or doubled. The repeated hour of a fall-back day
+    is two 1h windows with distinct starts (same wall time, two offsets); a
+    local time that a spring-forward skips starts no window, so the window
+    before it is longer. Windows of whole days start at the first instant of
+    the local day (midnight, or the end of the gap where a zone skips
+    midnight): a day of a DST change is one window of 23 or 25 hours.
+
+    >>> from datetime import datetime, UTC
+    >>> t = pl.Series("t", [datetime(2026, 1, 1, 10, 45, tzinfo=UTC)])
+    >>> t.to_frame().select(window_start("t", "1h", "Asia/Kolkata"))["t"][0]
+    datetime.datetime(2026, 1, 1, 16, 0, tzinfo=zoneinfo.ZoneInfo(key='Asia/Kolkata'))
     """
     t = pl.col(col) if isinstance(col, str) else col
     minutes = window_minutes(every)
-    local = t.dt.convert_time_zone(tz)
+    check_tz(tz)
+    return t.map_batches(
+        lambda s: _window_starts(s, minutes, tz),
+        return_dtype=pl.Datetime("us", tz),
+        is_elementwise=True,
+    )
+
+
+def _window_starts(times: pl.Series, minutes: int, tz: str) -> pl.Series:
+    """:func:`window_start` on a series, in stages (one expression would be huge)."""
+    name = times.name
+    c = pl.col
+    df = times.to_frame("t").select(t=c("t").dt.convert_time_zone("UTC"))
+    df = df.with_columns(us=c("t").dt.epoch("us"), o_t=_offset_us(c("t"), tz))
+    df = df.with_columns(local=c("us") + c("o_t"))
     if minutes % 1440 == 0:
-        day = local.dt.replace_time_zone(None).dt.truncate(f"{minutes // 1440}d")
-        return day.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        unit = f"{minutes // 10080}w" if minutes % 10080 == 0 else f"{minutes // 1440}d"
+        df = df.with_columns(day=_instant(c("local")).dt.replace_time_zone(None).dt.truncate(unit))
+        df = df.with_columns(
+            start=c("day").dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null"),
+            day_us=c("day").dt.epoch("us"),
+        )
+        # Local midnight skipped (a spring-forward at 00:00): the day starts
+        # when the gap ends, at midnight read with the offset before it.
+        df = df.with_columns(
+            before=_offset_us(_instant(c("day_us") - c("o_t") - 6 * 3_600_000_000), tz)
+        )
+        start = (
+            c("start").dt.convert_time_zone("UTC").fill_null(_instant(c("day_us") - c("before")))
+        )
+        return df.select(start.dt.convert_time_zone(tz).alias(name)).to_series()
     every_us = minutes * 60_000_000
-    offset = (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_microseconds()
-    us = t.dt.epoch("us")
-    start = us - (us + offset) % every_us
-    return start.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").dt.convert_time_zone(tz)
+    df = df.with_columns(c1=_floor_local(c("local"), every_us) - c("o_t"))
+    df = df.with_columns(o1=_offset_us(_instant(c("c1")), tz))
+    # Usually the aligned time happened with the offset of ``t`` (this also
+    # picks the right one of a repeated hour). Otherwise the offset changed
+    # since, and the window started before the change: at the last aligned
+    # time the old clock read, one of two.
+    df = df.with_columns(g=_floor_local(c("local") + c("o1") - c("o_t"), every_us))
+    df = df.with_columns(a=c("g") - c("o1"), b=_floor_local(c("g") - 1, every_us) - c("o1"))
+    df = df.with_columns(oa=_offset_us(_instant(c("a")), tz))
+    start = (
+        pl.when(c("o1") == c("o_t"))
+        .then(c("c1"))
+        .when(c("oa") == c("o1"))
+        .then(c("a"))
+        .otherwise(c("b"))
+    )
+    return df.select(_instant(start).dt.convert_time_zone(tz).alias(name)).to_series()
 
 
 def all_windows(p: Partial, every: str, tz: str) -> pl.DataFrame:
-    """Every window from the first request to the last, empty ones included."""
+    """Every window from the first request to the last, empty ones included.
+
+    Columns ``start`` and ``end`` (in ``tz``); ``end`` is the next window's
+    start, so a window's length follows daylight-saving changes.
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [
+    ...             datetime(2026, 3, 29, 0, 30, tzinfo=UTC),
+    ...             datetime(2026, 3, 29, 2, 10, tzinfo=UTC),
+    ...         ],
+    ...         "status": pl.Series([200, 200], dtype=pl.UInt16),
+    ...     }
+    ... )
+    >>> w = all_windows(aggregate_rows(rows), "1h", "Europe/Paris")
+    >>> [(s.strftime("%H:%M%z"), e.strftime("%H:%M%z")) for s, e in w.rows()]
+    [('01:00+0100', '03:00+0200'), ('03:00+0200', '04:00+0200'), ('04:00+0200', '05:00+0200')]
+    """
+    schema = {"start": pl.Datetime("us", tz), "end": pl.Datetime("us", tz)}
     if p.counts.is_empty():
-        return pl.DataFrame(schema={"start": pl.Datetime("us", tz)})
+        return pl.DataFrame(schema=schema)
     lo, hi = p.counts["minute"].min(), p.counts["minute"].max()
+    return _windows_between(lo, hi, every, tz)  # type: ignore[arg-type]
+
+
+def _windows_between(lo: datetime, hi: datetime, every: str, tz: str) -> pl.DataFrame:
+    """Windows (start, end) holding any time of [lo, hi] (UTC minutes)."""
     minutes = window_minutes(every)
-    if minutes % 1440 == 0:
-        ends = pl.DataFrame({"t": [lo, hi]}, schema={"t": MINUTE}).select(
-            window_start("t", every, tz)
-        )["t"]
-        days = pl.datetime_range(
-            ends[0], ends[1], f"{minutes // 1440}d", time_zone=tz, eager=True
-        )
-        return pl.DataFrame({"start": days})
-    grid = pl.datetime_range(lo, hi, "1m", time_zone="UTC", eager=True).alias("t")
-    return grid.to_frame().select(start=window_start("t", every, tz)).unique().sort("start")
+    # Window starts are local aligned times minus an offset, so (offsets being
+    # multiples of 15 minutes) they lie on this lattice: sampling it finds
+    # every window, however DST shortens it.
+    step = math.gcd(minutes, 15)
+    lo_lattice = lo - timedelta(minutes=(lo.hour * 60 + lo.minute) % step)
+    # Past the end by more than the longest window, to find the last one's end.
+    far = hi + timedelta(minutes=minutes + 1440)
+    grid = pl.concat(
+        [
+            pl.datetime_range(lo_lattice, far, f"{step}m", time_zone="UTC", eager=True),
+            pl.Series([lo, hi], dtype=MINUTE),
+        ]
+    ).alias("t")
+    starts = grid.to_frame().select(start=window_start("t", every, tz)).unique().sort("start")
+    first = pl.select(window_start(pl.lit(lo, MINUTE), every, tz)).item()
+    last = pl.select(window_start(pl.lit(hi, MINUTE), every, tz)).item()
+    return (
+        starts.with_columns(end=pl.col("start").shift(-1))
+        .filter(pl.col("start").is_between(first, last))
+        .select("start", "end")
+    )
+
+
+def _window_map(minutes: pl.Series, every: str, tz: str) -> pl.DataFrame:
+    """Distinct minutes → the start of their window (column ``start``)."""
+    return minutes.unique().to_frame("minute").with_columns(start=window_start("minute", every, tz))
 
 
 def timeline(p: Partial, *, every: str, tz: str = "UTC") -> pl.DataFrame:
     """Requests per window and class, error rates, bytes and latency percentiles.
 
-    Columns: start, end, requests, 1xx … 5xx, invalid, rate_4xx, rate_5xx,
-    bytes, and ``<metric>_p50/_p90/_p99`` (seconds) for each latency the log
-    has. Empty windows are rows of zeros (null percentiles).
+    Columns: start, end (in ``tz``), requests, 1xx … 5xx, invalid, rate_4xx,
+    rate_5xx, bytes, and ``<metric>_p50/_p90/_p99`` (seconds) for each latency
+    the log has. Every window from the first request's to the last's is a
+    row: empty windows are rows of zeros (rates 0, null percentiles).
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (1, 2, 31)],
+    ...         "status": pl.Series([200, 503, 404], dtype=pl.UInt16),
+    ...     }
+    ... )
+    >>> tl = timeline(aggregate_rows(rows), every="10m")
+    >>> tl.select("requests", "2xx", "4xx", "5xx", "rate_5xx").rows()
+    [(2, 1, 0, 1, 0.5), (0, 0, 0, 0, 0.0), (0, 0, 0, 0, 0.0), (1, 0, 1, 0, 0.0)]
     """
-    _check_tz(tz)
+    check_tz(tz)
     windows = all_windows(p, every, tz)
+    wmap = _window_map(p.counts["minute"], every, tz)
     per = (
-        p.counts.with_columns(start=window_start("minute", every, tz), cls=status_class_expr("status"))
+        p.counts.join(wmap, on="minute", how="left")
+        .with_columns(cls=status_class_expr("status"))
         .group_by("start")
         .agg(
             requests=pl.col("requests").sum(),
@@ -605,26 +935,15 @@ def timeline(p: Partial, *, every: str, tz: str = "UTC") -> pl.DataFrame:
     tl = windows.join(per, on="start", how="left").with_columns(
         pl.col("requests", "bytes", *CLASSES).fill_null(0).cast(pl.UInt64)
     )
-    tl = tl.with_columns(
-        end=_window_end(pl.col("start"), every),
-        rate_4xx=_rate("4xx"),
-        rate_5xx=_rate("5xx"),
-    )
+    tl = tl.with_columns(rate_4xx=_rate("4xx"), rate_5xx=_rate("5xx"))
     order = ["start", "end", "requests", *CLASSES, "rate_4xx", "rate_5xx", "bytes"]
-    metrics = [m for m in LATENCIES if m in set(p.latency["metric"].unique().to_list())]
-    for m in metrics:
+    present = set(p.latency["metric"].unique().to_list())
+    for m in (m for m in LATENCIES if m in present):
         q = percentiles(p.latency.filter(pl.col("metric") == m), every=every, tz=tz)
         q = q.rename({c: f"{m}_{c}" for c in q.columns if c != "start"})
         tl = tl.join(q, on="start", how="left")
         order += [f"{m}_p50", f"{m}_p90", f"{m}_p99"]
     return tl.select(order).sort("start")
-
-
-def _window_end(start: pl.Expr, every: str) -> pl.Expr:
-    minutes = window_minutes(every)
-    if minutes % 1440 == 0:
-        return start.dt.offset_by(f"{minutes // 1440}d")
-    return start + pl.duration(minutes=minutes)
 
 
 def _rate(cls: str) -> pl.Expr:
@@ -634,13 +953,29 @@ def _rate(cls: str) -> pl.Expr:
 def percentiles(
     latency: pl.DataFrame, *, every: str, tz: str = "UTC", qs: tuple[float, ...] = (0.5, 0.9, 0.99)
 ) -> pl.DataFrame:
-    """p50/p90/p99 per window from histogram rows (minute, bucket, n).
+    """p50/p90/p99 per window (``start``) from histogram rows (minute, bucket, n).
 
     The q-quantile is the value of the bucket holding the ``ceil(q * n)``-th
-    smallest value (nearest rank), so it is within ALPHA of the exact one.
+    smallest value (nearest rank), so it is within ALPHA of the exact
+    nearest-rank quantile; zeros are exactly 0.
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, tzinfo=UTC)] * 4,
+    ...         "status": pl.Series([200] * 4, dtype=pl.UInt16),
+    ...         "request_time": [0.0, 0.0, 0.25, 2.0],
+    ...     }
+    ... )
+    >>> q = percentiles(aggregate_rows(rows).latency, every="1h")
+    >>> q.select("p50", (pl.col("p90") / 2.0 - 1).abs() < ALPHA).row(0)
+    (0.0, True)
     """
+    schema = {"start": pl.Datetime("us", tz), **{_qname(q): pl.Float64() for q in qs}}
+    if latency.is_empty():
+        return pl.DataFrame(schema=schema)
     h = (
-        latency.with_columns(start=window_start("minute", every, tz))
+        latency.join(_window_map(latency["minute"], every, tz), on="minute", how="left")
         .group_by("start", "bucket")
         .agg(n=pl.col("n").sum())
         .sort("start", "bucket")
@@ -650,13 +985,16 @@ def percentiles(
     )
     cols = []
     for q in qs:
-        rank = (pl.col("total") * q).ceil().clip(lower_bound=1)
-        cols.append(
-            bucket_value(pl.col("bucket").filter(pl.col("cum") >= rank).first()).alias(
-                f"p{round(q * 100)}"
-            )
-        )
-    return h.group_by("start").agg(cols).sort("start")
+        # ceil(q * total) in integers (parts per million), free of float rounding.
+        ppm = round(q * 1_000_000)
+        rank = ((pl.col("total") * ppm + 999_999) // 1_000_000).clip(lower_bound=1)
+        first = pl.col("bucket").filter(pl.col("cum") >= rank).first()
+        cols.append(bucket_value(first).alias(_qname(q)))
+    return h.group_by("start").agg(cols).sort("start").select(list(schema))
+
+
+def _qname(q: float) -> str:
+    return f"p{q * 100:g}"
 
 
 def top_n(p: Partial, *, n: int = 10) -> pl.DataFrame:
@@ -664,6 +1002,18 @@ def top_n(p: Partial, *, n: int = 10) -> pl.DataFrame:
 
     Columns: dimension, scope (all, 4xx, 5xx), rank, key, requests, share
     (of the scope's requests). Ties are broken by key, so the table is stable.
+
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2, 3)],
+    ...         "status": pl.Series([200, 200, 404, 503], dtype=pl.UInt16),
+    ...         "path": ["/", "/", "/x", "/api"],
+    ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0", "Mozilla/5.0"],
+    ...     }
+    ... )
+    >>> p = aggregate_rows(rows)
+    >>> top_n(p, n=1).filter(pl.col("dimension") == "path").rows()
+    [('path', '4xx', 1, '/x', 1, 1.0), ('path', '5xx', 1, '/api', 1, 1.0), ('path', 'all', 1, '/', 2, 0.5)]
     """
     total_all = int(p.counts["requests"].sum() or 0)
     overall = (
@@ -696,7 +1046,15 @@ def top_n(p: Partial, *, n: int = 10) -> pl.DataFrame:
     )
 
 
-def _check_tz(tz: str) -> None:
+def check_tz(tz: str) -> None:
+    """Raise a UsageError unless ``tz`` is a time zone name zoneinfo knows.
+
+    >>> check_tz("Asia/Kolkata")
+    >>> check_tz("Mars/Olympus")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.UsageError: unknown time zone 'Mars/Olympus' (use an IANA name such as UTC or Europe/Paris)
+    """
     import zoneinfo
 
     try:

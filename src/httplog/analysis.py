@@ -33,15 +33,19 @@ import polars as pl
 
 from httplog import inputs as _inputs
 from httplog.aggregate import (
+    MINUTE_TABLES,
     Partial,
+    _merge,
     aggregate_block,
     by_class,
     by_status,
+    check_tz,
     choose_window,
     empty_partial,
     merge,
     timeline,
     top_n,
+    window_minutes,
 )
 from httplog.annotate import annotate_classes, annotate_status
 from httplog.errors import UsageError
@@ -85,6 +89,10 @@ class AnalyzeOptions:
         if self.top < 1:
             msg = f"top must be at least 1, not {self.top}"
             raise UsageError(msg)
+        # Checked now rather than after reading the logs.
+        if self.window != "auto":
+            window_minutes(self.window)
+        check_tz(self.tz)
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ class Analysis:
     - ``spikes``: spike, kind, start, end, windows, requests, errors,
       peak_rate, baseline_rate, excess
     - ``explanations``: spike, dimension, rank, key, count, share,
-      baseline_share, lift, excess
+      baseline_count, baseline_share, lift, excess
     """
 
     options: AnalyzeOptions
@@ -163,7 +171,24 @@ def collect_partial(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> Partial:
-    """Parse chunks and fold them into one partial aggregate (the map step)."""
+    """Parse chunks and fold them into one partial aggregate (the map step).
+
+    Chunks may be whole inputs or byte ranges (:func:`httplog.inputs.split`);
+    the partials of separate calls merge (:func:`~httplog.aggregate.merge`)
+    into the partial of one call over all the chunks.
+
+    >>> import os, tempfile
+    >>> from httplog.inputs import Chunk, resolve
+    >>> p = os.path.join(tempfile.mkdtemp(), "access.log")
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 404 0 "-" "curl/8"\\n'
+    ... )
+    >>> part = collect_partial([Chunk(i) for i in resolve(p)], AnalyzeOptions())
+    >>> part.counts.select("status", "requests").rows()
+    [(404, 1)]
+    >>> finalize(part, AnalyzeOptions(lang="zh")).classes.row(3)
+    ('4xx', '请求错误', 1, 1.0)
+    """
     fmt = resolve(options.log_format) if options.log_format is not None else None
     detections: list[Detection] = []
     parts: list[Partial] = []
@@ -177,21 +202,30 @@ def collect_partial(
     for pb in iter_parsed(
         chunks, fmt, threads=options.threads, on_detect=detections.append, progress=progress
     ):
-        parts.append(aggregate_block(pb, keep=keep, detection=detections[0] if detections else None))
+        parts.append(
+            aggregate_block(pb, keep=keep, detection=detections[0] if detections else None)
+        )
         if len(parts) >= 8:
-            acc = merge(acc, *parts)
+            # Keys tables shrink when merged; minute tables are only gathered
+            # (no copies while reading) and added up once, at the end.
+            acc = _merge([acc, *parts], sort=False, concat_only=MINUTE_TABLES)
             parts = []
     return merge(acc, *parts)
 
 
 def finalize(partial: Partial, options: AnalyzeOptions | None = None) -> Analysis:
-    """Turn a (merged) partial aggregate into an :class:`Analysis` (the reduce step)."""
+    """Turn a (merged) partial aggregate into an :class:`Analysis` (the reduce step).
+
+    The view options (bots, since/until, window, tz, lang, top, spikes) apply
+    here, so one partial can be finalized many ways (see
+    :func:`collect_partial` for an example).
+    """
     options = options or AnalyzeOptions()
     view = partial.view(bots=options.bots, since=options.since, until=options.until)
     window = choose_window(view, options.window)
     tl = timeline(view, every=window, tz=options.tz)
     spikes = find_spikes(tl, options.spikes)
-    explanations = explain_spikes(view, spikes, tl, every=window, tz=options.tz)
+    explanations = explain_spikes(view, spikes, tl, params=options.spikes)
     chunks = partial.chunks
     inputs = (
         chunks.group_by("source")

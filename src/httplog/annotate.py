@@ -22,6 +22,10 @@ def annotate_status(frame: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
     """Add class, reason and description to a frame with a ``status`` column.
 
     Output columns: status, class, reason, description, then the frame's others.
+
+    >>> df = pl.DataFrame({"status": pl.Series([503, 599], dtype=pl.UInt16), "requests": [2, 1]})
+    >>> annotate_status(df, "zh").select("status", "class", "reason", "requests").rows()
+    [(503, '5xx', 'Service Unavailable', 2), (599, '5xx', 'Network Connect Timeout Error', 1)]
     """
     out = annotate(frame, lang, col="status")
     first = ["status", "class", "reason", "description"]
@@ -29,7 +33,12 @@ def annotate_status(frame: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
 
 def annotate_classes(frame: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
-    """Add the class name (in ``lang``) to a frame with a ``class`` column."""
+    """Add the class name (in ``lang``) to a frame with a ``class`` column.
+
+    >>> df = pl.DataFrame({"class": ["2xx", "5xx"], "requests": [9, 1]})
+    >>> annotate_classes(df, "zh").rows()
+    [('2xx', '成功', 9), ('5xx', '服务器错误', 1)]
+    """
     names = class_table(lang).select("class", "name")
     out = frame.join(names, on="class", how="left", maintain_order="left")
     first = ["class", "name"]

@@ -2,47 +2,55 @@
 
 Each block of whole lines (see :mod:`httplog.inputs`) is read into a polars
 frame of one string column, matched against the format's single regular
-expression, and converted to the columns of :mod:`httplog.schema`. A line
-that can't be parsed becomes a *rejection* with a reason; for every block
-``parsed + rejected == lines``, exactly.
+expression, and converted to the columns of :mod:`httplog.schema`, all in one
+lazy query run on polars' streaming engine (so one block uses every core).
+A line that can't be parsed becomes a *rejection* with a reason; for every
+block ``parsed + rejected == lines``, exactly.
 
 Rejection reasons: ``empty`` (blank line), ``error_log`` (an nginx or Apache
-error-log line), ``binary`` (control bytes such as NUL), ``bad_json`` (a JSON
-line without a time or status), ``no_match`` (does not fit the format),
-``bad_time`` (fits, but the time can't be read), ``bad_status`` (fits, but
-the status is not a number).
+error-log line), ``binary`` (control bytes such as NUL, or bytes that are not
+UTF-8), ``bad_json`` (a JSON line that is not an object with a time and a
+status), ``no_match`` (does not fit the format), ``bad_time`` (fits, but the
+time can't be read), ``bad_status`` (fits, but the status is not a number).
 
 Examples
 --------
 >>> import io, tempfile, os
 >>> p = os.path.join(tempfile.mkdtemp(), "access.log")
 >>> _ = open(p, "w").write(
-...     '192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a?b=1 HTTP/1.0" 200 2326\\n'
-...     "garbage\\n"
+...     '192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a?b=1 HTTP/1.0" 200 2326\\ngarbage\\n'
 ... )
 >>> log = read_logs(p)
 >>> log.parsed, log.rejected, log.rejected_by_reason
 (1, 1, {'no_match': 1})
 >>> log.frame.select("time", "path", "query", "status").row(0)
 (datetime.datetime(2000, 10, 10, 20, 55, 36, tzinfo=zoneinfo.ZoneInfo(key='UTC')), '/a', 'b=1', 200)
+>>> log.samples.select("source", "line", "reason").row(0) == (p, 2, "no_match")
+True
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import os
+import queue
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
 from httplog import inputs as _inputs
 from httplog.errors import FormatError, UsageError
-from httplog.formats import Field, LogFormat, resolve
+from httplog.formats import Field, LogFormat, _columns_of, resolve
 from httplog.formats.detect import Detection, detect
-from httplog.formats.jsonl import specialize
+from httplog.formats.jsonl import compile_json, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
 from httplog.schema import COLUMNS, TIME, order_columns
 
@@ -58,9 +66,11 @@ _ERROR_LOG = (
     r"|\[[A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} [\d:.]+ \d{4}\] \[(?:[\w-]+:)?"
     r"(?:emerg|alert|crit|error|warn|notice|info|debug|trace\d)\])"
 )
-_BINARY = r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f\x{FFFD}]"
+_BINARY = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{FFFD}]"
 _METHOD = r"^[A-Za-z][A-Za-z0-9_.-]*$"
-_PROTOCOL = r"^[A-Za-z]+/[0-9.]+$"
+_BOM = "\ufeff".encode()
+#: The protocol at the end of a request line (after the target).
+_PROTOCOL_AT_END = r" ([A-Za-z]+/[0-9.]+)$"
 
 #: Columns of the rejected-lines frame.
 REJECTED_SCHEMA = {
@@ -76,7 +86,8 @@ REJECTED_SCHEMA = {
 
 
 def _dash_null(e: pl.Expr) -> pl.Expr:
-    return pl.when(e.is_in(["-", ""])).then(None).otherwise(e)
+    """``-`` and the empty string are how servers write "no value": null."""
+    return pl.when((e != "-") & (e != "")).then(e)
 
 
 def _unescape(e: pl.Expr) -> pl.Expr:
@@ -99,6 +110,7 @@ def _time_iso(e: pl.Expr) -> pl.Expr:
 
 
 def _time_epoch(e: pl.Expr, unit: str | None) -> pl.Expr:
+    """Epoch seconds (nginx ``$msec``, Apache ``%{sec}t``), or ``msec``/``usec``."""
     scale = {"msec": 1e3, "usec": 1.0}.get(unit or "", 1e6)
     us = (e.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64, strict=False)
     return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
@@ -107,61 +119,33 @@ def _time_epoch(e: pl.Expr, unit: str | None) -> pl.Expr:
 def _time_strftime(e: pl.Expr, fmt: str) -> pl.Expr:
     if "%z" in fmt or "%Z" in fmt:
         return e.str.strptime(TIME, fmt, strict=False)
+    # No offset written: the time is taken as UTC.
     return e.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
 
 
-def _uint(e: pl.Expr, dtype: pl.DataType = pl.UInt64()) -> pl.Expr:
+def _uint(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return _dash_null(e).cast(dtype, strict=False)
 
 
-def _prepare(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
-    """Intermediate columns a field needs before :func:`convert` (computed once).
-
-    A request line is matched once (``_r_``) and its target split once at the
-    first ``?`` (``_t_``: path, and query or null).
-    """
-    if f.kind == "request":
-        return {f"_r_{f.group}": (_unescape(raw) if f.quoted else raw).str.splitn(" ", 3)}
-    if f.kind == "uri":
-        return {f"_t_{f.group}": _dash_null(raw).str.splitn("?", 2)}
-    return {}
-
-
-def _prepare_target(f: Field) -> dict[str, pl.Expr]:
-    """Split a request line ``METHOD TARGET [PROTOCOL]``, then its target at ``?``.
-
-    A request that is not of that shape (``-``, TLS bytes, an empty string)
-    gets null method, target and protocol. A target holding spaces keeps
-    them when no protocol follows.
-    """
-    if f.kind != "request":
-        return {}
-    parts = pl.col(f"_r_{f.group}")
-    method, target, rest = (parts.struct.field(f"field_{i}") for i in range(3))
-    valid = target.is_not_null() & method.str.contains(_METHOD)
-    proto_ok = rest.str.contains(_PROTOCOL)
-    full_target = pl.when(rest.is_null() | proto_ok).then(target).otherwise(
-        pl.concat_str(target, pl.lit(" "), rest)
-    )
-    return {
-        f"_m_{f.group}": pl.when(valid).then(method),
-        f"_p_{f.group}": pl.when(valid & proto_ok).then(rest),
-        f"_t_{f.group}": pl.when(valid).then(full_target).str.splitn("?", 2),
-    }
-
-
 def _upstream_seconds(e: pl.Expr) -> pl.Expr:
-    nums = e.str.extract_all(r"\d+(?:\.\d+)?").list.eval(pl.element().cast(pl.Float64))
-    return pl.when(nums.list.len() > 0).then(nums.list.sum()).otherwise(None)
+    """nginx's ``0.010, 0.002 : 0.031`` (retries, redirects) → their total; ``-`` → null."""
+    nums = e.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
+    return pl.when(nums.list.len() > 0).then(nums.list.sum().round(6))
 
 
-def convert(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
-    """Typed column expressions for one field, keyed by column name."""
+def _convert(f: Field, raw: pl.Expr, *, unescape: bool) -> dict[str, pl.Expr]:
+    """Typed column expressions for one field, keyed by column name.
+
+    ``request`` and ``uri`` fields read intermediate columns that
+    :func:`_prepare` adds first (``_r…`` and ``_u…``).
+    """
     k = f.kind
+    if f.quoted and unescape and k in ("text", "raw"):
+        raw = _unescape(raw)
     if k == "text":
-        return {f.column: _unescape(_dash_null(raw)) if f.quoted else _dash_null(raw)}
+        return {f.column: _dash_null(raw)}
     if k == "raw":
-        return {f.column: pl.when(raw == "").then(None).otherwise(raw)}
+        return {f.column: pl.when(raw != "").then(raw)}
     if k == "time_local":
         return {f.column: _time_local(raw)}
     if k == "time_iso":
@@ -179,23 +163,22 @@ def convert(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
             )
         }
     if k == "request":
-        target = pl.col(f"_t_{f.group}")
+        ok, method, proto, target = (pl.col(f"_r{n}_{f.group}") for n in "kmvt")
         return {
-            "method": pl.col(f"_m_{f.group}"),
+            "method": pl.when(ok).then(method),
             "path": target.struct.field("field_0"),
             "query": target.struct.field("field_1"),
-            "protocol": pl.col(f"_p_{f.group}"),
+            "protocol": pl.when(ok).then(proto),
         }
     if k == "uri":
-        target = pl.col(f"_t_{f.group}")
+        target = pl.col(f"_u_{f.group}")
         return {"path": target.struct.field("field_0"), "query": target.struct.field("field_1")}
     if k == "query":
-        q = _dash_null(raw.str.strip_prefix("?"))
-        return {f.column: q}
+        return {f.column: _dash_null(raw.str.strip_prefix("?"))}
     if k == "status":
         return {f.column: _uint(raw, pl.UInt16())}
     if k == "uint":
-        return {f.column: _uint(raw)}
+        return {f.column: _uint(raw, COLUMNS.get(f.column, pl.UInt64()))}
     if k == "seconds":
         return {f.column: _dash_null(raw).cast(pl.Float64, strict=False)}
     if k == "millis":
@@ -210,120 +193,263 @@ def convert(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
     raise FormatError(msg)
 
 
-def _typed(columns: dict[str, pl.Expr]) -> list[pl.Expr]:
-    out = []
-    for name in order_columns(list(columns)):
-        e = columns[name]
+def _prepare(f: Field, raw: pl.Expr, *, unescape: bool) -> list[dict[str, pl.Expr]]:
+    """Stages of intermediate columns a field needs (each stage one ``with_columns``).
+
+    A request line ``METHOD TARGET [PROTOCOL]`` is cut once at its first
+    space; the protocol is the last word when it looks like ``HTTP/1.1``; the
+    target (which may hold spaces) is what lies between, cut once at its
+    first ``?``. A request of another shape (``-``, TLS bytes, an empty
+    string) gets null method, path, query and protocol.
+    """
+    g = f.group
+    if f.quoted and unescape:
+        raw = _unescape(raw)
+    if f.kind == "uri":
+        return [{f"_u_{g}": _dash_null(raw).str.splitn("?", 2)}]
+    if f.kind != "request":
+        return []
+    parts = pl.col(f"_rs_{g}")
+    method, rest = pl.col(f"_rm_{g}"), pl.col(f"_rr_{g}")
+    proto, ok = pl.col(f"_rv_{g}"), pl.col(f"_rk_{g}")
+    target = pl.when(proto.is_null()).then(rest).otherwise(rest.str.strip_suffix(" " + proto))
+    return [
+        {f"_rs_{g}": raw.str.splitn(" ", 2)},
+        {f"_rm_{g}": parts.struct.field("field_0"), f"_rr_{g}": parts.struct.field("field_1")},
+        {
+            f"_rv_{g}": rest.str.extract(_PROTOCOL_AT_END, 1),
+            f"_rk_{g}": rest.is_not_null() & method.str.contains(_METHOD),
+        },
+        {f"_rt_{g}": pl.when(ok).then(target).str.splitn("?", 2)},
+    ]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A format compiled to polars expressions over a ``text`` column."""
+
+    stages: tuple[dict[str, pl.Expr], ...]
+    typed: tuple[pl.Expr, ...]
+    names: tuple[str, ...]
+
+    def apply(self, lines: pl.LazyFrame) -> pl.LazyFrame:
+        """Every line (column ``line``) → typed columns, ``text``, ``_m`` and ``_ok``."""
+        lf = lines.select(text=pl.col("line"))
+        for stage in self.stages:
+            lf = lf.with_columns(**stage)
+        lf = lf.select(*self.typed, "text", "_m")
+        return lf.with_columns(
+            _ok=pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None) -> _Plan:
+    """Compile a format to a :class:`_Plan`.
+
+    ``unescape``: undo Apache's backslash escapes in quoted fields.
+    ``columns``: the output columns wanted (``None``: all the format has).
+    Fields feeding no wanted column are matched but not captured nor
+    converted, which is most of the cost of a parse; ``time`` and ``status``
+    are always computed, since they decide whether a line is a request.
+    """
+    wanted, fields = _wanted(fmt, columns)
+    text = pl.col("text")
+    if fmt.syntax == "json":
+        first = {f"_f_{f.group}": text.str.json_path_match(json_path(f.group)) for f in fields}
+        needed = [f"_f_{f.group}" for f in fields if f.column in ("time", "status")]
+        matched = text.str.starts_with("{").fill_null(False)
+        for name in needed:
+            matched = matched & pl.col(name).is_not_null()
+        raw = {f.group: pl.col(f"_f_{f.group}") for f in fields}
+        unescape = False  # JSON strings come back unescaped
+    else:
+        pattern = fmt.pattern
+        for f in fmt.fields:
+            if f not in fields:
+                pattern = pattern.replace(f"(?<{f.group}>", "(?:", 1)
+        first = {"_g": text.str.extract_groups(pattern)}
+        # The pattern has no optional group: a captured group is null only
+        # when the line does not match.
+        matched = pl.col("_g").struct.field(fields[0].group).is_not_null()
+        raw = {f.group: pl.col("_g").struct.field(f.group) for f in fields}
+    stages: list[dict[str, pl.Expr]] = [first, {"_m": matched}]
+    prep: list[dict[str, pl.Expr]] = []
+    exprs: dict[str, pl.Expr] = {}
+    for f in fields:
+        for i, stage in enumerate(_prepare(f, raw[f.group], unescape=unescape)):
+            if len(prep) <= i:
+                prep.append({})
+            prep[i].update(stage)
+        for name, e in _convert(f, raw[f.group], unescape=unescape).items():
+            exprs.setdefault(name, e)
+    stages.extend(prep)
+    for name in ("time", "status"):
+        if name not in exprs:  # a JSON log without the key: every line is rejected
+            exprs[name] = pl.lit(None, COLUMNS[name])
+            stages[1] = {"_m": pl.lit(False)}
+    names = order_columns([c for c in exprs if c in wanted])
+    typed = []
+    for name in names:
+        e = exprs[name]
         dtype = COLUMNS.get(name)
-        if dtype is not None and name != "source":
+        if dtype is not None:
             e = e.cast(dtype, strict=False)
-        out.append(e.alias(name))
-    return out
+        typed.append(e.alias(name))
+    return _Plan(tuple(stages), tuple(typed), tuple(names))
+
+
+def _output(plan: _Plan, columns: tuple[str, ...] | None) -> list[str]:
+    """The parsed frame's columns: the plan's and ``source`` (unless left out)."""
+    keep = [n for n in plan.names if columns is None or n in columns]
+    if columns is None or "source" in columns:
+        keep.append("source")
+    return order_columns(keep)
 
 
 # -------------------------------------------------------------------- blocks
 
 
-def lines_frame(data: bytes) -> pl.DataFrame:
+def lines_frame(data: bytes, expected: int | None = None) -> pl.DataFrame:
     """Raw lines of a block as a one-column frame (``line``; empty lines are null).
 
     Invalid UTF-8 becomes U+FFFD rather than failing the block; the unit
-    separator byte (used as the CSV separator) is replaced likewise.
+    separator byte (used as the CSV separator) is replaced likewise; a CR
+    before the newline and a byte-order mark starting a line are dropped.
+    ``expected`` is the number of lines in ``data`` when already known; if
+    the reader's count ever differed, the block would be split again by a
+    plain (slower) splitter, so that no line is lost or invented.
+
+    >>> lines_frame(b"a\\r\\n\\nb\\xff").to_series().to_list()
+    ['a', None, 'b�']
     """
-    if b"\x1f" in data:
-        data = data.replace(b"\x1f", "\ufffd".encode())
     if not data:
         return pl.DataFrame(schema={"line": pl.String})
-    return pl.read_csv(
-        io.BytesIO(data),
+    if expected is None:
+        expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    clean = data
+    if b"\x1f" in clean:
+        clean = clean.replace(b"\x1f", "\ufffd".encode())
+    if _BOM in clean:
+        # The reader drops a BOM that starts the data: drop it at every line start,
+        # so that where a block starts changes nothing.
+        clean = clean.replace(b"\n" + _BOM, b"\n")
+    df = pl.read_csv(
+        io.BytesIO(clean),
         has_header=False,
         separator="\x1f",
         quote_char=None,
         schema={"line": pl.String},
         encoding="utf8-lossy",
         truncate_ragged_lines=True,
+        raise_if_empty=False,
     )
+    if df.height != expected:  # a safety net: never seen, but the accounting depends on it
+        df = _split_lines(data)
+    return df
 
 
-def _stages(fmt: LogFormat) -> tuple[list[dict[str, pl.Expr]], pl.Expr, list[pl.Expr]]:
-    """The parse as expressions over a ``text`` column.
-
-    Returns the stages of intermediate columns (each added in one
-    ``with_columns``, so nothing is computed twice), the ``matched``
-    expression, and the typed output columns.
-    """
-    text = pl.col("text")
-    if fmt.syntax == "json":
-        stage = {f"_f_{f.group}": text.str.json_path_match(f"$.{f.group}") for f in fmt.fields}
-        matched = text.str.starts_with("{") & pl.all_horizontal(
-            [pl.col(f"_f_{f.group}").is_not_null() for f in fmt.fields if f.column in ("time", "status")]
-        )
-        raw = {f.group: pl.col(f"_f_{f.group}") for f in fmt.fields}
-    else:
-        stage = {"_g": text.str.extract_groups(fmt.pattern)}
-        matched = pl.col("_g").struct.field("_m").is_not_null()
-        raw = {f.group: pl.col("_g").struct.field(f.group) for f in fmt.fields}
-    prep: dict[str, pl.Expr] = {}
-    target: dict[str, pl.Expr] = {}
-    columns: dict[str, pl.Expr] = {}
-    for f in fmt.fields:
-        prep.update(_prepare(f, raw[f.group]))
-        target.update(_prepare_target(f))
-        for name, e in convert(f, raw[f.group]).items():
-            columns.setdefault(name, e)
-    return [stage, prep, target], matched, _typed(columns)
+def _split_lines(data: bytes) -> pl.DataFrame:
+    """The slow, obviously right splitter :func:`lines_frame` falls back on."""
+    parts = data.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    lines = [
+        (p[:-1] if p.endswith(b"\r") else p)
+        .removeprefix(_BOM)
+        .replace(b"\x1f", "\ufffd".encode())
+        .decode("utf-8", "replace")
+        or None
+        for p in parts
+    ]
+    return pl.DataFrame({"line": lines}, schema={"line": pl.String})
 
 
-def _reason(is_json: bool) -> pl.Expr:
-    """Why a line was rejected (null for a parsed line)."""
-    text = pl.col("text")
-    return (
-        pl.when(~pl.col("_m"))
-        .then(
-            pl.when(text.is_null() | (text.str.strip_chars() == ""))
-            .then(pl.lit("empty"))
-            .when(text.str.contains(_ERROR_LOG))
-            .then(pl.lit("error_log"))
-            .when(text.str.contains(_BINARY))
-            .then(pl.lit("binary"))
-            .when(pl.lit(is_json) & text.str.starts_with("{"))
-            .then(pl.lit("bad_json"))
-            .otherwise(pl.lit("no_match"))
-        )
-        .when(pl.col("time").is_null())
-        .then(pl.lit("bad_time"))
-        .when(pl.col("status").is_null())
-        .then(pl.lit("bad_status"))
-    )
+def _wanted(fmt: LogFormat, columns: tuple[str, ...] | None) -> tuple[set[str], list[Field]]:
+    """The columns to compute (``time`` and ``status`` always) and the fields feeding them."""
+    wanted = set(fmt.columns if columns is None else columns) | {"time", "status"}
+    return wanted, [f for f in fmt.fields if wanted & set(_columns_of(f))]
 
 
-_OK = pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
+def _needs_unescape(fmt: LogFormat, lines: pl.DataFrame, columns: tuple[str, ...] | None) -> bool:
+    """Whether a wanted quoted field may hold a backslash escape (skip the work if not)."""
+    if fmt.syntax == "json" or not any(f.quoted for f in _wanted(fmt, columns)[1]):
+        return False
+    return bool(lines["line"].str.contains("\\", literal=True).any())
 
 
 def parse_lines(
-    lines: pl.DataFrame, fmt: LogFormat, *, source: str, chunk_start: int = 0, first_line: int = 1
+    lines: pl.DataFrame,
+    fmt: LogFormat,
+    *,
+    source: str,
+    chunk_start: int = 0,
+    first_line: int = 1,
+    columns: tuple[str, ...] | list[str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse a frame of raw lines (column ``line``): (parsed rows, rejected lines).
 
     The rejected frame has the columns of :data:`REJECTED_SCHEMA`; its
-    ``line`` is the 1-based line number counted from ``chunk_start``.
+    ``line`` is the 1-based line number counted from ``chunk_start``
+    (``first_line`` is the number of the frame's first line). ``columns``
+    restricts the parsed frame to those columns (the accounting is the same).
+
+    >>> from httplog.formats import resolve
+    >>> lines = lines_frame(
+    ...     b'192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 5\\n\\n'
+    ... )
+    >>> ok, bad = parse_lines(lines, resolve("common"), source="x", first_line=7)
+    >>> ok.height, bad.select("line", "reason").rows()
+    (1, [(8, 'empty')])
+    >>> parse_lines(lines, resolve("common"), source="x", columns=["status"])[0].columns
+    ['status']
     """
-    stages, matched, typed = _stages(fmt)
-    df = lines.select(text="line").with_row_index("lineno", offset=first_line)
-    df = df.with_columns(**stages[0]).with_columns(_m=matched)
-    for stage in stages[1:]:
-        df = df.with_columns(**stage)
-    df = df.with_columns(typed)
-    names = [e.meta.output_name() for e in typed]
-    parsed = df.filter(_OK).select(*names, source=pl.lit(source, pl.String))
-    rejected = df.filter(~_OK).select(
-        source=pl.lit(source, pl.String),
+    cols = tuple(columns) if columns is not None else None
+    plan = _plan(fmt, _needs_unescape(fmt, lines, cols), cols)
+    df = plan.apply(lines.lazy()).collect(engine="streaming")
+    out = _output(plan, cols)
+    src = pl.lit(source, pl.String).alias("source")
+    ok = df["_ok"]
+    n_ok = int(ok.sum())
+    if n_ok == df.height:
+        return df.with_columns(src).select(out), _no_rejections()
+    parsed = df.filter(ok).with_columns(src).select(out)
+    bad = df.filter(~ok)
+    lineno = (~ok).arg_true().cast(pl.UInt64) + first_line
+    rejected = bad.select(
+        source=src,
         chunk_start=pl.lit(chunk_start, pl.UInt64),
-        line=pl.col("lineno").cast(pl.UInt64),
+        line=pl.lit(lineno),
         reason=_reason(fmt.syntax == "json"),
         text=pl.col("text").fill_null("").str.slice(0, SAMPLE_CHARS),
     )
     return parsed, rejected
+
+
+def _no_rejections() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECTED_SCHEMA)
+
+
+def _reason(is_json: bool) -> pl.Expr:
+    """Why a line was rejected (for rejected lines only)."""
+    text = pl.col("text")
+    unmatched = (
+        pl.when(text.is_null() | (text.str.strip_chars() == ""))
+        .then(pl.lit("empty"))
+        .when(text.str.contains(_ERROR_LOG))
+        .then(pl.lit("error_log"))
+        .when(text.str.contains(_BINARY))
+        .then(pl.lit("binary"))
+    )
+    if is_json:
+        unmatched = unmatched.when(text.str.starts_with("{")).then(pl.lit("bad_json"))
+    return (
+        pl.when(~pl.col("_m"))
+        .then(unmatched.otherwise(pl.lit("no_match")))
+        .when(pl.col("time").is_null())
+        .then(pl.lit("bad_time"))
+        .otherwise(pl.lit("bad_status"))
+    )
 
 
 def row_filter(
@@ -438,6 +564,78 @@ class Progress:
             cb(self)
 
 
+class _Prefetch:
+    """Run an iterator in a background thread, a few items ahead of its consumer.
+
+    Reading and decompressing the next block then overlaps parsing this one.
+    Exceptions reach the consumer; :meth:`close` stops the thread early.
+    """
+
+    def __init__(self, items: Iterator[Any], depth: int) -> None:
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._items = items
+        self._thread = threading.Thread(target=self._run, name="httplog-read", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: tuple[str, Any]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+            except queue.Full:
+                continue
+            return True
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put(("item", item)):
+                    break
+            else:
+                self._put(("end", None))
+        except BaseException as e:  # handed to the consumer
+            self._put(("error", e))
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            kind, value = self._queue.get()
+            if kind == "item":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+
+    def close(self) -> None:
+        self._stop.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join(timeout=5)
+
+
+def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
+    lines = lines_frame(block.data, block.lines)
+    if fmt.syntax == "json":
+        fmt = narrow(fmt, _json_keys(lines, fmt))
+    parsed, rejected = parse_lines(
+        lines,
+        fmt,
+        source=block.chunk.source,
+        chunk_start=block.chunk.start,
+        first_line=block.first_line,
+        columns=columns,
+    )
+    return ParsedBlock(block, fmt, parsed, rejected)
+
+
 def iter_parsed(
     chunks: Iterable[Chunk],
     log_format: str | LogFormat | None = None,
@@ -446,53 +644,76 @@ def iter_parsed(
     block_size: int = _inputs.BLOCK_SIZE,
     on_detect: Callable[[Detection], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    columns: Iterable[str] | None = None,
 ) -> Iterator[ParsedBlock]:
-    """Parse chunks block by block, ``threads`` blocks at a time, in input order.
+    """Parse chunks block by block, in input order.
 
     With ``log_format=None`` the format is detected from the first block and
     reported through ``on_detect``. ``progress(nbytes, lines)`` is called after
-    each block. Memory stays bounded by about ``threads + 1`` blocks.
+    each block. ``columns`` names the parsed columns wanted (default: all
+    the format has, and ``source``): the others are not extracted, which
+    saves most of the work when few are needed; the accounting of lines is
+    the same.
+
+    A background thread reads (and decompresses) the next block while this
+    one is parsed; each block's parse runs on all of polars' threads;
+    ``threads`` blocks are parsed at a time (default 1). Memory stays bounded
+    by a few blocks.
     """
     fmt = resolve(log_format) if log_format is not None else None
-    nthreads = threads or min(2, os.cpu_count() or 1)
-    blocks = (b for c in chunks for b in _inputs.iter_blocks(c, block_size))
+    cols = tuple(columns) if columns is not None else None
+    nthreads = max(1, threads or 1)
+    reader = _Prefetch((b for c in chunks for b in _inputs.iter_blocks(c, block_size)), depth=2)
 
-    def work(block: Block, f: LogFormat) -> ParsedBlock:
-        lines = lines_frame(block.data)
-        if f.syntax == "json":
-            f = specialize(f, _sample(lines))
-        parsed, rejected = parse_lines(
-            lines,
-            f,
-            source=block.chunk.source,
-            chunk_start=block.chunk.start,
-            first_line=block.first_line,
-        )
-        return ParsedBlock(block, f, parsed, rejected)
+    def done(pb: ParsedBlock) -> ParsedBlock:
+        if progress:
+            progress(len(pb.block.data), pb.lines)
+        return pb
 
-    with ThreadPoolExecutor(max_workers=nthreads) as pool:
-        pending = []
-        for block in blocks:
-            if fmt is None:
-                d = detect(_sample(lines_frame(block.data[: 512 * 1024])))
-                fmt = d.format
-                if on_detect:
-                    on_detect(d)
-            pending.append(pool.submit(work, block, fmt))
-            if len(pending) > nthreads:
-                pb = pending.pop(0).result()
-                if progress:
-                    progress(len(pb.block.data), pb.lines)
-                yield pb
-        for fut in pending:
-            pb = fut.result()
-            if progress:
-                progress(len(pb.block.data), pb.lines)
-            yield pb
+    try:
+        if nthreads == 1:
+            for block in reader:
+                if fmt is None:
+                    fmt = _detect_block(block, on_detect)
+                yield done(_parse_block(block, fmt, cols))
+            return
+        with ThreadPoolExecutor(max_workers=nthreads, thread_name_prefix="httplog-parse") as pool:
+            pending: deque[Future[ParsedBlock]] = deque()
+            for block in reader:
+                if fmt is None:
+                    fmt = _detect_block(block, on_detect)
+                pending.append(pool.submit(_parse_block, block, fmt, cols))
+                if len(pending) >= nthreads:
+                    yield done(pending.popleft().result())
+            while pending:
+                yield done(pending.popleft().result())
+    finally:
+        reader.close()
+
+
+def _detect_block(block: Block, on_detect: Callable[[Detection], None] | None) -> LogFormat:
+    head = block.data[: 512 * 1024]
+    if len(head) < len(block.data):
+        head = head[: head.rfind(b"\n") + 1] or head
+    d = detect(_sample(lines_frame(head)))
+    if on_detect:
+        on_detect(d)
+    if d.format.syntax == "json":
+        # every usual key: each block keeps those it has (see _parse_block)
+        return compile_json()
+    return d.format
 
 
 def _sample(lines: pl.DataFrame, n: int = 1000) -> list[str]:
     return [s for s in lines["line"].head(n).to_list() if s]
+
+
+def _json_keys(lines: pl.DataFrame, fmt: LogFormat) -> set[str]:
+    """Which of the format's candidate keys occur in the lines (one pass, literal search)."""
+    candidates = sorted({f.group for f in fmt.fields})
+    needles = [json.dumps(k) + ":" for k in candidates]
+    found = lines["line"].str.extract_many(needles).explode().drop_nulls().unique()
+    return {json.loads(x[:-1]) for x in found.to_list()}
 
 
 def chunks_of(inputs: list[Input]) -> list[Chunk]:
@@ -512,11 +733,19 @@ def read_logs(
     them; ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` files are decompressed.
     ``log_format`` is a named format, an nginx or Apache format string, or
     ``None`` to detect it from the first lines.
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "empty.log")
+    >>> _ = open(p, "w")
+    >>> log = read_logs(p)
+    >>> log.lines, log.parsed, log.rejected, log.frame.columns[:2]
+    (0, 0, 0, ['time', 'remote_addr'])
     """
     inputs = _inputs.resolve(source)
     detection: list[Detection] = []
     parsed: list[pl.DataFrame] = []
-    rejected: list[pl.DataFrame] = []
+    counts: dict[str, int] = {}
+    samples: list[pl.DataFrame] = []
     fmt_used: list[LogFormat] = []
     per_input: dict[str, list[int]] = {i.path: [0, 0, 0] for i in inputs}
     for pb in iter_parsed(
@@ -524,31 +753,36 @@ def read_logs(
     ):
         if not fmt_used:
             fmt_used.append(pb.format)
-        parsed.append(pb.parsed)
-        rejected.append(pb.rejected)
+        if pb.parsed.height or not parsed:
+            parsed.append(pb.parsed)
+        if pb.rejected.height:
+            for reason, n in pb.rejected.group_by("reason").len().iter_rows():
+                counts[reason] = counts.get(reason, 0) + n
+            samples.append(first_samples(pb.rejected))
         acc = per_input[pb.block.chunk.source]
         acc[0] += pb.lines
         acc[1] += pb.parsed.height
         acc[2] += pb.rejected.height
     fmt = fmt_used[0] if fmt_used else _fallback_format(log_format, detection)
     frame = _concat(parsed, fmt)
-    rej = pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA)
-    by_reason = dict(
-        sorted(rej.group_by("reason").len().iter_rows(), key=lambda kv: (-kv[1], kv[0]))
-    )
-    samples = first_samples(rej)
+    rej = pl.concat(samples) if samples else _no_rejections()
     table = pl.DataFrame(
         [
             {"source": k, "lines": v[0], "parsed": v[1], "rejected": v[2]}
             for k, v in per_input.items()
         ],
-        schema={"source": pl.String, "lines": pl.UInt64, "parsed": pl.UInt64, "rejected": pl.UInt64},
+        schema={
+            "source": pl.String,
+            "lines": pl.UInt64,
+            "parsed": pl.UInt64,
+            "rejected": pl.UInt64,
+        },
     )
     return ParsedLog(
         frame=frame,
         format=fmt,
-        rejected_by_reason=by_reason,
-        samples=samples.drop("chunk_start"),
+        rejected_by_reason=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        samples=first_samples(rej).drop("chunk_start"),
         inputs=table,
         detection=detection[0] if detection else None,
         lines=int(table["lines"].sum()),
@@ -563,12 +797,17 @@ def _fallback_format(log_format: str | LogFormat | None, detection: list[Detecti
     return resolve("combined")
 
 
+def empty_frame(fmt: LogFormat) -> pl.DataFrame:
+    """The parsed frame of a log with no rows, with the columns ``fmt`` gives."""
+    cols = order_columns([*fmt.columns, "source"])
+    return pl.DataFrame(schema={c: COLUMNS.get(c, pl.String()) for c in cols})
+
+
 def _concat(frames: list[pl.DataFrame], fmt: LogFormat) -> pl.DataFrame:
     frames = [f for f in frames if f.height] or frames[:1]
     if not frames:
-        empty = {c: COLUMNS.get(c, pl.String()) for c in [*fmt.columns, "source"]}
-        return pl.DataFrame(schema={c: empty[c] for c in order_columns(list(empty))})
-    df = pl.concat(frames, how="diagonal_relaxed")
+        return empty_frame(fmt)
+    df = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
     return df.select(order_columns(df.columns))
 
 
@@ -578,6 +817,7 @@ def first_samples(rejected: pl.DataFrame, per_reason: int = SAMPLES_PER_REASON) 
         rejected.sort("source", "chunk_start", "line")
         .group_by("reason", maintain_order=True)
         .head(per_reason)
+        .select(rejected.columns)
         .sort("source", "chunk_start", "line")
     )
 
@@ -589,52 +829,96 @@ def scan_logs(
 ) -> pl.LazyFrame:
     """The lazy twin of :func:`read_logs`: a LazyFrame of the parsed rows.
 
-    The parse runs when the frame is collected; rejected lines are left out
-    (use :func:`read_logs` for their accounting).
+    Nothing is read but the first lines (to detect the format and the
+    columns) until the frame is collected; then the inputs are parsed block
+    by block by the same engine as :func:`read_logs`, so the rows are the
+    same. Rejected lines are left out (use :func:`read_logs` for their
+    accounting). Standard input is read once, when the frame is collected.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
-    >>> _ = open(p, "w").write('192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 404 -\\n')
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 404 -\\n'
+    ... )
     >>> scan_logs(p).select("status", "bytes").collect().row(0)
     (404, None)
     """
+    from polars.io.plugins import register_io_source
+
     inputs = _inputs.resolve(source)
-    fmt = resolve(log_format) if log_format is not None else None
+    files = [i for i in inputs if i.path != _inputs.STDIN]
+    fmt = resolve(log_format) if log_format is not None else _detect_inputs(files)
+    if fmt is None or len(files) < len(inputs):
+        # Standard input can be read only once: parse it now, detecting the
+        # format from it when no file told.
+        log = read_logs(_inputs.STDIN, log_format=fmt)
+        fmt = fmt or log.format
+        stdin: pl.LazyFrame | None = log.frame.lazy()
+        if not files:
+            return stdin
+    else:
+        stdin = None
+    schema = {c: COLUMNS.get(c, pl.String()) for c in empty_frame(fmt).columns}
 
-    def streamed(inp: Input) -> pl.LazyFrame:
-        # stdin, .bz2 and .xz are not read by polars itself: parse them eagerly.
-        frames = [pb.parsed for pb in iter_parsed([Chunk(inp)], fmt)]
-        return _concat(frames, fmt or resolve("combined")).lazy()
+    def batches(
+        with_columns: list[str] | None,
+        predicate: pl.Expr | None,
+        n_rows: int | None,
+        batch_size: int | None,
+    ) -> Iterator[pl.DataFrame]:
+        left = n_rows
+        wanted: list[str] | None = None
+        if with_columns is not None:
+            need = set(with_columns)
+            if predicate is not None:
+                need |= set(predicate.meta.root_names())
+            # Only the columns the query reads are extracted (at least one,
+            # so that a frame keeps its height).
+            wanted = [c for c in schema if c in need] or ["status"]
+        blocks = iter_parsed(chunks_of(files), fmt, columns=wanted)
+        try:
+            for pb in blocks:
+                df = _conform(pb.parsed, {c: schema[c] for c in wanted or schema})
+                if predicate is not None:
+                    df = df.filter(predicate)
+                if with_columns is not None:
+                    df = df.select(with_columns) if with_columns else df
+                if left is not None:
+                    df = df.head(left)
+                    left -= df.height
+                yield df
+                if left is not None and left <= 0:
+                    return
+        finally:
+            blocks.close()
 
-    if all(i.path != _inputs.STDIN and i.compression in (None, "gzip", "zstd") for i in inputs):
-        if fmt is None:
-            first = next(_inputs.iter_blocks(Chunk(inputs[0]), 512 * 1024), None)
-            fmt = detect(_sample(lines_frame(first.data))).format if first else resolve("combined")
-        return pl.concat([_scan_native(i, fmt) for i in inputs], how="diagonal_relaxed")
-    return pl.concat([streamed(i) for i in inputs], how="diagonal_relaxed")
+    lf = register_io_source(batches, schema=schema, explain_name="httplog")
+    if stdin is not None:
+        lf = pl.concat([lf, stdin], how="diagonal_relaxed")
+    return lf
 
 
-def _scan_native(inp: Input, fmt: LogFormat) -> pl.LazyFrame:
-    """A polars-native lazy scan of one plain, .gz or .zst file, parsed."""
-    lines = pl.scan_csv(
-        inp.path,
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        schema={"line": pl.String},
-        encoding="utf8-lossy",
-        truncate_ragged_lines=True,
+def _conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A block's rows with exactly the columns of ``schema`` (missing ones null)."""
+    return df.select(
+        [
+            pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+            for c, t in schema.items()
+        ]
     )
-    if fmt.syntax == "json":
-        head = lines.head(1000).collect()
-        fmt = specialize(fmt, _sample(head))
-    return _parse_lazy(lines, fmt, inp.path)
 
 
-def _parse_lazy(lines: pl.LazyFrame, fmt: LogFormat, source: str) -> pl.LazyFrame:
-    stages, matched, typed = _stages(fmt)
-    names = [e.meta.output_name() for e in typed]
-    lf = lines.select(text="line").with_columns(**stages[0]).with_columns(_m=matched)
-    for stage in stages[1:]:
-        lf = lf.with_columns(**stage)
-    return lf.with_columns(typed).filter(_OK).select(*names, source=pl.lit(source, pl.String))
+def _detect_inputs(files: list[Input]) -> LogFormat | None:
+    """The format of the first lines of the first non-empty file (None: all empty)."""
+    for inp in files:
+        block = next(_inputs.iter_blocks(Chunk(inp), 512 * 1024), None)
+        if block is None:
+            continue
+        lines = lines_frame(block.data, block.lines)
+        fmt = detect(_sample(lines)).format
+        return (
+            narrow(compile_json(), _json_keys(lines, compile_json()))
+            if fmt.syntax == "json"
+            else fmt
+        )
+    return None if not files else resolve("combined")

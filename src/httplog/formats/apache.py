@@ -2,10 +2,10 @@ r"""Apache ``LogFormat`` strings → :class:`~httplog.formats.LogFormat`.
 
 Examples
 --------
->>> fmt = compile_apache(r'%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-agent}i\" %D')
+>>> fmt = compile_apache(r"%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-agent}i\" %D")
 >>> [f.column for f in fmt.fields][-3:]
 ['referer', 'user_agent', 'request_time']
->>> compile_apache('%h %t %Z %>s')
+>>> compile_apache("%h %t %Z %>s")
 Traceback (most recent call last):
 ...
 httplog.errors.FormatError: unknown Apache LogFormat directive %Z in '%h %t %Z %>s'
@@ -13,10 +13,11 @@ httplog.errors.FormatError: unknown Apache LogFormat directive %Z in '%h %t %Z %
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from httplog.errors import FormatError
-from httplog.formats import LogFormat, _Builder, field_regex
+from httplog.formats import LogFormat, _Builder, field_regex, strftime_regex
 
 #: Directive letter → (column, kind), for directives without a {argument}.
 DIRECTIVES: dict[str, tuple[str, str]] = {
@@ -28,7 +29,7 @@ DIRECTIVES: dict[str, tuple[str, str]] = {
     "t": ("time", "time_local"),
     "r": ("request", "request"),
     "m": ("method", "text"),
-    "U": ("url_path", "uri"),
+    "U": ("path", "text"),
     "q": ("query", "query"),
     "H": ("protocol", "text"),
     "s": ("status", "status"),
@@ -62,7 +63,10 @@ _DIRECTIVE = re.compile(r"%[<>]?!?(?:\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([<>]?)([
 
 
 def compile_apache(string: str) -> LogFormat:
-    """Compile an Apache ``LogFormat`` string (``\\"`` as in httpd.conf is accepted)."""
+    """Compile an Apache ``LogFormat`` string (``\\"`` as in httpd.conf is accepted).
+
+    A whole ``LogFormat "…" nickname`` line pasted from httpd.conf works too.
+    """
     string = _unwrap(string)
     pieces = _pieces(string)
     b = _Builder()
@@ -72,17 +76,23 @@ def compile_apache(string: str) -> LogFormat:
         if lit is not None:
             b.literal(lit)
             continue
+        assert letter is not None
         column, kind, targ = _directive(arg, letter, string, letters)
-        before = pieces[i - 1][0] if i > 0 and pieces[i - 1][0] is not None else ""
-        after = pieces[i + 1][0] if i + 1 < len(pieces) and pieces[i + 1][0] is not None else ""
-        quoted = bool(before) and before.endswith('"') and bool(after) and after.startswith('"')
-        lazy = bool(after) and not after[0].isspace()
-        if kind == "time_local" and targ is None:
+        prev = pieces[i - 1] if i > 0 else (None, None, None)
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else (None, None, None)
+        before, after = prev[0] or "", nxt[0] or ""
+        quoted = before.endswith('"') and after.startswith('"')
+        if kind == "time_local" and arg is None:
+            # %t writes its own brackets: [10/Oct/2000:13:55:36 -0700]
             b.literal("[")
-            b.add(column, kind, field_regex(kind, quoted=False, lazy=False))
+            b.add(column, kind, field_regex(kind, quoted=False))
             b.literal("]")
             continue
-        b.add(column, kind, field_regex(kind, quoted=quoted, lazy=lazy), targ, quoted=quoted)
+        if kind == "time_strftime":
+            b.add(column, kind, strftime_regex(targ or ""), targ, quoted=quoted)
+            continue
+        stop = "?" if nxt[2] == "q" else after[:1]
+        b.add(column, kind, field_regex(kind, quoted=quoted, stop=stop), targ, quoted=quoted)
     return b.build("custom", string, "apache")
 
 
@@ -106,33 +116,38 @@ def _directive(
     if letter in "enCx":
         return _ident(arg.lower()), "text", None
     if letter == "t":
-        return _strftime_time(arg)
+        return _strftime_time(arg, string)
     if letter == "T":
         unit = {"ms": "millis", "us": "micros", "s": "seconds"}.get(arg)
         if unit is None:
             msg = f"unknown unit %{{{arg}}}T in {string!r} (ms, us or s)"
             raise FormatError(msg)
         return "request_time", unit, None
-    if letter in "ap":
+    if letter == "p":
         column, kind = DIRECTIVES[letter]
-        if letter == "p" and arg in ("remote", "local"):
+        if arg in ("remote", "local"):
             return f"{arg}_port", kind, None
         return column, kind, None
     if letter == "P":
-        return arg, "text", None
-    if letter in "hAvVlumUqHsbBOIDSkLRXf":
-        return DIRECTIVES[letter][0], DIRECTIVES[letter][1], None
+        return arg or "pid", "text", None
+    if letter in DIRECTIVES:
+        # %{c}a, %{c}h and the like: the argument changes the source, not the column
+        column, kind = DIRECTIVES[letter]
+        return column, kind, None
     msg = f"unknown Apache LogFormat directive %{{{arg}}}{letter} in {string!r}"
     raise FormatError(msg)
 
 
-def _strftime_time(arg: str) -> tuple[str, str, str | None]:
+def _strftime_time(arg: str, string: str) -> tuple[str, str, str | None]:
     """%{format}t: epoch units or a strftime format (begin:/end: prefixes dropped)."""
     fmt = re.sub(r"^(?:begin|end):", "", arg)
     if fmt in ("sec", "msec", "usec"):
         return "time", "time_epoch", fmt
     if fmt in ("msec_frac", "usec_frac"):
         return "time_" + fmt, "uint", None
+    if "%" not in fmt:
+        msg = f"unknown time format %{{{arg}}}t in {string!r}"
+        raise FormatError(msg)
     return "time", "time_strftime", fmt
 
 
@@ -142,7 +157,7 @@ def _ident(name: str) -> str:
 
 def _unwrap(string: str) -> str:
     s = string.strip()
-    m = re.fullmatch(r'LogFormat\s+"(.*)"(?:\s+\w+)?', s)
+    m = re.fullmatch(r'LogFormat\s+"((?:[^"\\]|\\.)*)"(?:\s+\w+)?', s)
     if m:
         s = m.group(1)
     return s.replace('\\"', '"').replace("\\t", "\t")
@@ -171,8 +186,14 @@ def _pieces(string: str) -> list[tuple[str | None, str | None, str | None]]:
     if stray:
         msg = f"unknown Apache LogFormat directive {stray.group(0)} in {string!r}"
         raise FormatError(msg)
-    for a, b in zip(out, out[1:], strict=False):
-        if a[0] is None and b[0] is None:
-            msg = f"two Apache directives with nothing between them can't be told apart: {string!r}"
+    if not any(p[0] is None for p in out):
+        msg = f"no %directives in Apache LogFormat {string!r}"
+        raise FormatError(msg)
+    for a, b in itertools.pairwise(out):
+        if a[0] is None and b[0] is None and (a[2], b[2]) != ("U", "q"):
+            msg = (
+                f"%{a[2]}%{b[2]}: two Apache directives with nothing between them can't be "
+                f"told apart in {string!r}"
+            )
             raise FormatError(msg)
     return out

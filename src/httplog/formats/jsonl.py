@@ -15,18 +15,23 @@ Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=Fal
 from __future__ import annotations
 
 import json
+import re
 
 from httplog.errors import FormatError
 from httplog.formats import Field, LogFormat
 
 #: column → (kind, usual keys in order of preference).
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "time": ("time_any", ("time_iso8601", "time", "@timestamp", "timestamp", "time_local", "msec", "ts")),
+    "time": (
+        "time_any",
+        ("time_iso8601", "time", "@timestamp", "timestamp", "time_local", "msec", "ts"),
+    ),
     "remote_addr": ("text", ("remote_addr", "client_ip", "clientip", "remote_ip", "ip", "client")),
     "remote_user": ("text", ("remote_user", "user")),
     "request": ("request", ("request",)),
     "method": ("text", ("request_method", "method")),
-    "uri": ("uri", ("request_uri", "uri", "url", "path")),
+    "uri": ("uri", ("request_uri", "url")),
+    "path": ("text", ("uri", "path", "document_uri")),
     "query": ("query", ("args", "query_string", "query")),
     "protocol": ("text", ("server_protocol", "protocol")),
     "status": ("status", ("status", "status_code", "response", "code")),
@@ -39,7 +44,7 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referer": ("text", ("http_referer", "referer", "referrer")),
     "user_agent": ("text", ("http_user_agent", "user_agent", "agent", "useragent")),
     "x_forwarded_for": ("text", ("http_x_forwarded_for", "x_forwarded_for")),
-    "host": ("host", ("host", "http_host", "server_name", "vhost")),
+    "host": ("text", ("host", "http_host", "server_name", "vhost")),
     "scheme": ("text", ("scheme",)),
     "ssl_protocol": ("text", ("ssl_protocol",)),
     "server_port": ("uint", ("server_port",)),
@@ -47,7 +52,6 @@ ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: Kinds of the columns a key mapping may name; other columns are text.
 _KIND = {col: kind for col, (kind, _) in ALIASES.items()}
-_KIND["host"] = "text"
 _KIND["path"] = "uri"
 
 
@@ -68,12 +72,50 @@ def compile_json(keys: dict[str, str] | None = None) -> LogFormat:
             msg = f"JSON key mapping gives no {' and no '.join(missing)} column: {keys!r}"
             raise FormatError(msg)
         return LogFormat("json", json.dumps(keys), "json", "", tuple(fields))
-    fields = [
-        Field(key, col, "text" if col == "host" else kind)
-        for col, (kind, aliases) in ALIASES.items()
-        for key in aliases
-    ]
+    fields = [Field(key, col, kind) for col, (kind, aliases) in ALIASES.items() for key in aliases]
     return LogFormat("json", None, "json", "", tuple(fields))
+
+
+def json_path(key: str) -> str:
+    """The JSONPath of a top-level key (bracket form when it isn't a plain name).
+
+    >>> json_path("status"), json_path("@timestamp")
+    ('$.status', "$['@timestamp']")
+    """
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return "$." + key
+    return "$['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+def parse_mapping(spec: str) -> dict[str, str]:
+    """A key mapping written ``key=column,key=column`` (or as a JSON object).
+
+    >>> parse_mapping("ts=time, code=status")
+    {'ts': 'time', 'code': 'status'}
+    >>> parse_mapping('{"@timestamp": "time", "code": "status"}')
+    {'@timestamp': 'time', 'code': 'status'}
+    """
+    spec = spec.strip()
+    if spec.startswith("{"):
+        try:
+            obj = json.loads(spec)
+        except ValueError as e:
+            msg = f"bad JSON key mapping {spec!r}: {e}"
+            raise FormatError(msg) from None
+        if not isinstance(obj, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in obj.items()
+        ):
+            msg = f"a JSON key mapping maps keys to column names: {spec!r}"
+            raise FormatError(msg)
+        return obj
+    out: dict[str, str] = {}
+    for item in spec.split(","):
+        key, eq, column = item.partition("=")
+        if not eq or not key.strip() or not column.strip():
+            msg = f"bad JSON key mapping {spec!r}: write key=column,key=column"
+            raise FormatError(msg)
+        out[key.strip()] = column.strip()
+    return out
 
 
 def specialize(fmt: LogFormat, sample: list[str]) -> LogFormat:
@@ -88,11 +130,29 @@ def specialize(fmt: LogFormat, sample: list[str]) -> LogFormat:
             continue
         if isinstance(obj, dict):
             seen.update(obj)
+    return narrow(fmt, seen)
+
+
+def narrow(fmt: LogFormat, keys: set[str]) -> LogFormat:
+    """Keep, per column, the first usual key among ``keys`` (the keys a log has).
+
+    When a log has both a whole request line and separate URI keys, the
+    request line gives method, path and query, and the others keep their
+    own key as column name.
+
+    >>> [f.column for f in narrow(compile_json(), {"time", "status", "uri", "args"}).fields]
+    ['time', 'path', 'query', 'status']
+    >>> [f.column for f in narrow(compile_json(), {"time", "status", "request", "uri"}).fields]
+    ['time', 'request', 'status', 'uri']
+    """
+    if fmt.string is not None:
+        return fmt
     chosen: dict[str, Field] = {}
     for f in fmt.fields:
-        if f.group in seen and f.column not in chosen:
+        if f.group in keys and f.column not in chosen:
             chosen[f.column] = f
-    if "request" in chosen and "uri" in chosen:
-        uri = chosen.pop("uri")
-        chosen["uri"] = Field(uri.group, uri.group, "text")
+    for col, over in (("uri", "request"), ("path", "request"), ("path", "uri")):
+        if col in chosen and over in chosen:
+            f = chosen.pop(col)
+            chosen[f.group] = Field(f.group, f.group, "text")
     return LogFormat(fmt.name, fmt.string, fmt.syntax, fmt.pattern, tuple(chosen.values()))

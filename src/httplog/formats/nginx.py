@@ -3,15 +3,22 @@
 Known variables get a typed column; any other ``$variable`` becomes a text
 column of the same name (``$http_x_request_id`` → ``http_x_request_id``).
 
+nginx writes ``"``, ``\\`` and bytes outside printable ASCII of a variable as
+``\\xHH``; httplog keeps those escapes as written (a TLS handshake sent to a
+plain-HTTP port shows up as a request ``\\x16\\x03\\x01…``).
+
 Examples
 --------
 >>> fmt = compile_nginx('$remote_addr [$time_local] "$request" $status $request_time')
 >>> [(f.column, f.kind) for f in fmt.fields]
 [('remote_addr', 'text'), ('time', 'time_local'), ('request', 'request'), ('status', 'status'), ('request_time', 'seconds')]
+>>> compile_nginx("log_format timed '$remote_addr [$time_local] '\\n  '$status $msec';").string
+'$remote_addr [$time_local] $status $msec'
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from httplog.errors import FormatError
@@ -22,6 +29,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "remote_addr": ("remote_addr", "text"),
     "binary_remote_addr": ("remote_addr", "raw"),
     "realip_remote_addr": ("remote_addr", "text"),
+    "remote_port": ("remote_port", "uint"),
     "remote_user": ("remote_user", "text"),
     "time_local": ("time", "time_local"),
     "time_iso8601": ("time", "time_iso"),
@@ -29,8 +37,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "request": ("request", "request"),
     "request_method": ("method", "text"),
     "request_uri": ("request_uri", "uri"),
-    "uri": ("uri", "uri"),
-    "document_uri": ("uri", "uri"),
+    "uri": ("path", "text"),
+    "document_uri": ("path", "text"),
     "args": ("query", "query"),
     "query_string": ("query", "query"),
     "server_protocol": ("protocol", "text"),
@@ -52,24 +60,33 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "http_host": ("host", "text"),
     "server_name": ("server_name", "text"),
     "server_port": ("server_port", "uint"),
+    "server_addr": ("server_addr", "text"),
     "scheme": ("scheme", "text"),
+    "https": ("https", "text"),
     "ssl_protocol": ("ssl_protocol", "text"),
+    "ssl_cipher": ("ssl_cipher", "text"),
     "connection": ("connection", "uint"),
     "connection_requests": ("connection_requests", "uint"),
     "pipe": ("pipe", "text"),
     "gzip_ratio": ("gzip_ratio", "text"),
+    "request_id": ("request_id", "text"),
 }
 
 _TOKEN = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+#: ``$is_args`` is ``?`` when the request has arguments, else empty: it separates
+#: ``$uri`` from ``$args`` and feeds no column.
+_IS_ARGS = "is_args"
 
 
 def compile_nginx(string: str) -> LogFormat:
     """Compile an nginx ``log_format`` string.
 
-    The string is what follows the format's name in ``nginx.conf``, with the
-    quotes of the config file removed and adjacent pieces joined.
+    The string is what follows the format's name in ``nginx.conf``; a whole
+    ``log_format name '…' '…';`` directive pasted from the config file is
+    accepted too (its quoted pieces are joined).
 
-    >>> compile_nginx('$remote_addr $status').pattern
+    >>> compile_nginx("$remote_addr $status").pattern
     Traceback (most recent call last):
     ...
     httplog.errors.FormatError: format has no time field: '$remote_addr $status'
@@ -82,24 +99,36 @@ def compile_nginx(string: str) -> LogFormat:
             b.literal(lit)
             continue
         assert var is not None
+        if var == _IS_ARGS:
+            b.raw(r"\??")
+            continue
         column, kind = VARIABLES.get(var, (var, "text"))
-        before = pieces[i - 1][0] if i > 0 and pieces[i - 1][0] is not None else ""
-        after = pieces[i + 1][0] if i + 1 < len(pieces) and pieces[i + 1][0] is not None else ""
+        prev = pieces[i - 1] if i > 0 else (None, None)
+        nxt = pieces[i + 1] if i + 1 < len(pieces) else (None, None)
+        before = prev[0] or ""
+        after = nxt[0] or ""
         quoted = before.endswith('"') and after.startswith('"')
+        stop = "?" if nxt[1] == _IS_ARGS else after[:1]
         if before.endswith("[") and after.startswith("]") and kind == "text":
-            rx = r"[^\]]*"
+            rx = r"[^\]\x00-\x1f]*"
         else:
-            rx = field_regex(kind, quoted=quoted, lazy=bool(after) and not after[0].isspace())
+            rx = field_regex(kind, quoted=quoted, stop=stop)
         b.add(column, kind, rx, quoted=quoted)
     return b.build("custom", string, "nginx")
 
 
 def _unwrap(string: str) -> str:
-    """Accept a format pasted from nginx.conf: ``'...' '...';`` pieces are joined."""
-    s = string.strip().rstrip(";").strip()
+    """Accept a format pasted from nginx.conf: ``log_format name '…' '…';``."""
+    s = string.strip()
+    m = re.match(r"log_format\s+\w+\s+(?:escape=\w+\s+)?", s)
+    if m:
+        s = s[m.end() :]
+    s = s.rstrip().rstrip(";").strip()
     if re.fullmatch(r"(?:'[^']*'\s*)+", s):
         return "".join(re.findall(r"'([^']*)'", s))
-    return string
+    if re.fullmatch(r'(?:"(?:[^"\\]|\\.)*"\s*)+', s) and m:
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).replace('\\"', '"')
+    return s if m else string
 
 
 def _tokens(string: str) -> list[tuple[str | None, str | None]]:
@@ -116,9 +145,12 @@ def _tokens(string: str) -> list[tuple[str | None, str | None]]:
     if not any(v for _, v in out):
         msg = f"no $variables in nginx log_format {string!r}"
         raise FormatError(msg)
-    for (a, _), (b, _) in zip(out, out[1:], strict=False):
-        if a is None and b is None:
-            msg = f"two nginx variables with nothing between them can't be told apart: {string!r}"
+    for (a, va), (b, vb) in itertools.pairwise(out):
+        if a is None and b is None and _IS_ARGS not in (va, vb):
+            msg = (
+                f"${va}${vb}: two nginx variables with nothing between them can't be "
+                f"told apart in {string!r}"
+            )
             raise FormatError(msg)
     return out
 

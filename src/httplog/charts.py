@@ -1,0 +1,624 @@
+"""The report's charts as plotly figures: one function per chart, no HTML.
+
+Every function takes an :class:`~httplog.analysis.Analysis` and returns a
+``plotly.graph_objects.Figure`` (or ``None`` when the log lacks the data), so
+a notebook can show, restyle or export any of them; :func:`httplog.write_report`
+puts the same figures in its page. The figures hold aggregated data only (one
+point per time window or status code), never log lines.
+
+- :func:`timeline`: requests per window, stacked by status class.
+- :func:`error_rates`: 4xx and 5xx rates per window, detected spikes shaded.
+- :func:`status_codes`: requests per status code, coloured by class.
+- :func:`latency`: p50/p90/p99 of each latency the log has, per window.
+- :func:`bytes`: bytes sent per window.
+
+Times are wall-clock times in the analysis' time zone (``options.tz``), and the
+axis title says which. ``lang`` (``"en"`` or ``"zh"``, default the analysis'
+``options.lang``) picks titles, axis titles and class names; the texts live in
+``httplog/report/templates/labels.toml``. Each status class has one colour in
+every chart (:data:`CLASS_COLORS`).
+
+Examples
+--------
+>>> import httplog, os, tempfile
+>>> p = os.path.join(tempfile.mkdtemp(), "access.log")
+>>> _ = open(p, "w").write(
+...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8"\\n'
+...     '192.0.2.2 - - [10/Oct/2000:13:56:01 +0000] "GET /x HTTP/1.1" 503 0 "-" "curl/8"\\n'
+... )
+>>> a = httplog.analyze(p, window="1m")
+>>> fig = httplog.charts.timeline(a)
+>>> fig.layout.title.text
+'Requests over time by status class'
+>>> [t.name for t in fig.data]
+['2xx success', '5xx server error']
+>>> sorted(figures(a, lang="zh"))
+['bytes', 'error_rates', 'status_codes', 'timeline']
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+import textwrap
+import tomllib
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from httplog.errors import UsageError
+from httplog.statuscodes import CLASSES, LANGS, annotate, class_table
+
+if TYPE_CHECKING:
+    from httplog.analysis import Analysis
+
+__all__ = [
+    "CLASS_COLORS",
+    "LATENCY_COLORS",
+    "bytes",
+    "class_names",
+    "error_rates",
+    "figures",
+    "label",
+    "latency",
+    "localized_status",
+    "resolve_lang",
+    "status_codes",
+    "timeline",
+]
+
+#: One colour per status class, the same in every chart and in the report's tables.
+CLASS_COLORS: dict[str, str] = {
+    "1xx": "#7b93ad",  # grey-blue
+    "2xx": "#2e9e4f",  # green
+    "3xx": "#3a7bd5",  # blue
+    "4xx": "#e8a317",  # amber
+    "5xx": "#d64541",  # red
+    "invalid": "#8e5cc4",  # purple
+}
+
+#: Colours of the latency percentiles.
+LATENCY_COLORS: dict[str, str] = {"p50": "#3a7bd5", "p90": "#e8a317", "p99": "#d64541"}
+
+#: Colour of the bytes chart.
+BYTES_COLOR = "#2a9d8f"
+
+_HEIGHT = 400
+_MARGIN = {"l": 70, "r": 24, "t": 56, "b": 40}
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@cache
+def _labels_file() -> dict[str, Any]:
+    path = files("httplog").joinpath("report", "templates", "labels.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def label(key: str, lang: str = "en", section: str = "charts", **fields: object) -> str:
+    """Return the text ``key`` of ``section`` (``"charts"`` or ``"report"``) in ``lang``.
+
+    Placeholders (``{window}``, ``{tz}`` ...) are filled from ``fields``.
+
+    Examples
+    --------
+    >>> label("time_axis", "zh", tz="UTC")
+    '时间（UTC）'
+    >>> label("nav_status", "en", section="report")
+    'Status codes'
+    """
+    text = _labels_file()[resolve_lang(lang)][section][key]
+    return text.format(**fields) if fields else text
+
+
+def resolve_lang(lang: str | None, analysis: Analysis | None = None) -> str:
+    """``lang`` checked, or the analysis' language (``options.lang``) when ``None``.
+
+    Examples
+    --------
+    >>> resolve_lang("zh"), resolve_lang(None)
+    ('zh', 'en')
+    """
+    if lang is None:
+        lang = analysis.options.lang if analysis is not None else "en"
+    if lang not in LANGS:
+        msg = f"unknown language {lang!r}: use one of {', '.join(LANGS)}"
+        raise UsageError(msg)
+    return lang
+
+
+def class_names(lang: str) -> dict[str, str]:
+    """Display name of each status class, prefixed by the class (``"5xx server error"``).
+
+    Examples
+    --------
+    >>> class_names("zh")["5xx"], class_names("en")["invalid"]
+    ('5xx 服务器错误', 'invalid status')
+    """
+    out = {}
+    for cls, name in class_table(lang).iter_rows():
+        out[cls] = name if name.startswith(cls) or cls == "invalid" else f"{cls} {name}"
+    return out
+
+
+def _local(times: pl.Series) -> list[str]:
+    """Tz-aware datetimes → wall-clock strings in their own zone (what plotly.js shows as is)."""
+    if times.dtype == pl.Datetime and getattr(times.dtype, "time_zone", None):
+        times = times.dt.replace_time_zone(None)
+    return times.dt.strftime(_TIME_FORMAT).to_list()
+
+
+def _window_ms(tl: pl.DataFrame) -> float | None:
+    if tl.is_empty():
+        return None
+    return (tl["end"][0] - tl["start"][0]).total_seconds() * 1000
+
+
+def _base_layout(fig: go.Figure, title: str, *, x_title: str | None, y_title: str) -> None:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        height=_HEIGHT,
+        margin=_MARGIN,
+        # below the plot, at the bottom of the figure: it may wrap on narrow screens
+        # without running into the title (plotly makes room for it)
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "xanchor": "left",
+            "x": 0,
+        },
+        hoverlabel={"namelength": -1},
+    )
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+
+
+def _time_axis(fig: go.Figure, analysis: Analysis, lang: str) -> None:
+    fig.update_xaxes(
+        type="date",
+        title_text=label("time_axis", lang, tz=analysis.options.tz),
+        hoverformat="%Y-%m-%d %H:%M",
+    )
+
+
+def _no_data(fig: go.Figure, lang: str) -> go.Figure:
+    fig.add_annotation(
+        text=label("no_requests", lang),
+        showarrow=False,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        font={"size": 16},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
+    """Requests per time window, stacked by status class.
+
+    One bar trace per class that has requests (1xx … 5xx, invalid), in
+    :data:`CLASS_COLORS`; a bar spans its window.
+
+    Parameters
+    ----------
+    analysis:
+        The result of :func:`httplog.analyze`.
+    lang:
+        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> a = _example_analysis()  # any Analysis, e.g. httplog.analyze("access.log")
+    >>> fig = timeline(a)
+    >>> [(t.name, int(sum(t.y))) for t in fig.data]
+    [('2xx success', 3), ('4xx client error', 1), ('5xx server error', 2)]
+    >>> fig.layout.yaxis.title.text
+    'Requests per 1m'
+    """
+    lang = resolve_lang(lang, analysis)
+    tl = analysis.timeline
+    fig = go.Figure()
+    _base_layout(
+        fig,
+        label("timeline_title", lang),
+        x_title=None,
+        y_title=label("requests_axis", lang, window=analysis.window),
+    )
+    if tl.is_empty() or analysis.requests == 0:
+        return _no_data(fig, lang)
+    x = _local(tl["start"])
+    width = _window_ms(tl)
+    names = class_names(lang)
+    for cls in CLASSES:
+        if cls not in tl.columns or int(tl[cls].sum() or 0) == 0:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=tl[cls].to_list(),
+                name=names[cls],
+                marker={"color": CLASS_COLORS[cls], "line": {"width": 0}},
+                width=width,
+                offset=0,
+                hovertemplate="%{y:,}",
+            )
+        )
+    fig.update_layout(
+        barmode="stack", bargap=0, hovermode="x unified", legend={"traceorder": "normal"}
+    )
+    _time_axis(fig, analysis, lang)
+    return fig
+
+
+def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
+    """4xx and 5xx rates per window in %, with the detected spikes shaded.
+
+    A rate is the class's share of the window's requests; windows without
+    requests are gaps. Each spike of ``analysis.spikes`` is a band (``vrect``)
+    in its class colour labelled ``"5xx #3"``, the number of the spike in the
+    report's spike table.
+
+    Parameters
+    ----------
+    analysis:
+        The result of :func:`httplog.analyze`.
+    lang:
+        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> a = _example_analysis()
+    >>> fig = error_rates(a)
+    >>> [t.name for t in fig.data]
+    ['4xx rate', '5xx rate']
+    >>> max(fig.data[1].y)  # 2 of the 3 requests of 10:02 failed with 5xx
+    66.667
+    """
+    lang = resolve_lang(lang, analysis)
+    tl = analysis.timeline
+    fig = go.Figure()
+    _base_layout(
+        fig,
+        label("error_rates_title", lang),
+        x_title=None,
+        y_title=label("rate_axis", lang, window=analysis.window),
+    )
+    if tl.is_empty() or analysis.requests == 0:
+        return _no_data(fig, lang)
+    x = _local(tl["start"])
+    for kind in ("4xx", "5xx"):
+        pct = tl.select(
+            pl.when(pl.col("requests") > 0).then((pl.col(f"rate_{kind}") * 100).round(3))
+        ).to_series()
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=pct.to_list(),
+                name=label(f"rate_{kind}", lang),
+                mode="lines",
+                line={"color": CLASS_COLORS[kind], "width": 2, "shape": "hv"},
+                connectgaps=False,
+                hovertemplate="%{y:.2f}%",
+            )
+        )
+    kinds_seen: list[str] = []
+    for i, spike in enumerate(analysis.spikes.iter_rows(named=True)):
+        kind = str(spike["kind"])
+        color = CLASS_COLORS.get(kind, CLASS_COLORS["5xx"])
+        start, end = _local(pl.Series([spike["start"], spike["end"]]))
+        fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.2, layer="below", line_width=0)
+        fig.add_annotation(  # labels of neighbouring spikes are staggered so they don't overlap
+            x=start,
+            y=1,
+            xref="x",
+            yref="paper",
+            yanchor="bottom",
+            xanchor="left",
+            yshift=-14 * (i % 3) - 14,
+            text=label("spike_label", lang, kind=kind, n=spike["spike"]),
+            showarrow=False,
+            font={"size": 10, "color": color},
+        )
+        if kind not in kinds_seen:
+            kinds_seen.append(kind)
+    for kind in kinds_seen:  # legend entries for the bands
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=label("spike", lang, kind=kind),
+                marker={
+                    "symbol": "square",
+                    "size": 12,
+                    "color": CLASS_COLORS.get(kind),
+                    "opacity": 0.35,
+                },
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(hovermode="x unified")
+    fig.update_yaxes(rangemode="tozero", ticksuffix="%")
+    _time_axis(fig, analysis, lang)
+    return fig
+
+
+def _wrap(text: str) -> str:
+    """Escape for plotly's pseudo-HTML and wrap to a hover box's width."""
+    width = 64 if text.isascii() else 32
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width) or [""])
+
+
+def status_codes(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
+    """Requests per status code: one bar per code seen, coloured by class.
+
+    Hovering a bar shows the code's reason phrase, description (in ``lang``),
+    count and share. The y axis turns logarithmic when the biggest code has
+    more than 100 times the requests of the smallest, so rare codes stay visible.
+
+    Parameters
+    ----------
+    analysis:
+        The result of :func:`httplog.analyze`.
+    lang:
+        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+
+    Examples
+    --------
+    >>> a = _example_analysis()
+    >>> fig = status_codes(a, lang="zh")
+    >>> [(t.name, list(t.x)) for t in fig.data]
+    [('2xx 成功', ['200']), ('4xx 请求错误', ['404']), ('5xx 服务器错误', ['503'])]
+    >>> fig.data[2].customdata[0][0]
+    'Service Unavailable'
+    """
+    lang = resolve_lang(lang, analysis)
+    fig = go.Figure()
+    _base_layout(
+        fig,
+        label("status_title", lang),
+        x_title=label("status_axis", lang),
+        y_title=label("requests", lang),
+    )
+    status = localized_status(analysis, lang)
+    if status.is_empty():
+        return _no_data(fig, lang)
+    names = class_names(lang)
+    share_label = label("share", lang)
+    for cls in CLASSES:
+        part = status.filter(pl.col("class") == cls)
+        if part.is_empty():
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=[str(c) for c in part["status"]],
+                y=part["requests"].to_list(),
+                name=names[cls],
+                marker={"color": CLASS_COLORS[cls]},
+                customdata=[
+                    [r["reason"], _wrap(r["description"]), round(r["share"] * 100, 3)]
+                    for r in part.iter_rows(named=True)
+                ],
+                hovertemplate=(
+                    "<b>%{x} %{customdata[0]}</b><br>%{customdata[1]}<br>"
+                    f"%{{y:,}} · {share_label} %{{customdata[2]:.2f}}%<extra></extra>"
+                ),
+            )
+        )
+    counts = status["requests"]
+    log = int(counts.max()) > 100 * max(int(counts.min()), 1)  # type: ignore[arg-type]
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=[str(c) for c in status["status"]],
+    )
+    if log:
+        fig.update_yaxes(
+            type="log", dtick=1, tickformat="~s", title_text=label("requests_log", lang)
+        )
+    fig.update_layout(bargap=0.25)
+    return fig
+
+
+def localized_status(analysis: Analysis, lang: str) -> pl.DataFrame:
+    """``analysis.status`` (codes seen) with class, reason and description in ``lang``.
+
+    The analysis holds the texts of ``analysis.options.lang``; this re-annotates
+    them when another language is asked for.
+
+    Examples
+    --------
+    >>> localized_status(_example_analysis(), "zh").select("status", "class", "reason").rows()
+    [(200, '2xx', 'OK'), (404, '4xx', 'Not Found'), (503, '5xx', 'Service Unavailable')]
+    """
+    status = analysis.status.filter(pl.col("requests") > 0)
+    if analysis.options.lang == lang:
+        return status
+    texts = [c for c in ("class", "reason", "description") if c in status.columns]
+    return annotate(status.drop(texts), lang).select(analysis.status.columns)
+
+
+def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
+    """p50, p90 and p99 per window of each latency metric the log has.
+
+    One row of subplots per metric (``request_time``, ``upstream_response_time``),
+    sharing the time axis, seconds on a log scale (latencies span milliseconds
+    to minutes). Windows without a value are gaps.
+
+    Parameters
+    ----------
+    analysis:
+        The result of :func:`httplog.analyze`.
+    lang:
+        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure or None
+        ``None`` when the log has no latency field (``analysis.latencies`` is empty).
+
+    Examples
+    --------
+    >>> latency(_example_analysis()) is None  # the combined format has no times
+    True
+    >>> fig = latency(_example_analysis(timed=True))
+    >>> [t.name for t in fig.data]  # request_time, then upstream_response_time
+    ['p50', 'p90', 'p99', 'p50', 'p90', 'p99']
+    """
+    lang = resolve_lang(lang, analysis)
+    metrics = analysis.latencies
+    tl = analysis.timeline
+    if not metrics:
+        return None
+    titles = [label(m, lang) if m in _labels_file()[lang]["charts"] else m for m in metrics]
+    fig = make_subplots(
+        rows=len(metrics), cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=0.12
+    )
+    _base_layout(fig, label("latency_title", lang), x_title=None, y_title="")
+    x = _local(tl["start"])
+    for row, metric in enumerate(metrics, start=1):
+        for q in ("p50", "p90", "p99"):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=tl[f"{metric}_{q}"].round(6).to_list(),
+                    name=q,
+                    legendgroup=q,
+                    showlegend=row == 1,
+                    mode="lines",
+                    line={"color": LATENCY_COLORS[q], "width": 1.5, "shape": "hv"},
+                    connectgaps=False,
+                    hovertemplate=f"{titles[row - 1]} {q}: %{{y:.3f}} s<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(type="log", title_text=label("latency_axis", lang), row=row, col=1)
+    fig.update_layout(height=max(_HEIGHT, 60 + 300 * len(metrics)), hovermode="x unified")
+    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
+    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.options.tz), row=len(metrics))
+    return fig
+
+
+def bytes(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
+    """Bytes sent per time window (the log's body or response bytes).
+
+    Parameters
+    ----------
+    analysis:
+        The result of :func:`httplog.analyze`.
+    lang:
+        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure or None
+        ``None`` when the timeline has no ``bytes`` column or only nulls.
+
+    Examples
+    --------
+    >>> fig = bytes(_example_analysis())
+    >>> int(sum(fig.data[0].y)), fig.layout.yaxis.ticksuffix
+    (600, 'B')
+    """
+    lang = resolve_lang(lang, analysis)
+    tl = analysis.timeline
+    if "bytes" not in tl.columns or (tl.height and tl["bytes"].null_count() == tl.height):
+        return None
+    fig = go.Figure()
+    _base_layout(
+        fig,
+        label("bytes_title", lang),
+        x_title=None,
+        y_title=label("bytes_axis", lang, window=analysis.window),
+    )
+    if tl.is_empty() or analysis.requests == 0:
+        return _no_data(fig, lang)
+    fig.add_trace(
+        go.Bar(
+            x=_local(tl["start"]),
+            y=tl["bytes"].to_list(),
+            name=label("bytes", lang),
+            marker={"color": BYTES_COLOR, "line": {"width": 0}},
+            width=_window_ms(tl),
+            offset=0,
+            hovertemplate="%{y:.3~s}B<extra></extra>",
+        )
+    )
+    fig.update_layout(bargap=0, hovermode="x unified", showlegend=False)
+    fig.update_yaxes(tickformat="~s", ticksuffix="B", rangemode="tozero")
+    _time_axis(fig, analysis, lang)
+    return fig
+
+
+def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figure]:
+    """All charts that apply to ``analysis``, by name, in the report's order.
+
+    Names: ``timeline``, ``error_rates``, ``status_codes``, ``latency`` (when the
+    log has latencies) and ``bytes`` (when it has bytes).
+
+    Examples
+    --------
+    >>> list(figures(_example_analysis(timed=True)))
+    ['timeline', 'error_rates', 'status_codes', 'latency', 'bytes']
+    """
+    lang = resolve_lang(lang, analysis)
+    out: dict[str, go.Figure] = {}
+    for name, make in (
+        ("timeline", timeline),
+        ("error_rates", error_rates),
+        ("status_codes", status_codes),
+        ("latency", latency),
+        ("bytes", bytes),
+    ):
+        fig = make(analysis, lang=lang)
+        if fig is not None:
+            out[name] = fig
+    return out
+
+
+_EXAMPLE = '192.0.2.{n} - - [20/Nov/2026:10:0{m}:0{s} +0000] "GET {path} HTTP/1.1" {status} 100 "-" "curl/8"'
+
+
+def _example_analysis(*, timed: bool = False) -> Analysis:
+    """A six-request analysis over three minutes, for the examples of this module."""
+    from httplog.analysis import analyze
+
+    rows = [(0, "/", 200), (0, "/", 200), (1, "/x", 404), (2, "/api", 503), (2, "/api", 503)]
+    rows.append((2, "/", 200))
+    lines = []
+    for i, (m, path, status) in enumerate(rows):
+        line = _EXAMPLE.format(n=i + 1, m=m, s=i, path=path, status=status)
+        lines.append(line + (f" 0.{i + 1:03d} 0.{i + 1:03d}" if timed else ""))
+    path = os.path.join(tempfile.mkdtemp(prefix="httplog-example-"), "access.log")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    fmt = None
+    if timed:
+        fmt = (
+            '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+            '"$http_referer" "$http_user_agent" $request_time $upstream_response_time'
+        )
+    return analyze(path, log_format=fmt, window="1m")

@@ -1,0 +1,333 @@
+"""The same analysis on a Dask cluster: one task per chunk, partials merged on the way back.
+
+The work unit is a :class:`~httplog.inputs.Chunk`: a whole compressed file,
+or a byte range of about ``chunk_bytes`` of a plain file, cut at line ends
+(:func:`httplog.inputs.split`). Each task runs
+:func:`httplog.analysis.collect_partial` on its chunk — the very code of the
+single-machine path — and returns a small :class:`~httplog.aggregate.Partial`.
+Partials are merged on the workers with :func:`httplog.aggregate.merge`, a few
+at a time (a tree), and the client turns the merged partial into an
+:class:`~httplog.analysis.Analysis` with :func:`httplog.analysis.finalize`.
+The result equals the single-process one exactly; only
+``Analysis.partial.chunks`` has one row per chunk instead of one per file.
+
+:func:`analyze_distributed` gives the :class:`~httplog.analysis.Analysis`;
+:func:`collect_distributed` stops at the merged partial (to save with
+:meth:`~httplog.aggregate.Partial.to_parquet`, as ``httplog aggregate`` does).
+
+The format is detected once, on the client, from the first lines of the
+first input (as the single-process path does), and that format is given to
+every task, so all chunks are parsed alike.
+
+Inputs are opened by the workers: every path must be readable, at the same
+absolute path, by every worker (and by the client, which plans the chunks
+and detects the format). Standard input can't be shared with workers.
+
+Dask is an optional dependency (``pip install 'httplog[dask]'``), imported
+only when a distributed run starts.
+
+Examples
+--------
+The plan of a run needs no cluster: a 25-byte plain file cut into ranges of
+at most 10 bytes gives three chunks; a compressed file stays whole.
+
+>>> import gzip, os, tempfile
+>>> from httplog.inputs import resolve
+>>> d = tempfile.mkdtemp()
+>>> with open(os.path.join(d, "a.log"), "wb") as f:
+...     _ = f.write(b"x" * 24 + b"\\n")
+>>> with gzip.open(os.path.join(d, "b.log.gz"), "wb") as f:
+...     _ = f.write(b"x" * 24 + b"\\n")
+>>> [(os.path.basename(c.source), c.start, c.end) for c in plan(resolve([d + "/*"]), 10)]
+[('a.log', 0, 9), ('a.log', 9, 18), ('a.log', 18, 25), ('b.log.gz', 0, None)]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from httplog import inputs as _inputs
+from httplog.aggregate import SCHEMAS, Partial, empty_partial, merge
+from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
+from httplog.errors import InputError, UsageError
+from httplog.formats import resolve
+from httplog.formats.detect import Detection
+from httplog.inputs import Chunk, Input
+from httplog.parse import chunks_of, iter_parsed
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from distributed import Client, Future
+
+#: Default size of the byte ranges plain files are cut into (one task each).
+CHUNK_BYTES = 64 * 1024 * 1024
+#: How many partials one merge task folds together.
+FAN_IN = 8
+
+_EXTRA = "pip install 'httplog[dask]'"
+
+
+# --------------------------------------------------------------------- plan
+
+
+def plan(inputs: list[Input], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
+    """The work units of a run: compressed files whole, plain files cut into
+    byte ranges of about ``chunk_bytes`` (each range reads the lines that
+    start in it, so a line crossing a cut is read once)."""
+    if chunk_bytes < 1:
+        msg = f"chunk_bytes must be at least 1, not {chunk_bytes}"
+        raise UsageError(msg)
+    chunks: list[Chunk] = []
+    for inp in inputs:
+        if inp.path == _inputs.STDIN:
+            msg = "standard input can't be read by Dask workers: give paths the workers can read"
+            raise UsageError(msg)
+        parts = 1 if inp.compression else -(-(inp.size or 0) // chunk_bytes)
+        chunks.extend(_inputs.split(inp, parts))
+    return chunks
+
+
+def detect_first(inputs: list[Input]) -> Detection | None:
+    """Detect the format exactly as the single-process path does: from the
+    first block of the first non-empty input (``None`` if every input is empty).
+
+    This runs :func:`httplog.parse.iter_parsed` itself and stops it as soon as
+    the format is known, so the sample and the choice can't drift from it.
+    """
+    found: list[Detection] = []
+
+    def stop(d: Detection) -> None:
+        found.append(d)
+        raise _Detected
+
+    try:
+        for _ in iter_parsed(chunks_of(inputs), None, on_detect=stop):
+            pass  # pragma: no cover - stop() raises before the first block is parsed
+    except _Detected:
+        pass
+    return found[0] if found else None
+
+
+class _Detected(Exception):
+    """Stops :func:`iter_parsed` once it has detected the format."""
+
+
+# ----------------------------------------------------------------- map step
+
+
+def map_chunk(
+    chunk: Chunk, label: str, options: AnalyzeOptions, detection: str | None = None
+) -> Partial:
+    """One task: the partial aggregate of one chunk (runs on a worker).
+
+    ``chunk`` names the file by the path the worker opens; ``label`` is the
+    source name the user gave, written into the partial instead so that the
+    result does not depend on where it ran. ``detection`` is the client's
+    format detection, recorded as the single-process path records it.
+    """
+    try:
+        part = collect_partial([chunk], options)
+    except InputError as e:
+        msg = f"{e} (on Dask worker {_worker_address()}: inputs must be readable by every worker)"
+        raise InputError(msg) from None
+    if chunk.source != label:
+        part = replace(
+            part,
+            **{
+                name: getattr(part, name).with_columns(source=pl.lit(label, pl.String))
+                for name, schema in SCHEMAS.items()
+                if "source" in schema
+            },
+        )
+    if detection is not None:
+        chunks = part.chunks.with_columns(detection=pl.lit(detection, pl.String))
+        part = replace(part, chunks=chunks)
+    return part
+
+
+def merge_partials(*partials: Partial) -> Partial:
+    """One merge task of the tree: :func:`httplog.aggregate.merge` of a few partials."""
+    return merge(empty_partial(), *partials)
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):  # pragma: no cover - not on a worker
+        return "?"
+
+
+# ---------------------------------------------------------------------- run
+
+
+def analyze_distributed(
+    source: str | os.PathLike[str] | list[str | os.PathLike[str]],
+    options: AnalyzeOptions | None = None,
+    *,
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+    **kwargs: object,
+) -> Analysis:
+    """Analyse logs on a Dask cluster; the result equals :func:`httplog.analyze`'s.
+
+    The cluster is, in this order: ``client`` (a ``dask.distributed.Client``,
+    left open), ``scheduler`` (an address such as ``tcp://host:8786``,
+    connected to and closed after), ``workers`` (a local cluster of that many
+    worker processes, started and closed), else the current default client,
+    else a local cluster with one worker per CPU. Give at most one of the three.
+
+    ``source`` and ``options`` (or its fields by keyword) are as for
+    :func:`httplog.analyze`; plain files are cut into tasks of about
+    ``chunk_bytes``. ``progress(nbytes, lines)`` is called on the client as
+    each chunk finishes.
+    """
+    options = replace(options or AnalyzeOptions(), **kwargs)  # type: ignore[arg-type]
+    partial = collect_distributed(
+        source,
+        options,
+        client=client,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_bytes=chunk_bytes,
+        progress=progress,
+    )
+    return finalize(partial, options)
+
+
+def collect_distributed(
+    source: str | os.PathLike[str] | list[str | os.PathLike[str]],
+    options: AnalyzeOptions | None = None,
+    *,
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+) -> Partial:
+    """The merged partial aggregate of the inputs, computed on a Dask cluster:
+    the distributed twin of :func:`httplog.analysis.collect_partial` over whole
+    inputs (what ``httplog aggregate`` saves). Arguments as for
+    :func:`analyze_distributed`."""
+    options = options or AnalyzeOptions()
+    given = [
+        n
+        for n, v in (("client", client), ("workers", workers), ("scheduler", scheduler))
+        if v is not None
+    ]
+    if len(given) > 1:
+        msg = f"give one of client, workers and scheduler, not {' and '.join(given)}"
+        raise UsageError(msg)
+    if workers is not None and workers < 1:
+        msg = f"workers must be at least 1, not {workers}"
+        raise UsageError(msg)
+    dist = _import_distributed()
+    inputs = _inputs.resolve(source)
+    chunks = plan(inputs, chunk_bytes)
+    task_options, detection = _resolved(options, inputs)
+    with _cluster(dist, client, workers, scheduler) as c:
+        return _run(dist, c, chunks, task_options, detection, progress)
+
+
+def _resolved(options: AnalyzeOptions, inputs: list[Input]) -> tuple[AnalyzeOptions, str | None]:
+    """The options every task gets: the format resolved or detected once, here."""
+    if options.log_format is not None:
+        return replace(options, log_format=resolve(options.log_format)), None
+    d = detect_first(inputs)
+    if d is None:  # nothing to read anywhere: nothing to detect either
+        return options, None
+    return replace(options, log_format=d.format), str(d)
+
+
+def _run(
+    dist: Any,
+    client: Client,
+    chunks: list[Chunk],
+    options: AnalyzeOptions,
+    detection: str | None,
+    progress: Callable[[int, int], None] | None,
+) -> Partial:
+    futures: list[Future] = []
+    try:
+        level = [
+            client.submit(map_chunk, _absolute(c), c.source, options, detection, pure=False)
+            for c in chunks
+        ]
+        futures += level
+        counts = [client.submit(_read, f, pure=False) for f in level] if progress else []
+        futures += counts
+        while len(level) > 1:
+            level = [
+                client.submit(merge_partials, *level[i : i + FAN_IN], pure=False)
+                for i in range(0, len(level), FAN_IN)
+            ]
+            futures += level
+        for done in dist.as_completed(counts):
+            progress(*done.result())  # type: ignore[misc]
+        return level[0].result()  # merged (or one chunk's): sorted as merge sorts
+    except BaseException:
+        client.cancel(futures)  # don't leave the rest of a failed run on the cluster
+        raise
+
+
+def _read(part: Partial) -> tuple[int, int]:
+    """Bytes and lines a chunk's partial accounts for (for progress)."""
+    return int(part.chunks["bytes_read"].sum() or 0), int(part.chunks["lines"].sum() or 0)
+
+
+def _absolute(chunk: Chunk) -> Chunk:
+    """The chunk with its file named by absolute path (workers have another cwd)."""
+    return replace(chunk, input=replace(chunk.input, path=os.path.abspath(chunk.input.path)))
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        msg = f"running on Dask needs the dask extra: {_EXTRA}"
+        raise UsageError(msg) from None
+    return distributed
+
+
+@contextmanager
+def _cluster(
+    dist: Any, client: Client | None, workers: int | None, scheduler: str | None
+) -> Iterator[Client]:
+    """The client to run on; what this opened is closed on the way out."""
+    if client is not None:
+        yield client
+        return
+    if scheduler is not None:
+        try:
+            c = dist.Client(scheduler)
+        except (OSError, TimeoutError, ValueError) as e:
+            msg = f"can't connect to the Dask scheduler at {scheduler}: {e}"
+            raise UsageError(msg) from None
+        with c:
+            yield c
+        return
+    if workers is None:
+        try:
+            current = dist.default_client()
+        except ValueError:  # no client yet: start a local cluster
+            current = None
+        if current is not None:
+            yield current
+            return
+    n = workers or os.cpu_count() or 1
+    with (
+        dist.LocalCluster(
+            n_workers=n, processes=True, threads_per_worker=1, dashboard_address=":0"
+        ) as cluster,
+        dist.Client(cluster) as c,
+    ):
+        yield c

@@ -1,0 +1,208 @@
+"""Mergeability: partials of any split, merged in any order, equal the partial of the whole."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from httplog import aggregate
+from httplog.aggregate import SCHEMAS, Partial, aggregate_rows, empty_partial, merge
+from httplog.analysis import AnalyzeOptions, finalize
+
+T0 = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # a DST day in Europe
+AGENTS = [
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl/8.5.0",
+    None,
+]
+STATUSES = [200, 200, 200, 204, 301, 304, 404, 404, 429, 499, 500, 502, 503, 101, 0, 999]
+
+row = st.fixed_dictionaries(
+    {
+        "t": st.integers(0, 6 * 3600),
+        "status": st.sampled_from(STATUSES),
+        "path": st.sampled_from(["/", "/a", "/b", "/api/x", "/é", None]),
+        "remote_addr": st.sampled_from(["192.0.2.1", "192.0.2.2", "2001:db8::1"]),
+        "user_agent": st.sampled_from(AGENTS),
+        "referer": st.sampled_from(["https://example.org/", None]),
+        "upstream_addr": st.sampled_from(["10.0.0.1:80", "10.0.0.2:80", None]),
+        "bytes": st.one_of(st.none(), st.integers(0, 10**6)),
+        "request_time": st.one_of(st.none(), st.just(0.0), st.floats(1e-4, 100.0, allow_nan=False)),
+        "upstream_response_time": st.one_of(st.none(), st.floats(0.0, 30.0, allow_nan=False)),
+    }
+)
+REASONS = ["no_match", "empty", "binary"]
+
+
+def to_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "time": pl.Series(
+                [T0 + timedelta(seconds=r["t"]) for r in rows], dtype=pl.Datetime("us", "UTC")
+            ),
+            "status": pl.Series([r["status"] for r in rows], dtype=pl.UInt16),
+            **{
+                c: pl.Series([r[c] for r in rows], dtype=pl.String)
+                for c in ("path", "remote_addr", "user_agent", "referer", "upstream_addr")
+            },
+            "bytes": pl.Series([r["bytes"] for r in rows], dtype=pl.UInt64),
+            "request_time": pl.Series([r["request_time"] for r in rows], dtype=pl.Float64),
+            "upstream_response_time": pl.Series(
+                [r["upstream_response_time"] for r in rows], dtype=pl.Float64
+            ),
+        }
+    )
+
+
+def rejected_frame(lines: list[tuple[int, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source": ["x.log"] * len(lines),
+            "chunk_start": [0] * len(lines),
+            "line": [n for n, _ in lines],
+            "reason": [r for _, r in lines],
+            "text": [f"bad line {n}" for n, _ in lines],
+        },
+        schema=SCHEMAS["samples"],
+    )
+
+
+def part(rows: list[dict], rejected: list[tuple[int, str]]) -> Partial:
+    return aggregate_rows(
+        to_frame(rows),
+        source="x.log",
+        chunk_start=0,
+        bytes_read=100 * (len(rows) + len(rejected)),
+        format_label="combined",
+        rejected=rejected_frame(rejected),
+    )
+
+
+def frames_equal(x: pl.DataFrame, y: pl.DataFrame, name: str) -> None:
+    try:
+        assert_frame_equal(x, y)
+    except AssertionError as e:
+        raise AssertionError(f"{name}: {e}") from None
+
+
+def assert_partials_equal(a: Partial, b: Partial) -> None:
+    for name, schema in SCHEMAS.items():
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.schema == y.schema, name
+        cols = list(schema)
+        frames_equal(x.sort(cols, nulls_last=True), y.sort(cols, nulls_last=True), name)
+
+
+def assert_analyses_equal(a, b) -> None:
+    for name in (
+        "inputs",
+        "rejected_samples",
+        "classes",
+        "status",
+        "timeline",
+        "top",
+        "spikes",
+        "explanations",
+    ):
+        frames_equal(getattr(a, name), getattr(b, name), name)
+    for name in ("lines", "parsed", "rejected", "rejected_by_reason", "time_range", "window"):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+@st.composite
+def split_input(draw):
+    rows = draw(st.lists(row, min_size=0, max_size=120))
+    # Rejected lines sit between rows: line numbers over rows + rejected.
+    n_rej = draw(st.integers(0, 12))
+    total = len(rows) + n_rej
+    rej_lines = sorted(draw(st.sets(st.integers(1, max(total, 1)), min_size=0, max_size=n_rej)))
+    rejected = [(n, draw(st.sampled_from(REASONS))) for n in rej_lines]
+    cuts = sorted(draw(st.lists(st.integers(0, len(rows)), max_size=5)))
+    order = draw(st.permutations(range(len(cuts) + 1)))
+    nested = draw(st.booleans())
+    return rows, rejected, cuts, order, nested
+
+
+def pieces(rows, rejected, cuts):
+    bounds = [0, *cuts, len(rows)]
+    out = []
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        # Each rejected line goes with exactly one piece.
+        rej = [r for r in rejected if bisect.bisect_right(cuts, r[0] - 1) == i]
+        out.append(part(rows[lo:hi], rej))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(split_input())
+def test_merge_of_any_split_equals_the_whole(data):
+    rows, rejected, cuts, order, nested = data
+    whole = part(rows, rejected)
+    parts = pieces(rows, rejected, cuts)
+    shuffled = [parts[i] for i in order]
+    if nested and len(shuffled) > 2:
+        merged = merge(merge(*shuffled[:2]), empty_partial(), merge(*shuffled[2:]))
+    else:
+        merged = merge(*shuffled)
+    assert_partials_equal(merged, whole)
+    for opts in (
+        AnalyzeOptions(window="5m"),
+        AnalyzeOptions(window="1h", tz="Europe/Paris", bots="exclude", top=3),
+    ):
+        assert_analyses_equal(finalize(merged, opts), finalize(whole, opts))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(row, max_size=60), st.lists(row, max_size=60), st.lists(row, max_size=60))
+def test_merge_is_associative_and_commutative(a, b, c):
+    pa, pb, pc = (part(r, []) for r in (a, b, c))
+    left = merge(merge(pa, pb), pc)
+    right = merge(pa, merge(pc, pb))
+    assert_partials_equal(left, right)
+    assert_partials_equal(merge(pa, empty_partial()), merge(pa))
+
+
+@settings(max_examples=25, deadline=None)
+@given(split_input())
+def test_merge_in_slices_of_minutes_equals_the_whole(data):
+    # Long minute tables are added up a slice of minutes at a time: force it.
+    rows, rejected, cuts, order, _ = data
+    whole = part(rows, rejected)
+    parts = [pieces(rows, rejected, cuts)[i] for i in order]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(aggregate, "SLICE_ROWS", 3)
+        sliced = merge(*parts)
+    assert_partials_equal(sliced, whole)
+    for name in ("counts", "error_keys"):
+        table = getattr(sliced, name)
+        assert table.equals(table.sort(list(aggregate.KEYS[name]))), name
+
+
+def test_partial_survives_parquet_between_merges(tmp_path):
+    rows = [
+        {
+            "t": 60 * i,
+            "status": [200, 503, 404][i % 3],
+            "path": f"/p{i % 4}",
+            "remote_addr": "192.0.2.1",
+            "user_agent": AGENTS[i % 4],
+            "referer": None,
+            "upstream_addr": None,
+            "bytes": i,
+            "request_time": 0.01 * i,
+            "upstream_response_time": None,
+        }
+        for i in range(50)
+    ]
+    a, b = part(rows[:20], [(3, "empty")]), part(rows[20:], [])
+    a.to_parquet(str(tmp_path / "a.parquet"))
+    again = merge(Partial.from_parquet(str(tmp_path / "a.parquet")), b)
+    assert_partials_equal(again, part(rows, [(3, "empty")]))

@@ -1,0 +1,463 @@
+"""httplog.report without a browser: escaping, offline/CDN modes, sizes, atomicity, language.
+
+The browser tests are in test_report_browser.py. This module also writes the
+hostile log fixture: ``python tests/test_report.py`` rewrites
+tests/data/hostile.log from :func:`hostile_log_bytes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import random
+import re
+import sys
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from plotly.offline import get_plotlyjs
+
+import httplog
+from httplog.report import PLOTLY_CONFIG, render, render_report, script_json, visible, write_report
+from httplog.statuscodes import describe
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
+HOSTILE = ROOT / "tests" / "data" / "hostile.log"
+LABELS = ROOT / "src" / "httplog" / "report" / "templates" / "labels.toml"
+
+# --- the hostile log -----------------------------------------------------------
+
+AGENTS = [
+    b"<script>alert(1)</script>",
+    b"</script><script>window.__pwned=1</script>",
+    b'\\"><img src=x onerror=\\"window.__pwned=1\\">',
+    b"{{7*7}} ${7*7} <!-- <![CDATA[ ]]><svg onload=window.__pwned=1>",
+    b"rlo:\xe2\x80\xaetxt.exe ls:\xe2\x80\xa8end zwsp:\xe2\x80\x8bx",
+]
+PATHS = [
+    b"/<script>alert(1)</script>",
+    b"/</script><script>window.__pwned=1</script>",
+    b'/\\"><img/src=x/onerror=window.__pwned=1>',
+    b"/ok",
+]
+REFERERS = [
+    b"javascript:window.__pwned=1",
+    b'\\"><img src=x onerror=\\"window.__pwned=1\\">',
+    b"data:text/html,<script>alert(1)</script>",
+    b"-",
+]
+ODD = [  # bytes a parser may reject or replace: NUL, invalid UTF-8, C0 controls
+    (b"/nul\x00byte", b"nul:\x00 end"),
+    (b"/bad\xff\xfeutf8", b"bad-utf8:\xff\xfe\xc3\x28 end"),
+    (b"/ctl", b"ctl:\x01\x1b[31mred\x1b[0m\x7f end"),
+]
+NOT_LOG_LINES = [
+    b"<script>alert(1)</script> not a log line \x00\xff",
+    b"</script><script>window.__pwned=1</script>",
+    b'"><img src=x onerror="window.__pwned=1"> \x1b[2J',
+]
+
+#: Texts that must show in the report as text (after parsing: ``\\"`` is ``"``).
+HOSTILE_TEXTS = [
+    "<script>alert(1)</script>",
+    "</script><script>window.__pwned=1</script>",
+    '"><img src=x onerror="window.__pwned=1">',
+    "javascript:window.__pwned=1",
+    "{{7*7}} ${7*7} <!-- <![CDATA[ ]]><svg onload=window.__pwned=1>",
+]
+
+
+def _line(n: int, minute: int, second: int, status: int, path: bytes, ref: bytes, agent: bytes,
+          addr: bytes | None = None) -> bytes:  # fmt: skip
+    addr = addr or f"192.0.2.{n % 250 + 1}".encode()
+    t = f"20/Nov/2026:10:{minute:02d}:{second:02d} +0000".encode()
+    return b"%s - - [%s] \"GET %s HTTP/1.1\" %d 123 \"%s\" \"%s\"\n" % (
+        addr, t, path, status, ref, agent
+    )  # fmt: skip
+
+
+def hostile_log_bytes() -> bytes:
+    """The combined-format log of tests/data/hostile.log.
+
+    Twelve minutes of 25 requests a minute whose paths, referers, agents and
+    one client are markup and script; then two minutes where two thirds fail
+    with 503 (a 5xx spike, so the hostile keys reach the spike explanations);
+    lines with NUL, invalid UTF-8 and terminal escapes; lines that are not log
+    lines at all.
+    """
+    out = []
+    n = 0
+    for minute in range(12):
+        for k in range(25):
+            status = 404 if k % 12 == 0 else 200
+            addr = b"<script>alert(1)</script>" if k == 7 else None
+            out.append(_line(n, minute, k * 2, status, PATHS[k % 4], REFERERS[k % 4], AGENTS[k % 5], addr))  # fmt: skip
+            n += 1
+        if minute < len(ODD):
+            out.append(_line(n, minute, 55, 200, ODD[minute][0], b"-", ODD[minute][1]))
+    for minute in (12, 13):
+        for k in range(30):
+            bad = k % 3 != 0
+            status, path, agent = (
+                (503, PATHS[1], AGENTS[1]) if bad else (200, PATHS[3], AGENTS[k % 5])
+            )
+            out.append(_line(n, minute, k * 2, status, path, REFERERS[0], agent))
+            n += 1
+    for i, junk in zip((40, 80, 120), NOT_LOG_LINES, strict=True):
+        out.insert(i, junk + b"\n")
+    return b"".join(out)
+
+
+# --- fixtures --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample() -> httplog.Analysis:
+    return httplog.analyze(SAMPLE, tz="Europe/Paris")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> httplog.Analysis:
+    # the file name is hostile too (no "/" possible in a name)
+    d = tmp_path_factory.mktemp("hostile")
+    path = d / '"><img src=x onerror=window.__pwned=1>.log'
+    path.write_bytes(HOSTILE.read_bytes())
+    return httplog.analyze(path)
+
+
+@pytest.fixture(scope="module")
+def hostile_page(hostile) -> str:
+    return render_report(hostile, title="<script>alert(1)</script>")
+
+
+def _data_block(page: str) -> str:
+    m = re.search(r'<script type="application/json" id="httplog-data">(.*?)</script>', page, re.S)
+    assert m, "no data block"
+    return m.group(1)
+
+
+def _inline_scripts(page: str) -> list[str]:
+    return re.findall(r"<script>(.*?)</script>", page, re.S)
+
+
+def _markup(page: str) -> str:
+    """The page without the contents of its scripts (plotly.js holds "<svg" etc.)."""
+    return re.sub(r"(<script[^>]*>).*?(</script>)", r"\1\2", page, flags=re.S)
+
+
+def _has(page: str, text: str) -> bool:
+    # a plain function: pytest's assertion rewriting would diff megabytes on failure
+    return text in page
+
+
+def _csp(page: str) -> dict[str, str]:
+    m = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert m, "no Content-Security-Policy"
+    directives = [d.strip() for d in html.unescape(m.group(1)).split(";") if d.strip()]
+    return {d.split(" ", 1)[0]: [*d.split(" ", 1), ""][1] for d in directives}
+
+
+# --- the hostile fixture ----------------------------------------------------------
+
+
+def test_hostile_fixture_is_what_the_generator_writes():
+    assert HOSTILE.read_bytes() == hostile_log_bytes(), "run: python tests/test_report.py"
+
+
+def test_hostile_log_reaches_every_table(hostile):
+    keys = set(hostile.top["key"].to_list())
+    assert {
+        "/<script>alert(1)</script>",
+        "/</script><script>window.__pwned=1</script>",
+        "<script>alert(1)</script>",  # a client
+        '"><img src=x onerror="window.__pwned=1">',  # a referer and an agent
+        "javascript:window.__pwned=1",
+    } <= keys
+    assert hostile.spikes.height == 1
+    assert "</script><script>window.__pwned=1</script>" in hostile.explanations["key"].to_list()
+    assert hostile.rejected >= 3
+    texts = "".join(hostile.rejected_samples["text"].to_list())
+    assert "\x00" in texts and "\x1b" in texts
+
+
+# --- escaping ---------------------------------------------------------------------
+
+
+def test_script_json_escapes_what_could_end_a_script():
+    value = {"agent": "</script><script>alert(1)</script> <!-- & \u2028 \u2029"}
+    out = script_json(value)
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in out
+    assert json.loads(out) == value
+
+
+def test_embedded_json_cannot_end_its_script(hostile_page):
+    data = _data_block(hostile_page)
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in data
+    parsed = json.loads(data)
+    assert [f["id"] for f in parsed["figures"]] == [
+        "chart-timeline",
+        "chart-error_rates",
+        "chart-status_codes",
+        "chart-bytes",
+    ]
+    # exactly the page's own three scripts: data, plotly.js, the drawing script
+    assert hostile_page.count("</script>") == 3
+    assert hostile_page.lower().count("<script") == 3
+
+
+def test_log_text_is_escaped_everywhere(hostile_page):
+    markup = _markup(hostile_page)
+    for raw in ("<img", "<svg", "<script>alert", "<!--", "<![CDATA["):
+        assert not _has(markup, raw), raw
+    for escaped in (
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;/script&gt;&lt;script&gt;window.__pwned=1&lt;/script&gt;",
+        "&#34;&gt;&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;",
+        "{{7*7}} ${7*7} &lt;!-- &lt;![CDATA[ ]]&gt;&lt;svg onload=window.__pwned=1&gt;",
+        # the hostile title and file name are text too
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>",
+        "&#34;&gt;&lt;img src=x onerror=window.__pwned=1&gt;.log",
+    ):
+        assert _has(markup, escaped), escaped
+    # a link-looking referer is text, never an href
+    assert _has(markup, "javascript:window.__pwned=1")
+    assert not re.search(r"<a [^>]*href=[\"']?(javascript|data):", markup, re.I)
+
+
+def test_control_and_invisible_characters_are_made_visible(hostile_page):
+    assert visible("a\x00b\x1b[31m\x7f") == "a\u2400b\u241b[31m\u2421"
+    assert visible("x\u202ey\u2028z\u200b\x85") == "x<U+202E>y<U+2028>z<U+200B><U+0085>"
+    text = _markup(hostile_page)
+    for c in ["\x00", "\x01", "\x1b", "\x7f", "\u202e", "\u2028", "\u200b"]:
+        assert not _has(text, c), repr(c)
+    assert _has(text, "\u2400") and _has(text, "\u241b[31m")  # NUL, ESC as control pictures
+    assert _has(text, "&lt;U+202E&gt;")  # the bidi override, shown not applied
+    assert _has(text, "\ufffd")  # invalid UTF-8 as replacement characters
+
+
+def test_long_keys_are_cut_with_the_full_text_in_a_title(write_log):
+    long_path = "/" + "a" * 300 + "<b>"
+    line = f'192.0.2.1 - - [20/Nov/2026:13:00:10 +0000] "GET {long_path} HTTP/1.1" 200 1 "-" "a"'
+    page = render_report(httplog.analyze(write_log([line])), plotly_js="cdn")
+    full = long_path.replace("<", "&lt;").replace(">", "&gt;")
+    assert f'title="{full}"' in page
+    shown = long_path[: render.KEY_CHARS - 1] + "…"
+    assert f">{shown}</span>" in page
+
+
+def test_content_security_policy_admits_only_the_pages_own_scripts(hostile_page):
+    policy = _csp(hostile_page)
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'none'"
+    assert "unsafe-inline" not in policy["script-src"]
+    assert "unsafe-eval" not in policy["script-src"]
+    for script in _inline_scripts(hostile_page):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy["script-src"]
+
+
+# --- plotly.js: inline once, or one CDN script --------------------------------------
+
+
+def test_inline_report_embeds_plotly_js_exactly_once(sample, tmp_path):
+    out = tmp_path / "report.html"
+    write_report(sample, out)
+    page = out.read_text(encoding="utf-8")
+    assert page.count(get_plotlyjs()[:300]) == 1
+    assert page.count(get_plotlyjs()[-300:]) == 1
+    markup = _markup(page)
+    assert not _has(markup, "<script src=")
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", markup)
+    assert not _has(markup, "@import") and not _has(markup, "url(")
+    assert "cdn.plot.ly" not in _csp(page)["script-src"]
+
+
+def test_cdn_report_is_small_and_loads_one_script(sample, tmp_path):
+    out = tmp_path / "report.html"
+    write_report(sample, out, plotly_js="cdn")
+    page = out.read_text(encoding="utf-8")
+    assert out.stat().st_size < 500_000
+    srcs = re.findall(r'<script src="([^"]+)" integrity="(sha384-[^"]+)"', page)
+    assert page.count("<script src=") == 1
+    from plotly.io._utils import plotly_cdn_url
+
+    assert srcs[0][0] == plotly_cdn_url()
+    digest = base64.b64encode(hashlib.sha384(get_plotlyjs().encode()).digest()).decode()
+    assert srcs[0][1] == f"sha384-{digest}"
+    assert not _has(page, get_plotlyjs()[:300])
+    assert "https://cdn.plot.ly/" in _csp(page)["script-src"]
+
+
+def test_plotly_config_turns_off_the_logo_and_every_cloud_button():
+    assert PLOTLY_CONFIG["displaylogo"] is False
+    assert PLOTLY_CONFIG["showSendToCloud"] is False
+    assert "sendChartToCloud" in PLOTLY_CONFIG["modeBarButtonsToRemove"]
+    assert PLOTLY_CONFIG["plotlyServerURL"] == ""
+    # the keys exist in the bundled plotly.js (a renamed option would silently do nothing)
+    js = get_plotlyjs()
+    for key in ("showSendToCloud:", "displaylogo:", "plotlyServerURL:", "modeBarButtonsToRemove:"):
+        assert key in js
+    assert 'name:"sendChartToCloud"' in js
+
+
+def test_bad_options_are_usage_errors(sample, tmp_path):
+    with pytest.raises(httplog.UsageError):
+        write_report(sample, tmp_path / "r.html", plotly_js="directory")
+    with pytest.raises(httplog.UsageError):
+        write_report(sample, tmp_path / "r.html", lang="fr")
+    assert not (tmp_path / "r.html").exists()
+
+
+# --- language -----------------------------------------------------------------------
+
+
+def test_zh_report_uses_zh_headings_class_names_and_descriptions(sample):
+    page = render_report(sample, lang="zh", plotly_js="cdn")
+    assert '<html lang="zh-Hans">' in page
+    for text in ("概要", "状态码", "错误峰值", "无法解析的行", "服务器错误", "请求错误"):
+        assert text in page
+    assert describe(503, "zh").description in page
+    assert describe(503, "en").description not in page
+    assert "Status codes" not in page
+
+
+def test_lang_defaults_to_the_analysis_language(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_text('192.0.2.1 - - [20/Nov/2026:13:00:10 +0000] "GET / HTTP/1.1" 502 1 "-" "a"\n')
+    zh = render_report(httplog.analyze(log, lang="zh"), plotly_js="cdn")
+    assert describe(502, "zh").description in zh and "服务器错误" in zh
+    en = render_report(httplog.analyze(log, lang="zh"), lang="en", plotly_js="cdn")
+    assert describe(502, "en").description in en and "5xx server error" in en
+
+
+def test_every_language_has_the_same_labels():
+    labels = tomllib.loads(LABELS.read_text(encoding="utf-8"))
+    assert set(labels) == {"en", "zh"}
+    for section in ("charts", "report"):
+        assert set(labels["en"][section]) == set(labels["zh"][section]), section
+        for key, text in labels["en"][section].items():
+            fields = set(re.findall(r"\{(\w+)\}", text))
+            assert fields == set(re.findall(r"\{(\w+)\}", labels["zh"][section][key])), key
+
+
+# --- content --------------------------------------------------------------------------
+
+
+def test_report_shows_the_summary_tables_and_spikes(sample):
+    page = render_report(sample, plotly_js="cdn")
+    for text in (
+        "nginx_access.log",
+        "20,262",  # lines
+        "20,257",  # parsed
+        "5 (empty 2, binary 1, error_log 1, no_match 1)",
+        "2026-11-20 00:00:19 – 2026-11-20 23:59:48 (Europe/Paris)",
+        "combined — Detected as: combined",
+        "5m",
+        "Europe/Paris",
+        "2.59%",  # 5xx rate
+        "/api/v1/checkout",  # top 5xx path and spike explanation
+        "203.0.113.195",  # the scanner of the 4xx burst
+    ):
+        assert text in page, text
+    for code in sample.status["status"].to_list():
+        assert f'<td class="num code">{code}</td>' in page
+    assert page.count('<article class="spike') == sample.spikes.height
+    assert page.count('class="rejected"') == 1
+
+
+def test_empty_log_gives_a_valid_report_that_says_so(tmp_path):
+    log = tmp_path / "empty.log"
+    log.write_bytes(b"")
+    out = tmp_path / "report.html"
+    write_report(httplog.analyze(log), out)
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "No requests: the input holds no line" in page
+    assert 'id="charts"' not in page
+    assert not _has(page, get_plotlyjs()[:300])  # no charts, no plotly.js
+    assert json.loads(_data_block(page))["figures"] == []
+
+
+def test_only_rejected_lines_is_an_empty_report_with_samples(tmp_path):
+    log = tmp_path / "junk.log"
+    log.write_bytes(b"not a log line\nnor this one\n")
+    page = render_report(httplog.analyze(log, log_format="combined"), plotly_js="cdn")
+    assert "No requests" in page
+    assert "not a log line" in page
+
+
+# --- atomic write -----------------------------------------------------------------------
+
+
+def test_a_failed_render_leaves_no_file_and_keeps_the_old_one(sample, tmp_path, monkeypatch):
+    out = tmp_path / "report.html"
+
+    def broken(context):
+        yield "<!DOCTYPE html><html><body>half a report"
+        raise RuntimeError("template blew up")
+
+    monkeypatch.setattr(render, "_chunks", broken)
+    with pytest.raises(RuntimeError, match="blew up"):
+        write_report(sample, out, plotly_js="cdn")
+    assert list(tmp_path.iterdir()) == []
+
+    out.write_text("previous report")
+    with pytest.raises(RuntimeError, match="blew up"):
+        write_report(sample, out, plotly_js="cdn")
+    assert out.read_text() == "previous report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_write_report_creates_directories(sample, tmp_path):
+    out = tmp_path / "a" / "b" / "report.html"
+    write_report(sample, out, plotly_js="cdn")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- size ---------------------------------------------------------------------------------
+
+
+def _day_log(path: Path, lines: int, seed: int = 7) -> Path:
+    """``lines`` combined lines spread evenly over one day, a 5xx burst at noon."""
+    rnd = random.Random(seed)
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    paths = [f"/p/{i}" for i in range(500)]
+    agents = [f"agent/{i}" for i in range(50)]
+    with path.open("w") as f:
+        for i in range(lines):
+            t = start + timedelta(seconds=86399 * i / (lines - 1))
+            noon = 0.5 < i / lines < 0.51
+            status = rnd.choice((503, 502, 200)) if noon else rnd.choice((200,) * 30 + (404, 301))
+            f.write(
+                f"198.51.100.{rnd.randrange(256)} - - [{t:%d/%b/%Y:%H:%M:%S} +0000] "
+                f'"GET {rnd.choice(paths)} HTTP/1.1" {status} {rnd.randrange(10_000)} "-" '
+                f'"{rnd.choice(agents)}"\n'
+            )
+    return path
+
+
+@pytest.mark.slow
+def test_report_size_does_not_grow_with_lines(tmp_path):
+    sizes = {}
+    for n in (20_000, 200_000):
+        a = httplog.analyze(_day_log(tmp_path / f"{n}.log", n), window="5m")
+        assert a.timeline.height == 288
+        out = tmp_path / f"{n}.html"
+        write_report(a, out, plotly_js="cdn")
+        sizes[n] = out.stat().st_size
+    # same day, same window: same number of windows. Only counts get a digit longer.
+    assert abs(sizes[200_000] - sizes[20_000]) < 8_000, sizes
+    assert sizes[200_000] < 250_000, sizes
+
+
+if __name__ == "__main__":  # pragma: no cover
+    HOSTILE.parent.mkdir(parents=True, exist_ok=True)
+    HOSTILE.write_bytes(hostile_log_bytes())
+    print(f"wrote {HOSTILE} ({HOSTILE.stat().st_size} bytes)", file=sys.stderr)

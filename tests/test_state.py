@@ -1,0 +1,481 @@
+"""Incremental state: new bytes only, rotation of every kind, atomic and guarded state."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import os
+import random
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import httplog
+from httplog.aggregate import Partial, merge
+from httplog.analysis import AnalyzeOptions, collect_partial, finalize
+from httplog.errors import StateError
+from httplog.inputs import resolve
+from httplog.state import MANIFEST, State, atomic_path, write_partial
+
+T0 = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+class LogWriter:
+    """Writes distinct combined-format lines and remembers every line written."""
+
+    def __init__(self, seed: int = 1) -> None:
+        self.rng = random.Random(seed)
+        self.n = 0
+        self.lines: list[str] = []
+
+    def make(self, count: int) -> str:
+        out = []
+        for _ in range(count):
+            t = T0 + timedelta(seconds=13 * self.n)
+            status = self.rng.choice([200] * 16 + [201, 301, 304, 404, 404, 500, 502, 503])
+            stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
+            out.append(
+                f"198.51.100.{self.rng.randint(1, 254)} - - [{stamp}] "
+                f'"GET /p/{self.rng.randint(1, 40)}?n={self.n} HTTP/1.1" {status} '
+                f'{self.rng.randint(0, 9999)} "-" "agent/{self.n % 7}"\n'
+            )
+            self.n += 1
+        self.lines.extend(out)
+        return "".join(out)
+
+    def append(self, path: Path, count: int) -> None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(self.make(count))
+
+
+def incremental(state_dir: Path, sources: list[str], options: AnalyzeOptions | None = None):
+    """One incremental run through the library: plan, read the new bytes, commit."""
+    options = options or AnalyzeOptions()
+    with State.open(state_dir) as st:
+        settings = st.check_settings(log_format=None, status=[], path_prefix=None)
+        plan = st.plan(resolve(sources))
+        opts = AnalyzeOptions(log_format=settings["log_format"])
+        run = collect_partial(plan.chunks, opts)
+        merged = st.commit(plan, run, settings=settings)
+    return finalize(merged, options), run
+
+
+def full(sources: list[str]):
+    return httplog.analyze(sources)
+
+
+def counts(a) -> tuple:
+    return (
+        a.lines,
+        a.parsed,
+        a.rejected,
+        a.classes.select("class", "requests").rows(),
+        a.status.select("status", "requests").rows(),
+        a.timeline.select("start", "requests", "5xx").rows(),
+    )
+
+
+def new_lines(run: Partial) -> int:
+    return int(run.chunks["lines"].sum() or 0)
+
+
+def test_appends_are_read_once(tmp_path):
+    w = LogWriter()
+    log = tmp_path / "access.log"
+    st = tmp_path / "state"
+    w.append(log, 100)
+    a, run = incremental(st, [str(log)])
+    assert a.lines == 100 and new_lines(run) == 100
+    a, run = incremental(st, [str(log)])
+    assert a.lines == 100 and new_lines(run) == 0
+    w.append(log, 7)
+    a, run = incremental(st, [str(log)])
+    assert new_lines(run) == 7
+    assert counts(a) == counts(full([str(log)]))
+
+
+def test_a_half_written_last_line_waits_for_the_next_run(tmp_path):
+    w = LogWriter()
+    log = tmp_path / "access.log"
+    st = tmp_path / "state"
+    w.append(log, 10)
+    line = w.make(1)
+    with open(log, "a") as f:
+        f.write(line[:30])
+    a, run = incremental(st, [str(log)])
+    assert a.lines == 10 and a.rejected == 0
+    with open(log, "a") as f:
+        f.write(line[30:])
+    a, run = incremental(st, [str(log)])
+    assert new_lines(run) == 1 and a.lines == 11 and a.rejected == 0
+    assert counts(a) == counts(full([str(log)]))
+
+
+def test_rename_rotation_then_compression(tmp_path):
+    """logrotate with create + delaycompress + compress: .1, then .1 → .2.gz."""
+    w = LogWriter()
+    d = tmp_path / "logs"
+    d.mkdir()
+    log = d / "access.log"
+    st = tmp_path / "state"
+    glob_ = str(d / "access.log*")
+    w.append(log, 50)
+    incremental(st, [glob_])
+    w.append(log, 20)
+    os.rename(log, d / "access.log.1")
+    w.append(d / "access.log.1", 3)  # nginx writes to the old file until it reopens
+    w.append(log, 15)
+    a, run = incremental(st, [glob_])
+    assert new_lines(run) == 38
+    # next rotation: .1 → .2.gz (compressed), access.log → .1, new access.log
+    with open(d / "access.log.1", "rb") as f, gzip.open(d / "access.log.2.gz", "wb") as g:
+        shutil.copyfileobj(f, g)
+    os.unlink(d / "access.log.1")
+    w.append(log, 4)
+    os.rename(log, d / "access.log.1")
+    w.append(log, 9)
+    a, run = incremental(st, [glob_])
+    assert new_lines(run) == 13
+    assert a.lines == len(w.lines)
+    assert counts(a) == counts(full([glob_]))
+    # nothing new: nothing read, the .gz is not even decompressed again
+    a, run = incremental(st, [glob_])
+    assert new_lines(run) == 0
+    assert counts(a) == counts(full([glob_]))
+
+
+def test_compressed_copy_of_a_partly_read_file_continues_it(tmp_path):
+    """Lines written after the last run, then the file compressed (compress without
+    delaycompress): the .gz holds the rest of the stream; only that is read."""
+    w = LogWriter()
+    d = tmp_path / "logs"
+    d.mkdir()
+    st = tmp_path / "state"
+    log = d / "access.log"
+    w.append(log, 40)
+    incremental(st, [str(d / "access.log*")])
+    w.append(log, 11)
+    with open(log, "rb") as f, gzip.open(d / "access.log.1.gz", "wb") as g:
+        shutil.copyfileobj(f, g)
+    os.unlink(log)
+    w.append(log, 5)
+    a, run = incremental(st, [str(d / "access.log*")])
+    assert new_lines(run) == 16
+    assert counts(a) == counts(full([str(d / "access.log*")]))
+
+
+def test_copytruncate(tmp_path):
+    w = LogWriter()
+    d = tmp_path / "logs"
+    d.mkdir()
+    st = tmp_path / "state"
+    log = d / "access.log"
+    glob_ = str(d / "access.log*")
+    w.append(log, 60)
+    incremental(st, [glob_])
+    w.append(log, 6)
+    shutil.copyfile(log, d / "access.log.1")  # copy (new inode) …
+    w.append(d / "access.log.1", 2)  # (lines racing the copy land in it)
+    with open(log, "r+") as f:  # … then truncate in place (same inode)
+        f.truncate(0)
+    w.append(log, 25)  # grows back past nothing in particular
+    a, run = incremental(st, [glob_])
+    assert new_lines(run) == 33
+    assert counts(a) == counts(full([glob_]))
+
+
+def test_copytruncate_that_grows_past_the_old_offset(tmp_path):
+    """The truncated file is longer than the offset by the next run: its first bytes tell."""
+    w = LogWriter()
+    d = tmp_path / "logs"
+    d.mkdir()
+    st = tmp_path / "state"
+    log = d / "access.log"
+    w.append(log, 10)
+    incremental(st, [str(log)])
+    shutil.copyfile(log, d / "access.log.1")
+    with open(log, "r+") as f:
+        f.truncate(0)
+    w.append(log, 200)
+    a, run = incremental(st, [str(d / "access.log*")])
+    assert new_lines(run) == 200
+    assert a.lines == 210
+    assert counts(a) == counts(full([str(d / "access.log*")]))
+
+
+def test_a_replaced_file_that_reuses_the_inode_is_new(tmp_path):
+    w = LogWriter()
+    st = tmp_path / "state"
+    log = tmp_path / "access.log"
+    w.append(log, 30)
+    incremental(st, [str(log)])
+    os.unlink(log)
+    w.append(log, 31)  # may get the same inode; other content
+    a, run = incremental(st, [str(log)])
+    assert new_lines(run) == 31
+    assert a.lines == 61
+
+
+def test_identical_first_bytes_but_other_content_is_new(tmp_path):
+    """Same first 4 KiB, diverging later: the fingerprint before the offset tells them apart."""
+    w = LogWriter()
+    st = tmp_path / "state"
+    a_log = tmp_path / "a.log"
+    w.append(a_log, 100)
+    incremental(st, [str(a_log)])
+    head = a_log.read_text()[:5000]
+    head = head[: head.rfind("\n") + 1]
+    os.unlink(a_log)
+    b_log = tmp_path / "b.log"
+    b_log.write_text(head + w.make(80))
+    _, run = incremental(st, [str(b_log)])
+    assert new_lines(run) == head.count("\n") + 80
+
+
+def test_the_same_file_twice_is_read_once(tmp_path):
+    w = LogWriter()
+    st = tmp_path / "state"
+    log = tmp_path / "access.log"
+    w.append(log, 30)
+    os.link(log, tmp_path / "hard.log")
+    a, _ = incremental(st, [str(log), str(tmp_path / "hard.log")])
+    assert a.lines == 30
+
+
+def test_other_compressions(tmp_path):
+    w = LogWriter()
+    d = tmp_path / "logs"
+    d.mkdir()
+    st = tmp_path / "state"
+    log = d / "access.log"
+    w.append(log, 30)
+    incremental(st, [str(d / "*")])
+    w.append(log, 3)
+    with open(log, "rb") as f, bz2.open(d / "access.log.1.bz2", "wb") as g:
+        shutil.copyfileobj(f, g)
+    os.unlink(log)
+    a, run = incremental(st, [str(d / "*")])
+    assert new_lines(run) == 3
+    assert a.lines == 33
+
+
+def test_stdin_is_not_remembered(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    w = LogWriter()
+    text = w.make(12)
+    st = tmp_path / "state"
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        a, run = incremental(st, ["-"])
+        assert new_lines(run) == 12
+    assert a.lines == 24
+    with State.open(st) as s:
+        assert s.streams == []
+
+
+def test_the_format_is_pinned_and_other_options_refused(tmp_path):
+    w = LogWriter()
+    st = tmp_path / "state"
+    log = tmp_path / "access.log"
+    w.append(log, 10)
+    incremental(st, [str(log)])
+    with State.open(st) as s:
+        assert s.settings["log_format"] == "combined"
+        assert s.check_settings(log_format=None, status=[], path_prefix=None)["log_format"] == (
+            "combined"
+        )
+        assert s.check_settings(log_format="combined", status=[], path_prefix=None)
+        with pytest.raises(StateError, match=r"--format/--log-format 'combined'.*'common'"):
+            s.check_settings(log_format="common", status=[], path_prefix=None)
+        with pytest.raises(StateError, match="--status"):
+            s.check_settings(log_format=None, status=["5xx"], path_prefix=None)
+        with pytest.raises(StateError, match="--path"):
+            s.check_settings(log_format=None, status=[], path_prefix="/api")
+
+
+def test_a_locked_state_is_refused(tmp_path):
+    with State.open(tmp_path / "state"), pytest.raises(StateError, match="in use"):
+        State.open(tmp_path / "state")
+    with State.open(tmp_path / "state"):  # released
+        pass
+
+
+def _state_with_data(tmp_path: Path) -> tuple[Path, Path, LogWriter]:
+    w = LogWriter()
+    st = tmp_path / "state"
+    log = tmp_path / "access.log"
+    w.append(log, 20)
+    incremental(st, [str(log)])
+    return st, log, w
+
+
+def test_a_foreign_directory_is_refused(tmp_path):
+    d = tmp_path / "photos"
+    d.mkdir()
+    (d / "cat.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(StateError, match="not an httplog state directory"):
+        State.open(d)
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(StateError, match="must be a directory"):
+        State.open(f)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda st: (st / MANIFEST).write_text("{not json"), "corrupt httplog state"),
+        (lambda st: (st / MANIFEST).write_text('{"kind": "other"}'), "not an httplog state"),
+        (lambda st: (st / MANIFEST).write_text(""), "corrupt httplog state"),
+        (lambda st: _edit(st, version=99), "state version 99"),
+        (lambda st: _edit(st, streams="x"), "corrupt httplog state"),
+        (lambda st: _edit(st, streams=[{"id": "x"}]), "corrupt httplog state"),
+        (lambda st: _edit(st, partial={"file": "../../etc/passwd", "sha256": "0"}), "corrupt"),
+        (lambda st: [p.unlink() for p in st.glob("partial-*")], "missing or unreadable"),
+        (lambda st: [_truncate(p) for p in st.glob("partial-*")], "does not match its checksum"),
+        (lambda st: [_flip(p) for p in st.glob("partial-*")], "does not match its checksum"),
+    ],
+)
+def test_a_damaged_state_is_an_error_never_a_wrong_count(tmp_path, damage, message):
+    st, log, _ = _state_with_data(tmp_path)
+    damage(st)
+    with pytest.raises(StateError, match=message):
+        State.open(st)
+    with pytest.raises(StateError):
+        incremental(st, [str(log)])
+
+
+def _edit(st: Path, **fields) -> None:
+    m = json.loads((st / MANIFEST).read_text())
+    m.update(fields)
+    (st / MANIFEST).write_text(json.dumps(m))
+
+
+def _truncate(p: Path) -> None:
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+
+
+def _flip(p: Path) -> None:
+    data = bytearray(p.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    p.write_bytes(bytes(data))
+
+
+def test_a_crash_while_saving_leaves_the_previous_state(tmp_path, monkeypatch):
+    st, log, w = _state_with_data(tmp_path)
+    before = sorted(p.name for p in st.iterdir())
+    manifest = (st / MANIFEST).read_text()
+    w.append(log, 5)
+
+    def explode(self, path):
+        with open(path, "wb") as f:
+            f.write(b"PAR1 half a file")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Partial, "to_parquet", explode)
+    with pytest.raises(StateError, match="No space left"):
+        incremental(st, [str(log)])
+    monkeypatch.undo()
+    assert sorted(p.name for p in st.iterdir()) == before
+    assert (st / MANIFEST).read_text() == manifest
+    a, run = incremental(st, [str(log)])
+    assert new_lines(run) == 5 and a.lines == 25
+
+
+def test_a_crash_while_writing_the_manifest_leaves_the_previous_state(tmp_path, monkeypatch):
+    st, log, w = _state_with_data(tmp_path)
+    manifest = (st / MANIFEST).read_text()
+    w.append(log, 5)
+    import httplog.state as state_mod
+
+    real = state_mod.atomic_write
+
+    def half(path, data):
+        with open(str(path) + ".partial-write", "w") as f:
+            f.write(data[:10])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(state_mod, "atomic_write", half)
+    with pytest.raises(KeyboardInterrupt):
+        incremental(st, [str(log)])
+    monkeypatch.setattr(state_mod, "atomic_write", real)
+    assert (st / MANIFEST).read_text() == manifest
+    a, run = incremental(st, [str(log)])
+    assert new_lines(run) == 5 and a.lines == 25
+    # the orphaned partial of the failed run was cleaned up
+    assert len(list(st.glob("partial-*.parquet"))) == 1
+
+
+def test_stray_temporary_files_are_removed(tmp_path):
+    st, log, w = _state_with_data(tmp_path)
+    (st / ".partial-dead.parquet.tmp").write_bytes(b"x")
+    (st / "partial-orphan.parquet").write_bytes(b"x")
+    (st / f".{MANIFEST}.abc.tmp").write_text("x")
+    w.append(log, 1)
+    incremental(st, [str(log)])
+    names = sorted(p.name for p in st.iterdir())
+    assert [
+        n for n in names if n != "lock" and n != MANIFEST and not n.startswith("partial-")
+    ] == []
+    assert len([n for n in names if n.startswith("partial-")]) == 1
+
+
+def test_state_read_without_lock(tmp_path):
+    st, _, _ = _state_with_data(tmp_path)
+    with State.open(st):  # a run in progress does not stop a report
+        p = State.read(st)
+    assert int(p.counts["requests"].sum()) == 20
+    with pytest.raises(StateError, match="not an httplog state"):
+        State.read(tmp_path)
+
+
+def test_forgotten_streams_are_dropped(tmp_path, monkeypatch):
+    import httplog.state as state_mod
+
+    st, log, w = _state_with_data(tmp_path)
+    other = tmp_path / "other.log"
+    w.append(other, 3)
+    incremental(st, [str(log), str(other)])
+    later = datetime.now(UTC) + timedelta(days=400)
+    monkeypatch.setattr(state_mod, "_now", lambda: later)
+    incremental(st, [str(log)])
+    with State.open(st) as s:
+        assert len(s.streams) == 1
+
+
+def test_atomic_path_and_write_partial(tmp_path):
+    target = tmp_path / "sub" / "x.parquet"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        Path(tmp).write_text("half")
+        raise RuntimeError
+    assert not target.exists()
+    assert list((tmp_path / "sub").iterdir()) == []
+    p = httplog.analyze(str(_state_with_data(tmp_path)[1])).partial
+    write_partial(p, target)
+    assert Partial.from_parquet(str(target)).counts.equals(p.counts)
+
+
+def test_merge_of_state_and_full_run_is_exact_on_a_real_sample():
+    sample = Path(__file__).resolve().parents[1] / "sample_logs" / "nginx_access.log"
+    if not sample.exists():
+        pytest.skip("sample logs not generated")
+    # one run over the first half, another over the whole: the second reads the rest only
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        data = sample.read_bytes()
+        cut = data.index(b"\n", len(data) // 2) + 1
+        log = Path(d) / "access.log"
+        log.write_bytes(data[:cut])
+        incremental(Path(d) / "state", [str(log)])
+        with open(log, "ab") as f:
+            f.write(data[cut:])
+        a, run = incremental(Path(d) / "state", [str(log)])
+        assert counts(a) == counts(full([str(log)]))
+        assert merge(run).chunks["chunk_start"].to_list() == [cut]
