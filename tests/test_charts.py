@@ -203,12 +203,6 @@ def test_figures_hold_aggregates_not_lines(write_log):
         assert [len(t.x) for t in fa.data if t.x] == [len(t.x) for t in fb.data if t.x]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="httplog/__init__.py __getattr__('charts') runs 'from httplog import charts', which "
-    "calls __getattr__ again (RecursionError) in a fresh interpreter; use "
-    "importlib.import_module('httplog.charts') there, then drop this mark",
-)
 def test_httplog_charts_works_as_an_attribute_in_a_fresh_interpreter():
     code = "import httplog; print(httplog.charts.timeline.__name__)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from httplog import analysis as _analysis
 from httplog.aggregate import Partial, by_status, merge, timeline, top_n
-from httplog.analysis import Analysis, AnalyzeOptions, analyze, finalize
+from httplog.analysis import Analysis, AnalyzeOptions, finalize
 from httplog.errors import FormatError, HttplogError, InputError, StateError, UsageError
 from httplog.parse import ParsedLog, read_logs, scan_logs
 from httplog.spikes import SpikeParams, explain_spike, find_spikes
@@ -38,6 +39,36 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 
+def analyze(
+    source: object,
+    options: AnalyzeOptions | None = None,
+    *,
+    client: object = None,
+    progress: object = None,
+    **kwargs: object,
+) -> Analysis:
+    """Analyse logs; with a ``dask.distributed`` ``client``, on its cluster.
+
+    The single-machine path is :func:`httplog.analysis.analyze`; with a client,
+    :func:`httplog.distributed.analyze_distributed` runs the same map step
+    (parse + aggregate per chunk) on the workers and merges the partials.
+
+    >>> import os, tempfile
+    >>> import polars as pl
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 404 0 "-" "-"\\n'
+    ... )
+    >>> analyze(p).classes.filter(pl.col("requests") > 0)["class"].to_list()
+    ['4xx']
+    """
+    if client is not None:
+        from httplog.distributed import analyze_distributed
+
+        return analyze_distributed(source, options, client=client, progress=progress, **kwargs)  # type: ignore[arg-type]
+    return _analysis.analyze(source, options, progress=progress, **kwargs)  # type: ignore[arg-type]
+
+
 def __getattr__(name: str) -> object:
     # The report and charts pull in plotly and jinja2: import them on first use.
     if name == "write_report":
@@ -45,9 +76,9 @@ def __getattr__(name: str) -> object:
 
         return write_report
     if name == "charts":
-        from httplog import charts
+        import importlib
 
-        return charts
+        return importlib.import_module("httplog.charts")
     msg = f"module 'httplog' has no attribute {name!r}"
     raise AttributeError(msg)
 
