@@ -82,11 +82,13 @@ class Run:
         return self.lines / self.wall
 
 
-def measure(cmd: list[str]) -> tuple[float, float, str]:
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MiB, stdout) of one fresh process."""
     with tempfile.TemporaryFile() as out:
         t = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=HERE.parent)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=HERE.parent, env=env
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -97,8 +99,10 @@ def measure(cmd: list[str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024, text
 
 
-def one(label: str, cmd: list[str], lines: int, check: int | None) -> Run:
-    wall, rss, out = measure(cmd)
+def one(
+    label: str, cmd: list[str], lines: int, check: int | None, env: dict[str, str] | None = None
+) -> Run:
+    wall, rss, out = measure(cmd, env)
     work = None
     if check is not None:
         secs, counted = out.split()
@@ -146,6 +150,11 @@ def main() -> None:
         help="PYTHONPATH of the httplog children: another source tree (an older checkout, "
         "for before/after figures) or extra packages",
     )
+    ap.add_argument(
+        "--baseline",
+        help="PYTHONPATH of a baseline httplog (an older checkout): its parse runs are "
+        "measured in the same rounds, for before/after figures",
+    )
     a = ap.parse_args()
     if a.pythonpath:
         dirs = a.pythonpath.split(os.pathsep)
@@ -189,11 +198,22 @@ def main() -> None:
             None,
         )
 
+    envs: dict[str, dict[str, str] | None] = dict.fromkeys(plan)
+    if a.baseline:
+        # The same httplog measurements with another source tree, in the same rounds.
+        env = dict(os.environ)
+        dirs = a.baseline.split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(d) for d in dirs)
+        for key in [k for k in plan if not k.startswith("goaccess")]:
+            label, cmd, lines, check = plan[key]
+            plan[f"{key}@baseline"] = (f"{label} [baseline]", cmd, lines, check)
+            envs[f"{key}@baseline"] = env
+
     # Rounds of every measurement, so that other work on the machine spreads over all.
     seen: dict[str, list[Run]] = {k: [] for k in plan}
     for i in range(a.repeat):
         for key, (label, cmd, lines, check) in plan.items():
-            seen[key].append(one(label, cmd, lines, check))
+            seen[key].append(one(label, cmd, lines, check, envs[key]))
             print(f"round {i + 1}: {label}: {seen[key][-1].wall:.2f} s", file=sys.stderr)
     tmp.cleanup()
     runs = {k: best(v) for k, v in seen.items()}
@@ -228,6 +248,13 @@ def main() -> None:
         print(
             f"peak RSS at {times:g}x the lines / at 1x:              {ratios['rss_big_over_small']:6.2f}x  (target <= 1.3x)"
         )
+    for key, r in runs.items():
+        if key.endswith("@baseline"):
+            now = runs[key.removesuffix("@baseline")]
+            speed = r.wall / now.wall
+            print(
+                f"{now.label:44s} {speed:5.2f}x the baseline's speed, {now.rss_mib / r.rss_mib:4.2f}x its RSS"
+            )
     if a.json:
         figures = {"runs": {k: vars(v) for k, v in runs.items()}, "ratios": ratios}
         Path(a.json).write_text(json.dumps(figures, indent=2))

@@ -115,6 +115,24 @@ def test_empty_input_gives_zero_classes_and_empty_tables():
     assert by_class(empty_partial())["requests"].sum() == 0
 
 
+def test_times_of_any_zone_or_unit_are_counted_in_utc_minutes():
+    paris = pl.DataFrame(
+        {
+            "time": pl.Series(
+                [T0, T0 + timedelta(seconds=90)], dtype=pl.Datetime("ms", "UTC")
+            ).dt.convert_time_zone("Europe/Paris"),
+            "status": pl.Series([200, 200], dtype=pl.UInt16),
+        }
+    )
+    naive = paris.with_columns(
+        pl.col("time").dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    )
+    for df in (paris, naive):
+        p = aggregate_rows(df)
+        assert p.counts.sort("minute")["minute"].to_list() == [T0, T0 + timedelta(minutes=1)]
+        assert p.chunks["time_min"].item() == T0
+
+
 def test_rows_without_optional_columns():
     rows = pl.DataFrame(
         {"time": [T0, T0 + timedelta(minutes=3)], "status": pl.Series([200, 500], dtype=pl.UInt16)}

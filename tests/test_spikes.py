@@ -320,3 +320,15 @@ def test_burst_at_the_very_start_of_a_log_is_found():
     assert spikes.select("kind", "start", "end").rows() == [("5xx", burst.start, burst.end)]
     top = why.filter(pl.col("rank") == 1)
     assert dict(zip(top["dimension"], top["key"], strict=True))["path"] == "/cart"
+
+
+def test_two_bursts_on_one_path_are_each_explained_against_normal_errors():
+    first = Burst(at(1, 10, 0), at(1, 10, 20), (502,), "/api/v1/orders", per_minute=10)
+    second = Burst(at(2, 15, 0), at(2, 15, 20), (502,), "/api/v1/orders", per_minute=10)
+    _, _, spikes, why = spikes_of(traffic(31, days=3, bursts=(first, second)))
+    assert spikes.height == 2
+    rows = why.filter((pl.col("dimension") == "path") & (pl.col("rank") == 1))
+    assert rows["key"].to_list() == ["/api/v1/orders"] * 2
+    # The baseline leaves both bursts out: only the path's usual errors remain.
+    assert rows["baseline_count"].max() < 0.2 * rows["count"].min()
+    assert rows["lift"].min() > 10

@@ -397,6 +397,8 @@ def aggregate_rows(
     >>> p.error_keys.filter(pl.col("dimension") == "path")["requests"].sum()
     2
     """
+    if rows.schema["time"] != TIME:  # a frame made by hand: naive times are UTC
+        rows = rows.with_columns(pl.col("time").cast(TIME))
     cols = rows.columns
     dims = [d for d in DIMENSIONS if d in cols]
     lats = [m for m in LATENCIES if m in cols]

@@ -826,8 +826,8 @@ SpikeMinHistory = _spike_opt(
 SpikeMinRequests = _spike_opt("min-requests", "Requests a window needs to be judged (20).")
 SpikeMinErrors = _spike_opt("min-errors", "Errors a spike window needs at least (5).")
 SpikeMinDelta = _spike_opt("min-delta", "Rate must exceed the baseline by this much (0.02).", float)
-SpikeMinRatio = _spike_opt("min-ratio", "Rate must be this many times the baseline (1.5).", float)
-SpikeZ = _spike_opt("z", "Binomial standard errors above the baseline (4).", float)
+SpikeMinRatio = _spike_opt("min-ratio", "Rate must be this many times the baseline (2.0).", float)
+SpikeZ = _spike_opt("z", "Noise-test score the excess errors must pass (5).", float)
 SpikeMadK = _spike_opt("mad-k", "Robust deviations (MAD) above the baseline (5).", float)
 SpikeTop = _spike_opt("top", "Keys per dimension that explain a spike (5).")
 

@@ -327,26 +327,32 @@ def lines_frame(data: bytes, expected: int | None = None) -> pl.DataFrame:
         return pl.DataFrame(schema={"line": pl.String})
     if expected is None:
         expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    clean = data
-    if b"\x1f" in clean:
-        clean = clean.replace(b"\x1f", "\ufffd".encode())
-    if _BOM in clean:
-        # The reader drops a BOM that starts the data: drop it at every line start,
-        # so that where a block starts changes nothing.
-        clean = clean.replace(b"\n" + _BOM, b"\n")
-    df = pl.read_csv(
-        io.BytesIO(clean),
-        has_header=False,
-        separator="\x1f",
-        quote_char=None,
-        schema={"line": pl.String},
-        encoding="utf8-lossy",
-        truncate_ragged_lines=True,
-        raise_if_empty=False,
-    )
+    df = pl.read_csv(io.BytesIO(_clean(data)), raise_if_empty=False, **_CSV)
     if df.height != expected:  # a safety net: never seen, but the accounting depends on it
         df = _split_lines(data)
     return df
+
+
+#: How polars reads a block into lines: one column, no quoting, bad UTF-8 replaced.
+_CSV: dict[str, Any] = {
+    "has_header": False,
+    "separator": "\x1f",
+    "quote_char": None,
+    "schema": {"line": pl.String},
+    "encoding": "utf8-lossy",
+    "truncate_ragged_lines": True,
+}
+
+
+def _clean(data: bytes) -> bytes:
+    """The block as the CSV reader should see it (see :func:`lines_frame`)."""
+    if b"\x1f" in data:
+        data = data.replace(b"\x1f", "\ufffd".encode())
+    if b"\xef" in data and _BOM in data:  # (memchr first: a 3-byte search is slow)
+        # The reader drops a BOM that starts the data: drop it at every line start,
+        # so that where a block starts changes nothing.
+        data = data.replace(b"\n" + _BOM, b"\n")
+    return data
 
 
 def _split_lines(data: bytes) -> pl.DataFrame:
@@ -407,11 +413,23 @@ def parse_lines(
     cols = tuple(columns) if columns is not None else None
     plan = _plan(fmt, _needs_unescape(fmt, lines, cols), cols)
     df = plan.apply(lines.lazy()).collect(engine="streaming")
+    return _split_result(df, plan, fmt, cols, source, chunk_start, first_line)
+
+
+def _split_result(
+    df: pl.DataFrame,
+    plan: _Plan,
+    fmt: LogFormat,
+    cols: tuple[str, ...] | None,
+    source: str,
+    chunk_start: int,
+    first_line: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines)."""
     out = _output(plan, cols)
     src = pl.lit(source, pl.String).alias("source")
     ok = df["_ok"]
-    n_ok = int(ok.sum())
-    if n_ok == df.height:
+    if int(ok.sum()) == df.height:
         return df.with_columns(src).select(out), _no_rejections()
     parsed = df.filter(ok).with_columns(src).select(out)
     bad = df.filter(~ok)
@@ -622,16 +640,27 @@ class _Prefetch:
 
 
 def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
-    lines = lines_frame(block.data, block.lines)
+    """One block: its bytes are read into lines and parsed in one streaming query."""
     if fmt.syntax == "json":
+        lines = lines_frame(block.data, block.lines)
         fmt = narrow(fmt, _json_keys(lines, fmt))
-    parsed, rejected = parse_lines(
-        lines,
-        fmt,
-        source=block.chunk.source,
-        chunk_start=block.chunk.start,
-        first_line=block.first_line,
-        columns=columns,
+        parsed, rejected = parse_lines(
+            lines,
+            fmt,
+            source=block.chunk.source,
+            chunk_start=block.chunk.start,
+            first_line=block.first_line,
+            columns=columns,
+        )
+        return ParsedBlock(block, fmt, parsed, rejected)
+    quoted = any(f.quoted for f in _wanted(fmt, columns)[1])
+    plan = _plan(fmt, quoted and b"\\" in block.data, columns)
+    df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
+    if df.height != block.lines:  # the same safety net as lines_frame's
+        df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
+    src = block.chunk.source
+    parsed, rejected = _split_result(
+        df, plan, fmt, columns, src, block.chunk.start, block.first_line
     )
     return ParsedBlock(block, fmt, parsed, rejected)
 
@@ -656,7 +685,8 @@ def iter_parsed(
     the same.
 
     A background thread reads (and decompresses) the next block while this
-    one is parsed; each block's parse runs on all of polars' threads;
+    one is parsed; each block is split into lines and parsed in one query on
+    polars' streaming engine, which uses all of polars' threads;
     ``threads`` blocks are parsed at a time (default 1). Memory stays bounded
     by a few blocks.
     """

@@ -9,9 +9,11 @@ separately for 5xx and for 4xx, window after window in time order:
    With fewer than ``min_history`` normal windows there, all of them count
    (a burst that lasts ``history`` windows becomes the new normal). At the
    very start of a log, the windows of the whole span make the baseline,
-   but the tenth with the highest rates (which would hold a burst). Pooling errors
-   and requests (rather than taking a median of per-window rates) keeps the
-   baseline right for quiet windows whose rates are mostly 0.
+   less the tenth with the highest rates (which would hold a burst).
+   Pooling errors and requests (rather than taking a median of per-window
+   rates) keeps the baseline right for quiet windows whose rates are
+   mostly 0. ``history`` counts windows: 4 hours of 5-minute windows, two
+   days of hourly ones.
 2. *Noise.* Errors are counts: the window's errors ``e`` are compared with
    the expected ``n × b`` by the Freeman-Tukey deviate
    ``sqrt(e) + sqrt(e + 1) - sqrt(4 n b + 1)``, close to a standard normal
@@ -113,16 +115,17 @@ class SpikeParams:
 
     #: Earlier windows the baseline is computed over (48 five-minute windows: 4 hours).
     history: int = 48
-    #: Usable earlier windows needed for a rolling baseline (else: the whole span's).
+    #: Normal earlier windows (with requests) the baseline needs (else: see the method).
     min_history: int = 8
-    #: Requests a window needs to be judged, or to count in a baseline.
+    #: Requests a window needs to be judged (and for its rate to count in the MAD).
     min_requests: int = 20
     #: Errors a window needs to be anomalous.
     min_errors: int = 5
     #: Robust z-score: the rate must exceed the baseline by ``mad_k`` × 1.4826 × MAD.
     mad_k: float = 5.0
     #: Counting noise: the Freeman-Tukey deviate of the errors against the
-    #: expected ``baseline × requests`` must reach ``z``.
+    #: expected ``baseline × requests``, over the square root of the
+    #: baseline's dispersion, must reach ``z``.
     z: float = 5.0
     #: The rate must exceed the baseline by at least this much (absolute).
     min_delta: float = 0.02
@@ -354,12 +357,6 @@ def explain_spike(
     start = pl.lit(spike["start"]).dt.convert_time_zone("UTC")
     end = pl.lit(spike["end"]).dt.convert_time_zone("UTC")
     in_spike = (m >= start) & (m < end)
-    outside = ~in_spike
-    if exclude is not None:
-        for s, e in exclude.select("start", "end").iter_rows():
-            lo = pl.lit(s).dt.convert_time_zone("UTC")
-            hi = pl.lit(e).dt.convert_time_zone("UTC")
-            outside = outside & ~((m >= lo) & (m < hi))
     status = p.counts.filter(status_class_expr("status") == kind).select(
         "minute",
         dimension=pl.lit("status"),
@@ -370,6 +367,17 @@ def explain_spike(
         "minute", "dimension", "key", "requests"
     )
     rows = pl.concat([status, errs])
+    outside = ~in_spike
+    if exclude is not None and exclude.height:
+        # Minutes inside any interval of ``exclude`` (they don't overlap).
+        spans = exclude.select(
+            _lo=pl.col("start").dt.convert_time_zone("UTC"),
+            _hi=pl.col("end").dt.convert_time_zone("UTC"),
+        ).sort("_lo")
+        rows = rows.sort("minute").join_asof(
+            spans, left_on="minute", right_on="_lo", strategy="backward"
+        )
+        outside = outside & ~(pl.col("_hi").is_not_null() & (m < pl.col("_hi")))
     spike_tab = (
         rows.filter(in_spike).group_by("dimension", "key").agg(count=pl.col("requests").sum())
     )
