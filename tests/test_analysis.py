@@ -250,3 +250,19 @@ def test_empty_log(tmp_path):
     a = analyze(write_log(tmp_path / "empty.log", []))
     assert a.requests == 0 and a.timeline.is_empty() and a.spikes.is_empty()
     assert a.time_range is None
+
+
+def test_an_empty_file_among_inputs_has_its_row_of_zeros(tmp_path):
+    empty = write_log(tmp_path / "empty.log", [])
+    full = write_log(
+        tmp_path / "a.log",
+        ['192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8"'],
+    )
+    a = analyze([empty, full])
+    assert a.inputs.select("source", "lines", "parsed", "rejected", "bytes_read").rows() == [
+        (full, 1, 1, 0, 80),
+        (empty, 0, 0, 0, 0),
+    ]  # sorted by source: "a.log" < "empty.log"
+    assert a.lines == 1 and a.format == "combined"
+    alone = analyze(empty)
+    assert alone.inputs.rows() == [(empty, 0, 0, 0, 0)]

@@ -16,7 +16,7 @@ import pytest
 import httplog
 from httplog.aggregate import Partial, merge
 from httplog.analysis import AnalyzeOptions, collect_partial, finalize
-from httplog.errors import StateError
+from httplog.errors import InputError, StateError
 from httplog.inputs import resolve
 from httplog.state import MANIFEST, State, atomic_path, write_partial
 
@@ -479,3 +479,13 @@ def test_merge_of_state_and_full_run_is_exact_on_a_real_sample():
         a, run = incremental(Path(d) / "state", [str(log)])
         assert counts(a) == counts(full([str(log)]))
         assert merge(run).chunks["chunk_start"].to_list() == [cut]
+
+
+def test_a_corrupt_gzip_is_a_one_line_input_error(tmp_path):
+    """A .gz whose deflate stream is damaged (zlib.error, not OSError) names the file."""
+    good = gzip.compress(b"x" * 10_000 + b"\n")
+    bad = good[:12] + bytes(b ^ 0xFF for b in good[12:40]) + good[40:]
+    log = tmp_path / "access.log.1.gz"
+    log.write_bytes(bad)
+    with pytest.raises(InputError, match=r"access\.log\.1\.gz: can't read"):
+        incremental(tmp_path / "state", [str(log)])

@@ -363,6 +363,10 @@ def bucket_value(col: str | pl.Expr) -> pl.Expr:
     )
 
 
+#: The parsed columns :func:`aggregate_rows` reads (the others needn't be parsed).
+AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES)
+
+
 def aggregate_rows(
     rows: pl.DataFrame,
     *,

@@ -33,7 +33,9 @@ import polars as pl
 
 from httplog import inputs as _inputs
 from httplog.aggregate import (
+    AGGREGATED,
     MINUTE_TABLES,
+    SCHEMAS,
     Partial,
     _merge,
     aggregate_block,
@@ -52,7 +54,7 @@ from httplog.errors import UsageError
 from httplog.formats import LogFormat, resolve
 from httplog.formats.detect import Detection
 from httplog.inputs import Chunk
-from httplog.parse import iter_parsed, row_filter
+from httplog.parse import ParsedBlock, map_parsed, row_filter
 from httplog.spikes import SpikeParams, explain_spikes, find_spikes
 from httplog.statuscodes import LANGS
 
@@ -189,6 +191,7 @@ def collect_partial(
     >>> finalize(part, AnalyzeOptions(lang="zh")).classes.row(3)
     ('4xx', '请求错误', 1, 1.0)
     """
+    chunks = list(chunks)
     fmt = resolve(options.log_format) if options.log_format is not None else None
     detections: list[Detection] = []
     parts: list[Partial] = []
@@ -199,18 +202,57 @@ def collect_partial(
         status=options.status,
         path_prefix=options.path_prefix,
     )
-    for pb in iter_parsed(
-        chunks, fmt, threads=options.threads, on_detect=detections.append, progress=progress
+
+    def aggregate(pb: ParsedBlock) -> Partial:
+        # Runs where the block was parsed (a pool thread with threads > 1):
+        # only the small partial comes back, not the parsed rows.
+        return aggregate_block(pb, keep=keep, detection=detections[0] if detections else None)
+
+    for part in map_parsed(
+        chunks,
+        aggregate,
+        fmt,
+        threads=options.threads,
+        on_detect=detections.append,
+        progress=progress,
+        columns=AGGREGATED,
     ):
-        parts.append(
-            aggregate_block(pb, keep=keep, detection=detections[0] if detections else None)
-        )
+        parts.append(part)
         if len(parts) >= 8:
             # Keys tables shrink when merged; minute tables are only gathered
             # (no copies while reading) and added up once, at the end.
             acc = _merge([acc, *parts], sort=False, concat_only=MINUTE_TABLES)
             parts = []
-    return merge(acc, *parts)
+    detection = str(detections[0]) if detections else None
+    return _with_empty_chunks(merge(acc, *parts), chunks, detection)
+
+
+def _with_empty_chunks(part: Partial, chunks: list[Chunk], detection: str | None) -> Partial:
+    """The partial with a row of zeros in ``chunks`` for each input read from
+    its start that had no line (an empty file), so that every input is
+    accounted for. (A byte range further in that holds no line start needs
+    no row: the range before it reads its lines.)"""
+    seen = set(part.chunks.select("source", "chunk_start").iter_rows())
+    missing = [c for c in chunks if c.start == 0 and (c.source, 0) not in seen]
+    if not missing:
+        return part
+    empty = pl.DataFrame(
+        {
+            "source": [c.source for c in missing],
+            "chunk_start": [c.start for c in missing],
+            "lines": [0] * len(missing),
+            "parsed": [0] * len(missing),
+            "rejected": [0] * len(missing),
+            "bytes_read": [0] * len(missing),
+            "detection": [detection] * len(missing),  # as every chunk of the run has it
+        },
+    )
+    rows = pl.concat([part.chunks, empty], how="diagonal_relaxed")
+    rows = rows.select([pl.col(c).cast(t) for c, t in SCHEMAS["chunks"].items()])
+    return replace(
+        part,
+        chunks=rows.unique(["source", "chunk_start"], keep="first").sort("source", "chunk_start"),
+    )
 
 
 def finalize(partial: Partial, options: AnalyzeOptions | None = None) -> Analysis:

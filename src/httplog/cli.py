@@ -96,6 +96,8 @@ Examples:
 
   httplog analyze --config /etc/httplog.toml --state /var/lib/httplog -o 'reports/%Y-%m-%d.html'
 
+  httplog analyze --scheduler tcp://scheduler:8786 '/shared/logs/access.log*'
+
 Exit status: 0 done, 1 a --fail-on condition holds, 2 usage/input/format/state error.
 """
 
@@ -696,6 +698,7 @@ _SPIKE = "Spike detection"
 _OUT = "Outputs"
 _ALERT = "Alerts"
 _SCHED = "Scheduled runs"
+_DASK = "Dask cluster"
 
 Config = Annotated[
     str | None,
@@ -912,6 +915,38 @@ StateDir = Annotated[
         show_default=False,
     ),
 ]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run on this Dask cluster (tcp://host:8786); every worker must read the inputs "
+        "at the same path. Needs the dask extra.",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        metavar="N",
+        help="Run on a local Dask cluster of N worker processes. Needs the dask extra.",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
+ChunkMB = Annotated[
+    int | None,
+    typer.Option(
+        "--chunk-mb",
+        metavar="MIB",
+        help="With --scheduler or --workers: cut plain files into tasks of about this many "
+        "MiB (64).",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
 
 
 def _version_callback(value: bool) -> None:
@@ -975,11 +1010,97 @@ def _read_with_state(
     return update(state_dir, inputs, collect, settings=settings, check=check)
 
 
+@dataclass(frozen=True)
+class _Cluster:
+    """A run on Dask (``--scheduler`` or ``--workers``): :mod:`httplog.distributed`."""
+
+    scheduler: str | None
+    workers: int | None
+    chunk_bytes: int | None
+
+    def collect(
+        self, inputs: list[Input], options: AnalyzeOptions, progress: Callable[[int, int], None]
+    ) -> Partial:
+        """The merged partial of the inputs, computed on the cluster."""
+        from httplog import distributed  # imports dask only now: it is an optional extra
+
+        extra = {} if self.chunk_bytes is None else {"chunk_bytes": self.chunk_bytes}
+        return distributed.collect_distributed(
+            [i.path for i in inputs],
+            options,
+            scheduler=self.scheduler,
+            workers=self.workers,
+            progress=progress,
+            **extra,
+        )
+
+
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def _cluster(
+    ctx: typer.Context,
+    scheduler: str | None,
+    workers: int | None,
+    chunk_mb: int | None,
+    state: str | None,
+) -> _Cluster | None:
+    """``--scheduler``/``--workers``/``--chunk-mb`` → where to run (None: in this process)."""
+    if scheduler is not None and workers is not None:
+        # One from the command line, the other from --config: the command line wins.
+        if _from_command_line(ctx, "scheduler") and not _from_command_line(ctx, "workers"):
+            workers = None
+        elif _from_command_line(ctx, "workers") and not _from_command_line(ctx, "scheduler"):
+            scheduler = None
+        else:
+            msg = "give --scheduler (a running Dask cluster) or --workers (a local one), not both"
+            raise UsageError(msg)
+    if scheduler is not None and not scheduler.strip():
+        msg = "--scheduler needs an address, such as tcp://host:8786"
+        raise UsageError(msg)
+    if workers is not None and workers < 1:
+        msg = f"--workers must be at least 1, not {workers}"
+        raise UsageError(msg)
+    if chunk_mb is not None and chunk_mb < 1:
+        msg = f"--chunk-mb must be at least 1, not {chunk_mb}"
+        raise UsageError(msg)
+    if scheduler is None and workers is None:
+        if chunk_mb is not None:
+            msg = "--chunk-mb is for Dask runs: give --scheduler or --workers too"
+            raise UsageError(msg)
+        return None
+    if state:
+        msg = (
+            "--state can't be combined with --scheduler or --workers: incremental runs "
+            "read on this machine only"
+        )
+        raise UsageError(msg)
+    return _Cluster(
+        scheduler.strip() if scheduler is not None else None,
+        workers,
+        None if chunk_mb is None else chunk_mb * 1024 * 1024,
+    )
+
+
+def _shareable(inputs: list[Input]) -> None:
+    """Dask workers open the inputs themselves: stdin and pipes can't be shared."""
+    for inp in inputs:
+        if inp.path == STDIN:
+            msg = "standard input can't be read by Dask workers: give paths the workers can read"
+            raise UsageError(msg)
+        if inp.inode is None:
+            msg = f"{inp.path}: not a regular file (a pipe?): Dask workers can't read it"
+            raise UsageError(msg)
+
+
 # ---------------------------------------------------------------- commands
 
 
 @app.command(epilog=EPILOG_ANALYZE)
 def analyze(
+    ctx: typer.Context,
     paths: Annotated[
         list[str] | None,
         typer.Argument(
@@ -1021,6 +1142,9 @@ def analyze(
     fail_on: FailOn = None,
     max_rejected: MaxRejected = "50%",
     state: StateDir = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+    chunk_mb: ChunkMB = None,
 ) -> None:
     """Analyse access logs: a report, a summary, alerts.
 
@@ -1061,8 +1185,11 @@ def analyze(
         out = _Outputs(output, no_report, PlotlyJS(plotly_js).value, title, json, export, quiet)
         conditions = _alerts.parse_conditions(fail_on or [])
         limit = _alerts.parse_ratio(max_rejected)
+        cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
         sources = _need_paths(paths, "input")
         inputs = resolve(sources)
+        if cluster is not None:
+            _shareable(inputs)
         show = _interactive(quiet) or (not quiet and json == "-" and sys.stderr.isatty())
         if state:
             upd = _read_with_state(state, inputs, options, max_rejected=limit, progress=show)
@@ -1079,7 +1206,10 @@ def analyze(
         with _stdin_spooled(sources, bool(export)) as spooled:
             chunks = [Chunk(i) for i in inputs]
             with _progress(_total_bytes(chunks), show) as bar:
-                partial = collect_partial(chunks, options, progress=bar)
+                if cluster is None:
+                    partial = collect_partial(chunks, options, progress=bar)
+                else:
+                    partial = cluster.collect(inputs, options, bar)
             analysis = finalize(partial, options)
             _alerts.check_rejected(
                 analysis.lines, analysis.rejected, limit, format_label=analysis.format
@@ -1091,6 +1221,7 @@ def analyze(
 
 @app.command()
 def aggregate(
+    ctx: typer.Context,
     paths: Annotated[
         list[str] | None,
         typer.Argument(
@@ -1119,6 +1250,9 @@ def aggregate(
     quiet: Quiet = False,
     max_rejected: MaxRejected = "50%",
     state: StateDir = None,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+    chunk_mb: ChunkMB = None,
 ) -> None:
     """Aggregate logs into a partial (Parquet) for `httplog report` to merge.
 
@@ -1155,7 +1289,10 @@ def aggregate(
             now=now,
         )
         limit = _alerts.parse_ratio(max_rejected)
+        cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
         inputs = resolve(_need_paths(paths, "input"))
+        if cluster is not None:
+            _shareable(inputs)
         show = _interactive(quiet)
         if state:
             partial = _read_with_state(
@@ -1164,7 +1301,10 @@ def aggregate(
         else:
             chunks = [Chunk(i) for i in inputs]
             with _progress(_total_bytes(chunks), show) as bar:
-                partial = collect_partial(chunks, options, progress=bar)
+                if cluster is None:
+                    partial = collect_partial(chunks, options, progress=bar)
+                else:
+                    partial = cluster.collect(inputs, options, bar)
             lines = int(partial.chunks["lines"].sum() or 0)
             rejected = int(partial.chunks["rejected"].sum() or 0)
             _alerts.check_rejected(lines, rejected, limit, format_label=partial.format_label)

@@ -68,6 +68,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 CHUNK_BYTES = 64 * 1024 * 1024
 #: How many partials one merge task folds together.
 FAN_IN = 8
+#: How long to try to reach a ``scheduler`` address (Dask's default is 30 s).
+CONNECT_TIMEOUT = "10s"
 
 _EXTRA = "pip install 'httplog[dask]'"
 
@@ -87,7 +89,7 @@ def plan(inputs: list[Input], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
         if inp.path == _inputs.STDIN:
             msg = "standard input can't be read by Dask workers: give paths the workers can read"
             raise UsageError(msg)
-        parts = 1 if inp.compression else -(-(inp.size or 0) // chunk_bytes)
+        parts = 1 if inp.compression else max(1, -(-(inp.size or 0) // chunk_bytes))
         chunks.extend(_inputs.split(inp, parts))
     return chunks
 
@@ -308,7 +310,7 @@ def _cluster(
         return
     if scheduler is not None:
         try:
-            c = dist.Client(scheduler)
+            c = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as e:
             msg = f"can't connect to the Dask scheduler at {scheduler}: {e}"
             raise UsageError(msg) from None

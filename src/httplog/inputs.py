@@ -42,6 +42,16 @@ except ImportError:  # pragma: no cover - depends on the environment
     from gzip import GzipFile as _GzipFile
     from zlib import error as _GzipError
 
+#: What reading a damaged input raises (each becomes an InputError naming the file).
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    lzma.LZMAError,
+    ValueError,
+    _ZstdError,
+    _GzipError,
+)
+
 STDIN = "-"
 BLOCK_SIZE = 16 * 1024 * 1024
 
@@ -307,7 +317,7 @@ def iter_blocks(chunk: Chunk, block_size: int = BLOCK_SIZE) -> Iterator[Block]:
     stream = open_stream(chunk.input)
     try:
         yield from _blocks(stream, chunk, block_size)
-    except (OSError, EOFError, lzma.LZMAError, ValueError, _ZstdError, _GzipError) as e:
+    except READ_ERRORS as e:
         msg = f"{chunk.source}: can't read: {e}"
         raise InputError(msg) from None
     finally:

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -53,6 +53,8 @@ from httplog.formats.detect import Detection, detect
 from httplog.formats.jsonl import compile_json, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
 from httplog.schema import COLUMNS, TIME, order_columns
+
+_T = TypeVar("_T")
 
 #: Rejected lines kept as samples, per reason.
 SAMPLES_PER_REASON = 5
@@ -429,9 +431,10 @@ def _split_result(
     out = _output(plan, cols)
     src = pl.lit(source, pl.String).alias("source")
     ok = df["_ok"]
+    rows = df.with_columns(src).select(out) if "source" in out else df.select(out)
     if int(ok.sum()) == df.height:
-        return df.with_columns(src).select(out), _no_rejections()
-    parsed = df.filter(ok).with_columns(src).select(out)
+        return rows, _no_rejections()
+    parsed = rows.filter(ok)  # (selected first: the lines' text is not copied)
     bad = df.filter(~ok)
     lineno = (~ok).arg_true().cast(pl.UInt64) + first_line
     rejected = bad.select(
@@ -690,29 +693,78 @@ def iter_parsed(
     ``threads`` blocks are parsed at a time (default 1). Memory stays bounded
     by a few blocks.
     """
+    return map_parsed(
+        chunks,
+        _same,
+        log_format,
+        threads=threads,
+        block_size=block_size,
+        on_detect=on_detect,
+        progress=progress,
+        columns=columns,
+    )
+
+
+def _same(pb: ParsedBlock) -> ParsedBlock:
+    return pb
+
+
+def map_parsed(
+    chunks: Iterable[Chunk],
+    fn: Callable[[ParsedBlock], _T],
+    log_format: str | LogFormat | None = None,
+    *,
+    threads: int | None = None,
+    block_size: int = _inputs.BLOCK_SIZE,
+    on_detect: Callable[[Detection], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    columns: Iterable[str] | None = None,
+) -> Iterator[_T]:
+    """:func:`iter_parsed`, with ``fn`` applied to each parsed block where it
+    was parsed: ``fn(block)`` for every block, in input order.
+
+    With ``threads`` above 1, blocks are parsed and given to ``fn`` that many
+    at a time on a thread pool, so that ``fn`` (an aggregation, say) overlaps
+    the parsing of the next blocks; the parsed block itself can then be
+    dropped before it reaches the caller.
+
+    >>> import os, tempfile
+    >>> from httplog.inputs import resolve
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5\\nnot a log line\\n'
+    ... )
+    >>> list(map_parsed([Chunk(i) for i in resolve(p)], lambda pb: (pb.lines, pb.rejected.height)))
+    [(2, 1)]
+    """
     fmt = resolve(log_format) if log_format is not None else None
     cols = tuple(columns) if columns is not None else None
     nthreads = max(1, threads or 1)
     reader = _Prefetch((b for c in chunks for b in _inputs.iter_blocks(c, block_size)), depth=2)
 
-    def done(pb: ParsedBlock) -> ParsedBlock:
+    def work(block: Block, fmt: LogFormat) -> tuple[int, int, _T]:
+        pb = _parse_block(block, fmt, cols)
+        return len(block.data), pb.lines, fn(pb)
+
+    def done(result: tuple[int, int, _T]) -> _T:
+        nbytes, lines, out = result
         if progress:
-            progress(len(pb.block.data), pb.lines)
-        return pb
+            progress(nbytes, lines)
+        return out
 
     try:
         if nthreads == 1:
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                yield done(_parse_block(block, fmt, cols))
+                yield done(work(block, fmt))
             return
         with ThreadPoolExecutor(max_workers=nthreads, thread_name_prefix="httplog-parse") as pool:
-            pending: deque[Future[ParsedBlock]] = deque()
+            pending: deque[Future[tuple[int, int, _T]]] = deque()
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                pending.append(pool.submit(_parse_block, block, fmt, cols))
+                pending.append(pool.submit(work, block, fmt))
                 if len(pending) >= nthreads:
                     yield done(pending.popleft().result())
             while pending:

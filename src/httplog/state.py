@@ -71,7 +71,7 @@ import polars as pl
 from httplog.aggregate import Partial, empty_partial, merge
 from httplog.errors import HttplogError, InputError, StateError
 from httplog.formats import resolve as resolve_format
-from httplog.inputs import STDIN, Chunk, Input, open_stream
+from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, open_stream
 from httplog.outputs import atomic_write
 
 #: Version of the state directory's layout.
@@ -277,7 +277,7 @@ def _head(inp: Input) -> bytes:
             return out
     except HttplogError:
         raise
-    except (OSError, EOFError, ValueError) as e:
+    except READ_ERRORS as e:
         msg = f"{inp.path}: can't read: {e}"
         raise InputError(msg) from None
 
