@@ -52,8 +52,20 @@ def test_every_public_name_has_a_docstring(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["analyze", "read_logs", "scan_logs", "by_status", "timeline", "top_n", "find_spikes",
-     "explain_spike", "status_table", "describe", "merge", "write_report"],
+    [
+        "analyze",
+        "read_logs",
+        "scan_logs",
+        "by_status",
+        "timeline",
+        "top_n",
+        "find_spikes",
+        "explain_spike",
+        "status_table",
+        "describe",
+        "merge",
+        "write_report",
+    ],
 )
 def test_public_functions_have_a_runnable_example(name):
     obj = getattr(httplog, name)

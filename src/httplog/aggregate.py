@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -299,7 +300,7 @@ class Partial:
                     raise StateError(msg)
                 tables[name] = _empty(name)
                 continue
-            tables[name] = part.select([pl.col(c).cast(t) for c, t in schema.items()])
+            tables[name] = part.select(_cast(name))
         return cls(**tables)
 
 
@@ -454,8 +455,9 @@ def aggregate_rows(
         frames = [v for k, v in results.items() if k.startswith(prefix)]
         if not frames:
             return _empty(table)
-        return pl.concat(frames, how="diagonal_relaxed").select(
-            [pl.col(c).cast(t) for c, t in SCHEMAS[table].items()]
+        return _sorted(
+            pl.concat(frames, how="diagonal_relaxed").select(_cast(table)),
+            table,
         )
 
     rej = rejected if rejected is not None else pl.DataFrame(schema=SCHEMAS["samples"])
@@ -476,7 +478,7 @@ def aggregate_rows(
         schema=SCHEMAS["chunks"],
     )
     return Partial(
-        counts=results["counts"].select([pl.col(c).cast(t) for c, t in SCHEMAS["counts"].items()]),
+        counts=_sorted(results["counts"].select(_cast("counts")), "counts"),
         latency=gather("lat", "latency"),
         keys=gather("key", "keys"),
         error_keys=gather("err", "error_keys"),
@@ -541,38 +543,53 @@ def merge(*partials: Partial) -> Partial:
     >>> merge(a, a, empty_partial()).counts.select("status", "requests").rows()
     [(200, 2)]
     """
-    return _merge(partials, sort=True)
+    return _merge(partials)
 
 
-#: Tables keyed by minute: the partials of consecutive blocks of a log hardly
-#: share keys there, so adding them up can wait for the final merge.
+def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
+    """:func:`merge` of partials that arrive one at a time (the blocks of a run).
+
+    The result equals ``merge(*partials)``. Tables of keys are added up every
+    ``every`` partials, as they shrink when merged; minute tables (where the
+    partials of consecutive blocks of a log share only the minutes at their
+    edges) are gathered and added up once, at the end, without copies on the way.
+
+    >>> from datetime import datetime, UTC
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> a = aggregate_rows(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
+    >>> fold(iter([a] * 20), every=3).counts.select("status", "requests").rows()
+    [(200, 20)]
+    """
+    runs: dict[str, list[pl.DataFrame]] = {name: [] for name in MINUTE_TABLES}
+    no_minutes = {name: _empty(name) for name in MINUTE_TABLES}
+    acc = empty_partial()
+    batch: list[Partial] = []
+    for p in partials:
+        for name in MINUTE_TABLES:
+            runs[name].append(getattr(p, name))
+        batch.append(replace(p, **no_minutes))
+        if len(batch) >= every:
+            acc = _merge([acc, *batch])
+            batch = []
+    acc = _merge([acc, *batch])
+    return replace(acc, **{name: _add_up_runs(runs[name], name) for name in MINUTE_TABLES})
+
+
+#: Tables keyed by minute first (see :func:`_add_up_runs`).
 MINUTE_TABLES = ("counts", "latency", "error_keys")
 
 
-def _merge(
-    partials: tuple[Partial, ...] | list[Partial],
-    *,
-    sort: bool,
-    concat_only: tuple[str, ...] = (),
-) -> Partial:
-    """:func:`merge`; ``sort=False`` skips sorting, and the tables named in
-    ``concat_only`` are only concatenated: their keys may repeat until a
-    final :func:`merge` (for intermediate merges while reading a log)."""
-    if len(partials) == 1 and not sort:
-        return partials[0]
+def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
     if not partials:
         return empty_partial()
     out = {}
     for name in KEYS:
-        frames = [getattr(p, name) for p in partials if getattr(p, name).height]
-        if not frames:
-            out[name] = _empty(name)
+        frames = [getattr(p, name) for p in partials]
+        if name in MINUTE_TABLES:
+            out[name] = _add_up_runs(frames, name)
             continue
-        df = pl.concat(frames)
-        if name in concat_only:
-            out[name] = df
-            continue
-        out[name] = _add_up(df, name, sort=sort)
+        frames = [f for f in frames if f.height]
+        out[name] = _add_up(pl.concat(frames), name, sort=True) if frames else _empty(name)
     out["samples"] = _first_samples(pl.concat([p.samples for p in partials]))
     chunks = pl.concat([p.chunks for p in partials])
     out["chunks"] = (
@@ -584,10 +601,48 @@ def _merge(
             pl.col("format").drop_nulls().first(),
             pl.col("detection").drop_nulls().first(),
         )
-        .select([pl.col(c).cast(t) for c, t in SCHEMAS["chunks"].items()])
+        .select(_cast("chunks"))
         .sort("source", "chunk_start")
     )
     return Partial(**out)
+
+
+def _add_up_runs(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
+    """One minute table from several, equal keys added up, sorted by :data:`KEYS`.
+
+    Each table has unique keys (it is a partial's). A minute whose rows all
+    come from one table is taken as it is: once that table is sorted, its
+    rows are in order and added up already. Only the minutes that several
+    tables share (where one block ends and the next begins, in a log written
+    in time order) are added up anew; a stable sort on the minute alone then
+    puts everything in the order of the keys. Tables that are not sorted
+    (partials made by hand) are sorted first.
+    """
+    frames = [_sorted(f, name) for f in frames if f.height]
+    if not frames:
+        return _empty(name)
+    if len(frames) == 1:
+        return frames[0]
+    minutes = pl.concat([f.select(pl.col("minute").unique()) for f in frames])
+    shared = minutes.filter(pl.col("minute").is_duplicated())["minute"].unique()
+    df = pl.concat(frames)
+    if shared.len():
+        in_shared = pl.col("minute").is_in(shared.implode())
+        df = pl.concat([df.filter(~in_shared), _add_up(df.filter(in_shared), name, sort=True)])
+    return df.sort("minute", maintain_order=True)
+
+
+def _sorted(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The table sorted by its keys (as it is, if it is sorted already)."""
+    keys = list(KEYS[name])
+    if df.height < 2 or df.select(pl.struct(keys).is_sorted()).item():
+        return df
+    return df.sort(keys)
+
+
+def _cast(name: str) -> list[pl.Expr]:
+    """The columns of a table, in order, cast to its schema."""
+    return [pl.col(c).cast(t) for c, t in SCHEMAS[name].items()]
 
 
 #: Minute tables longer than this are added up a slice of minutes at a time.

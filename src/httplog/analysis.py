@@ -34,17 +34,14 @@ import polars as pl
 from httplog import inputs as _inputs
 from httplog.aggregate import (
     AGGREGATED,
-    MINUTE_TABLES,
     SCHEMAS,
     Partial,
-    _merge,
     aggregate_block,
     by_class,
     by_status,
     check_tz,
     choose_window,
-    empty_partial,
-    merge,
+    fold,
     timeline,
     top_n,
     window_minutes,
@@ -194,8 +191,6 @@ def collect_partial(
     chunks = list(chunks)
     fmt = resolve(options.log_format) if options.log_format is not None else None
     detections: list[Detection] = []
-    parts: list[Partial] = []
-    acc = empty_partial()
     keep = row_filter(
         since=options.since,
         until=options.until,
@@ -208,7 +203,7 @@ def collect_partial(
         # only the small partial comes back, not the parsed rows.
         return aggregate_block(pb, keep=keep, detection=detections[0] if detections else None)
 
-    for part in map_parsed(
+    blocks = map_parsed(
         chunks,
         aggregate,
         fmt,
@@ -216,15 +211,10 @@ def collect_partial(
         on_detect=detections.append,
         progress=progress,
         columns=AGGREGATED,
-    ):
-        parts.append(part)
-        if len(parts) >= 8:
-            # Keys tables shrink when merged; minute tables are only gathered
-            # (no copies while reading) and added up once, at the end.
-            acc = _merge([acc, *parts], sort=False, concat_only=MINUTE_TABLES)
-            parts = []
+    )
+    merged = fold(blocks)
     detection = str(detections[0]) if detections else None
-    return _with_empty_chunks(merge(acc, *parts), chunks, detection)
+    return _with_empty_chunks(merged, chunks, detection)
 
 
 def _with_empty_chunks(part: Partial, chunks: list[Chunk], detection: str | None) -> Partial:

@@ -735,7 +735,7 @@ LogFormat = Annotated[
 ]
 Threads = Annotated[
     int | None,
-    typer.Option("--threads", help="Blocks parsed at a time (default 1).", rich_help_panel=_IN),
+    typer.Option("--threads", help="Blocks parsed at a time (default 2).", rich_help_panel=_IN),
 ]
 Since = Annotated[
     str | None,

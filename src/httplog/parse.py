@@ -56,6 +56,11 @@ from httplog.schema import COLUMNS, TIME, order_columns
 
 _T = TypeVar("_T")
 
+#: Blocks parsed at a time by default: two, so that one block's single-threaded
+#: steps (reading it into lines, the aggregation after) overlap the other's
+#: parsing; one on a one-CPU machine.
+THREADS = min(2, os.cpu_count() or 1)
+
 #: Rejected lines kept as samples, per reason.
 SAMPLES_PER_REASON = 5
 #: Characters of a rejected line kept in its sample.
@@ -690,7 +695,7 @@ def iter_parsed(
     A background thread reads (and decompresses) the next block while this
     one is parsed; each block is split into lines and parsed in one query on
     polars' streaming engine, which uses all of polars' threads;
-    ``threads`` blocks are parsed at a time (default 1). Memory stays bounded
+    ``threads`` blocks are parsed at a time (default :data:`THREADS`). Memory stays bounded
     by a few blocks.
     """
     return map_parsed(
@@ -739,7 +744,7 @@ def map_parsed(
     """
     fmt = resolve(log_format) if log_format is not None else None
     cols = tuple(columns) if columns is not None else None
-    nthreads = max(1, threads or 1)
+    nthreads = max(1, threads or THREADS)
     reader = _Prefetch((b for c in chunks for b in _inputs.iter_blocks(c, block_size)), depth=2)
 
     def work(block: Block, fmt: LogFormat) -> tuple[int, int, _T]:
