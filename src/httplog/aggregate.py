@@ -455,10 +455,11 @@ def aggregate_rows(
         frames = [v for k, v in results.items() if k.startswith(prefix)]
         if not frames:
             return _empty(table)
-        return _sorted(
-            pl.concat(frames, how="diagonal_relaxed").select(_cast(table)),
-            table,
-        )
+        df = pl.concat(frames, how="diagonal_relaxed").select(_cast(table))
+        # Minute tables are sorted here, where blocks are aggregated side by
+        # side, so that merging them needs no sort (see _add_up_runs); the
+        # keys table is sorted when merged anyway.
+        return _sorted(df, table) if table in MINUTE_TABLES else df
 
     rej = rejected if rejected is not None else pl.DataFrame(schema=SCHEMAS["samples"])
     tmin, tmax = (rows["time"].min(), rows["time"].max()) if rows.height else (None, None)
