@@ -23,8 +23,6 @@ Examples
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from httplog import analysis as _analysis
 from httplog.aggregate import Partial, by_status, merge, timeline, top_n
 from httplog.analysis import Analysis, AnalyzeOptions, finalize
@@ -32,12 +30,6 @@ from httplog.errors import FormatError, HttplogError, InputError, StateError, Us
 from httplog.parse import ParsedLog, read_logs, scan_logs
 from httplog.spikes import SpikeParams, explain_spike, find_spikes
 from httplog.statuscodes import describe, status_table
-
-try:
-    __version__ = version("httplog")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
-
 
 def analyze(
     source: object,
@@ -70,7 +62,15 @@ def analyze(
 
 
 def __getattr__(name: str) -> object:
-    # The report and charts pull in plotly and jinja2: import them on first use.
+    # The report and charts pull in plotly and jinja2, and the version
+    # importlib.metadata (20 ms): import them on first use.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("httplog")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0+unknown"
     if name == "write_report":
         from httplog.report import write_report
 

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from httplog import __version__
+import httplog as _httplog
 from httplog import alerts as _alerts
 from httplog.aggregate import Partial, merge, window_minutes
 from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
@@ -951,7 +951,7 @@ ChunkMB = Annotated[
 
 def _version_callback(value: bool) -> None:
     if value:
-        print(f"httplog {__version__}")
+        print(f"httplog {_httplog.__version__}")
         raise typer.Exit()
 
 
