@@ -31,6 +31,7 @@ from httplog.parse import ParsedLog, read_logs, scan_logs
 from httplog.spikes import SpikeParams, explain_spike, find_spikes
 from httplog.statuscodes import describe, status_table
 
+
 def analyze(
     source: object,
     options: AnalyzeOptions | None = None,

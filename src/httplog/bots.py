@@ -149,19 +149,12 @@ def is_bot_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
     >>> df.select(is_bot_expr("ua"))["ua"].to_list()
     [True, False, True, False]
     """
-    agent = _agent(col)
-    distinct = _distinct(agent)
-    bots = distinct.filter(_row_rank(distinct).is_not_null())
-    return agent.is_in(bots.implode()).fill_null(False)
+    agent, distinct, rank = _ranked(col)
+    return agent.is_in(distinct.filter(rank.is_not_null()).implode()).fill_null(False)
 
 
 def bot_category_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
-    """Return the bot category of each user agent, null when it is not a bot.
-
-    Parameters
-    ----------
-    col:
-        Column name or expression holding user-agent strings.
+    """Return the bot category of each user agent in ``col`` (as for :func:`is_bot_expr`).
 
     Returns
     -------
@@ -189,26 +182,23 @@ def bot_category_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
     ['ai', 'social', 'scanner', 'generic', None]
     """
     names = dict(enumerate(name for name, _ in _bot_list().categories))
-    agent = _agent(col)
-    distinct = _distinct(agent)
-    category = _row_rank(distinct).replace_strict(names, default=None, return_dtype=pl.String)
+    agent, distinct, rank = _ranked(col)
+    category = rank.replace_strict(names, default=None, return_dtype=pl.String)
     return agent.replace_strict(distinct, category, default=None, return_dtype=pl.String)
 
 
-def _agent(col: str | pl.Expr) -> pl.Expr:
-    """The user-agent column as a String expression."""
-    expr = pl.col(col) if isinstance(col, str) else col
-    return expr.cast(pl.String)
+def _ranked(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The agents (``col`` as String), the distinct non-null ones, and their category index.
 
-
-def _distinct(agent: pl.Expr) -> pl.Expr:
-    """The distinct non-null agents, in order of first appearance.
-
-    The order is fixed (``maintain_order``) because the callers use this
-    expression twice, once for the values and once for what is computed from
-    them, and the two evaluations must line up.
+    The distinct agents keep their order of first appearance
+    (``maintain_order``) because the callers use them twice, once for the
+    values and once for what is computed from them (the rank, null for no
+    bot), and the two evaluations must line up.
     """
-    return agent.drop_nulls().unique(maintain_order=True)
+    expr = pl.col(col) if isinstance(col, str) else col
+    agent = expr.cast(pl.String)
+    distinct = agent.drop_nulls().unique(maintain_order=True)
+    return agent, distinct, _row_rank(distinct)
 
 
 def _row_rank(agent: pl.Expr) -> pl.Expr:

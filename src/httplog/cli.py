@@ -47,7 +47,7 @@ from httplog.aggregate import Partial, merge, window_minutes
 from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
 from httplog.errors import HttplogError, UsageError
 from httplog.formats import resolve as resolve_format
-from httplog.inputs import STDIN, Chunk, Input, resolve
+from httplog.inputs import STDIN, Chunk, Input, os_errors, resolve
 from httplog.outputs import atomic_open, atomic_write, expand_path
 from httplog.parse import row_filter
 from httplog.spikes import SpikeParams
@@ -153,14 +153,8 @@ def load_config(
     UsageError naming them; so is a value of the wrong type.
     """
     try:
-        with open(path, "rb") as f:
+        with os_errors(path, UsageError, "no such config file"), open(path, "rb") as f:
             data = tomllib.load(f)
-    except FileNotFoundError:
-        msg = f"{path}: no such config file"
-        raise UsageError(msg) from None
-    except OSError as e:
-        msg = f"{path}: {e.strerror or e}"
-        raise UsageError(msg) from None
     except tomllib.TOMLDecodeError as e:
         msg = f"{path}: not valid TOML: {e}"
         raise UsageError(msg) from None
@@ -294,8 +288,16 @@ def _split(items: list[str] | None) -> tuple[str, ...]:
     return tuple(p.strip() for item in items or [] for p in item.split(",") if p.strip())
 
 
+#: The commands that report (``analyze``, ``report``) share their view, spike, output
+#: and alert flags; their helpers below take the command's parameters by name
+#: (``dict(locals())`` at the top of the command) rather than each flag again.
+_Flags = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class _Outputs:
+    """The output and alert flags of a reporting command, checked."""
+
     output: str | None
     no_report: bool
     plotly_js: str
@@ -303,32 +305,43 @@ class _Outputs:
     json: str | None
     export: str | None
     quiet: bool
+    conditions: list[_alerts.Condition]
+    max_rejected: float
+
+    @classmethod
+    def of(cls, flags: _Flags) -> _Outputs:
+        return cls(
+            flags["output"],
+            flags["no_report"],
+            PlotlyJS(flags["plotly_js"]).value,
+            flags["title"],
+            flags["json"],
+            flags["export"],
+            flags["quiet"],
+            _alerts.parse_conditions(flags["fail_on"] or []),
+            _alerts.parse_ratio(flags["max_rejected"]),
+        )
 
 
-def _spike_params(
-    kinds: list[str] | None,
-    history: int | None,
-    min_history: int | None,
-    min_requests: int | None,
-    min_errors: int | None,
-    min_delta: float | None,
-    min_ratio: float | None,
-    z: float | None,
-    mad_k: float | None,
-    top: int | None,
-) -> SpikeParams:
-    given = {
-        "history": history,
-        "min_history": min_history,
-        "min_requests": min_requests,
-        "min_errors": min_errors,
-        "min_delta": min_delta,
-        "min_ratio": min_ratio,
-        "z": z,
-        "mad_k": mad_k,
-        "top": top,
-    }
+#: SpikeParams fields with a flag ``--spike-<field>`` (parameter ``spike_<field>``).
+_SPIKE_FIELDS = (
+    "history",
+    "min_history",
+    "min_requests",
+    "min_errors",
+    "min_delta",
+    "min_ratio",
+    "z",
+    "mad_k",
+    "top",
+)
+
+
+def _spike_params(flags: _Flags) -> SpikeParams:
+    """The ``--spike-*`` flags → SpikeParams (those not given keep its defaults)."""
+    given = {k: flags[f"spike_{k}"] for k in _SPIKE_FIELDS}
     fields: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+    kinds = flags["spike_kinds"]
     if kinds:
         ks = _split(kinds)
         bad = [k for k in ks if k not in ("4xx", "5xx")]
@@ -389,6 +402,33 @@ def _options(
         path_prefix=path or None,
         spikes=spikes,
         threads=threads,
+    )
+
+
+def _report_options(
+    flags: _Flags,
+    now: datetime,
+    *,
+    log_format: str | None = None,
+    status: list[str] | None = None,
+    path: str | None = None,
+    threads: int | None = None,
+) -> AnalyzeOptions:
+    """:func:`_options` of a reporting command: view and spike flags from ``flags``."""
+    return _options(
+        log_format=log_format,
+        window=flags["window"],
+        tz=flags["tz"],
+        lang=flags["lang"],
+        top=flags["top"],
+        bots=flags["bots"],
+        since=flags["since"],
+        until=flags["until"],
+        status=status,
+        path=path,
+        spikes=_spike_params(flags),
+        threads=threads,
+        now=now,
     )
 
 
@@ -636,17 +676,32 @@ def _format_of(analysis: Analysis) -> str | None:
     return None if f == "unknown" or " + " in f else f
 
 
+def _finalize(partial: Partial, options: AnalyzeOptions, max_rejected: float) -> Analysis:
+    """:func:`~httplog.analysis.finalize`, then the ``--max-rejected`` check."""
+    analysis = finalize(partial, options)
+    _alerts.check_rejected(
+        analysis.lines, analysis.rejected, max_rejected, format_label=analysis.format
+    )
+    return analysis
+
+
+def _check_rejected(partial: Partial, max_rejected: float) -> None:
+    """The ``--max-rejected`` check on a partial (before it is written or saved)."""
+    lines = int(partial.chunks["lines"].sum() or 0)
+    rejected = int(partial.chunks["rejected"].sum() or 0)
+    _alerts.check_rejected(lines, rejected, max_rejected, format_label=partial.format_label)
+
+
 def _finish(
     analysis: Analysis,
     *,
     out: _Outputs,
-    conditions: list[_alerts.Condition],
     now: datetime,
     rows: Callable[[str], None] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> ExitStatus:
     """Evaluate alerts, write the outputs, print; the exit status."""
-    checks = _alerts.evaluate(conditions, analysis)
+    checks = _alerts.evaluate(out.conditions, analysis)
     breached = [c for c in checks if c.breached]
     local_now = now.astimezone(ZoneInfo(analysis.options.tz))
     summary = to_summary(analysis, breached, checks=checks or None, extra=extra, generated_at=now)
@@ -998,9 +1053,7 @@ def _read_with_state(
             return collect_partial(chunks, run_options, progress=bar)
 
     def check(merged: Partial) -> None:
-        lines = int(merged.chunks["lines"].sum() or 0)
-        rejected = int(merged.chunks["rejected"].sum() or 0)
-        _alerts.check_rejected(lines, rejected, max_rejected, format_label=merged.format_label)
+        _check_rejected(merged, max_rejected)
 
     settings = counting_settings(
         options.log_format if isinstance(options.log_format, str) else None,
@@ -1084,6 +1137,34 @@ def _cluster(
     )
 
 
+def _inputs(
+    ctx: typer.Context,
+    paths: list[str] | None,
+    scheduler: str | None,
+    workers: int | None,
+    chunk_mb: int | None,
+    state: str | None,
+) -> tuple[list[str], list[Input], _Cluster | None]:
+    """The paths as given, the inputs they name, and where to read them (None: here)."""
+    cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
+    sources = _need_paths(paths, "input")
+    inputs = resolve(sources)
+    if cluster is not None:
+        _shareable(inputs)
+    return sources, inputs, cluster
+
+
+def _collect(
+    inputs: list[Input], options: AnalyzeOptions, cluster: _Cluster | None, show: bool
+) -> Partial:
+    """The partial of whole inputs, read here or on the cluster, with a progress bar."""
+    chunks = [Chunk(i) for i in inputs]
+    with _progress(_total_bytes(chunks), show) as bar:
+        if cluster is None:
+            return collect_partial(chunks, options, progress=bar)
+        return cluster.collect(inputs, options, bar)
+
+
 def _shareable(inputs: list[Input]) -> None:
     """Dask workers open the inputs themselves: stdin and pipes can't be shared."""
     for inp in inputs:
@@ -1154,68 +1235,31 @@ def analyze(
     (./httplog-report.html unless -o or --no-report), a JSON summary (--json)
     and tables (--export).
     """
+    flags = dict(locals())
     now = datetime.now(UTC)
     with _guard():
-        options = _options(
+        options = _report_options(
+            flags,
+            now,
             log_format=_pick_format(format, log_format),
-            window=window,
-            tz=tz,
-            lang=lang,
-            top=top,
-            bots=bots,
-            since=since,
-            until=until,
             status=status,
             path=path,
-            spikes=_spike_params(
-                spike_kinds,
-                spike_history,
-                spike_min_history,
-                spike_min_requests,
-                spike_min_errors,
-                spike_min_delta,
-                spike_min_ratio,
-                spike_z,
-                spike_mad_k,
-                spike_top,
-            ),
             threads=threads,
-            now=now,
         )
-        out = _Outputs(output, no_report, PlotlyJS(plotly_js).value, title, json, export, quiet)
-        conditions = _alerts.parse_conditions(fail_on or [])
-        limit = _alerts.parse_ratio(max_rejected)
-        cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
-        sources = _need_paths(paths, "input")
-        inputs = resolve(sources)
-        if cluster is not None:
-            _shareable(inputs)
+        out = _Outputs.of(flags)
+        sources, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state)
         show = _interactive(quiet) or (not quiet and json == "-" and sys.stderr.isatty())
         if state:
-            upd = _read_with_state(state, inputs, options, max_rejected=limit, progress=show)
+            upd = _read_with_state(
+                state, inputs, options, max_rejected=out.max_rejected, progress=show
+            )
             analysis = finalize(upd.merged, options)
-            status_ = _finish(
-                analysis,
-                out=out,
-                conditions=conditions,
-                now=now,
-                rows=None,
-                extra={"incremental": upd.info},
-            )
-            _exit(status_)
+            _exit(_finish(analysis, out=out, now=now, extra={"incremental": upd.info}))
         with _stdin_spooled(sources, bool(export)) as spooled:
-            chunks = [Chunk(i) for i in inputs]
-            with _progress(_total_bytes(chunks), show) as bar:
-                if cluster is None:
-                    partial = collect_partial(chunks, options, progress=bar)
-                else:
-                    partial = cluster.collect(inputs, options, bar)
-            analysis = finalize(partial, options)
-            _alerts.check_rejected(
-                analysis.lines, analysis.rejected, limit, format_label=analysis.format
-            )
+            partial = _collect(inputs, options, cluster, show)
+            analysis = _finalize(partial, options, out.max_rejected)
             rows = _rows_writer(sources, spooled, options, _format_of(analysis)) if export else None
-            status_ = _finish(analysis, out=out, conditions=conditions, now=now, rows=rows)
+            status_ = _finish(analysis, out=out, now=now, rows=rows)
     _exit(status_)
 
 
@@ -1289,25 +1333,15 @@ def aggregate(
             now=now,
         )
         limit = _alerts.parse_ratio(max_rejected)
-        cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
-        inputs = resolve(_need_paths(paths, "input"))
-        if cluster is not None:
-            _shareable(inputs)
+        _, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state)
         show = _interactive(quiet)
         if state:
             partial = _read_with_state(
                 state, inputs, options, max_rejected=limit, progress=show
             ).merged
         else:
-            chunks = [Chunk(i) for i in inputs]
-            with _progress(_total_bytes(chunks), show) as bar:
-                if cluster is None:
-                    partial = collect_partial(chunks, options, progress=bar)
-                else:
-                    partial = cluster.collect(inputs, options, bar)
-            lines = int(partial.chunks["lines"].sum() or 0)
-            rejected = int(partial.chunks["rejected"].sum() or 0)
-            _alerts.check_rejected(lines, rejected, limit, format_label=partial.format_label)
+            partial = _collect(inputs, options, cluster, show)
+            _check_rejected(partial, limit)
         target = expand_path(output, now.astimezone(ZoneInfo(tz)))
         write_partial(partial, target)
         if _interactive(quiet):
@@ -1362,43 +1396,13 @@ def report(
 
     Example: httplog report /shared/*.parquet -o fleet.html --json fleet.json
     """
+    flags = dict(locals())
     now = datetime.now(UTC)
     with _guard():
-        options = _options(
-            log_format=None,
-            window=window,
-            tz=tz,
-            lang=lang,
-            top=top,
-            bots=bots,
-            since=since,
-            until=until,
-            status=None,
-            path=None,
-            spikes=_spike_params(
-                spike_kinds,
-                spike_history,
-                spike_min_history,
-                spike_min_requests,
-                spike_min_errors,
-                spike_min_delta,
-                spike_min_ratio,
-                spike_z,
-                spike_mad_k,
-                spike_top,
-            ),
-            threads=None,
-            now=now,
-        )
-        out = _Outputs(output, no_report, PlotlyJS(plotly_js).value, title, json, export, quiet)
-        conditions = _alerts.parse_conditions(fail_on or [])
-        limit = _alerts.parse_ratio(max_rejected)
+        options = _report_options(flags, now)
+        out = _Outputs.of(flags)
         merged = merge(*load_partials(_need_paths(paths, "partial")))
-        analysis = finalize(merged, options)
-        _alerts.check_rejected(
-            analysis.lines, analysis.rejected, limit, format_label=analysis.format
-        )
-        status_ = _finish(analysis, out=out, conditions=conditions, now=now)
+        status_ = _finish(_finalize(merged, options, out.max_rejected), out=out, now=now)
     _exit(status_)
 
 

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import bz2
+import contextlib
 import functools
 import glob
 import io
@@ -33,7 +34,7 @@ from typing import Any, BinaryIO
 import zstandard
 from zstandard import ZstdError as _ZstdError
 
-from httplog.errors import InputError
+from httplog.errors import HttplogError, InputError
 
 try:  # ISA-L's gzip reads about three times faster than zlib's; used when installed
     from isal.igzip import GzipFile as _GzipFile
@@ -137,14 +138,8 @@ def resolve(sources: str | os.PathLike[str] | list[str | os.PathLike[str]]) -> l
         s = os.fspath(item)
         if s == STDIN:
             stdin = True
-        elif glob.has_magic(s) and not os.path.exists(s):
-            matches = sorted(glob.glob(s))
-            if not matches:
-                msg = f"{s}: no file matches this pattern"
-                raise InputError(msg)
-            paths.extend(matches)
         else:
-            paths.append(s)
+            paths.extend(expand_glob(s))
     inputs: list[Input] = []
     seen: set[tuple[int | None, int | None]] = set()
     for path in sorted(dict.fromkeys(paths)):
@@ -159,15 +154,53 @@ def resolve(sources: str | os.PathLike[str] | list[str | os.PathLike[str]]) -> l
     return inputs
 
 
-def _stat(path: str) -> Input:
+def expand_glob(pattern: str) -> list[str]:
+    """The files a glob matches, sorted; a path that is no glob (or exists) as it is.
+
+    >>> expand_glob("access.log")
+    ['access.log']
+    >>> expand_glob("/nonexistent/*.log")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.InputError: /nonexistent/*.log: no file matches this pattern
+    """
+    if not glob.has_magic(pattern) or os.path.exists(pattern):
+        return [pattern]
+    matches = sorted(glob.glob(pattern))
+    if not matches:
+        msg = f"{pattern}: no file matches this pattern"
+        raise InputError(msg)
+    return matches
+
+
+@contextlib.contextmanager
+def os_errors(
+    path: str, error: type[HttplogError] = InputError, missing: str = "no such file"
+) -> Iterator[None]:
+    """Turn an OSError about ``path`` into one line naming it, as ``error``.
+
+    A missing file reads ``PATH: no such file`` (or ``missing``); any other
+    error gives its reason.
+
+    >>> with os_errors("/nonexistent/access.log"):
+    ...     _ = os.stat("/nonexistent/access.log")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.InputError: /nonexistent/access.log: no such file
+    """
     try:
-        st = os.stat(path)
+        yield
     except FileNotFoundError:
-        msg = f"{path}: no such file"
-        raise InputError(msg) from None
+        msg = f"{path}: {missing}"
+        raise error(msg) from None
     except OSError as e:
         msg = f"{path}: {e.strerror or e}"
-        raise InputError(msg) from None
+        raise error(msg) from None
+
+
+def _stat(path: str) -> Input:
+    with os_errors(path):
+        st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         msg = f"{path}: is a directory"
         raise InputError(msg)

@@ -55,7 +55,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
 import json
 import os
@@ -71,7 +70,7 @@ import polars as pl
 from httplog.aggregate import Partial, empty_partial, merge
 from httplog.errors import HttplogError, InputError, StateError
 from httplog.formats import resolve as resolve_format
-from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, open_stream
+from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, expand_glob, open_stream
 from httplog.outputs import atomic_write
 
 #: Version of the state directory's layout.
@@ -761,16 +760,7 @@ def update(
 
 def load_partials(paths: Iterable[str]) -> list[Partial]:
     """Partials from files (``httplog aggregate``), globs, and state directories."""
-    files: list[str] = []
-    for p in paths:
-        if glob.has_magic(p) and not os.path.exists(p):
-            found = sorted(glob.glob(p))
-            if not found:
-                msg = f"{p}: no file matches this pattern"
-                raise InputError(msg)
-            files.extend(found)
-        else:
-            files.append(p)
+    files = [f for p in paths for f in expand_glob(p)]
     out = []
     for f in dict.fromkeys(files):
         if os.path.isdir(f):

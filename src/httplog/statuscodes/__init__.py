@@ -11,6 +11,9 @@ A code's class follows from the code alone: 100-199 is ``"1xx"`` ... 500-599 is
 not know still gets its class, an empty reason and the class name as its
 description, so an unknown code is described, never dropped or merged.
 
+Every function taking ``lang`` takes one of :data:`LANGS` (default ``"en"``)
+and raises :class:`~httplog.errors.UsageError` for any other language.
+
 Examples
 --------
 >>> describe(404).reason
@@ -142,12 +145,7 @@ def status_class_expr(col: str | pl.Expr = "status") -> pl.Expr:
 
 
 def status_table(lang: str = "en") -> pl.DataFrame:
-    """Return the known status codes of one language, one row per code.
-
-    Parameters
-    ----------
-    lang:
-        One of :data:`LANGS`.
+    """Return the known status codes with their texts in ``lang``, one row per code.
 
     Returns
     -------
@@ -156,11 +154,6 @@ def status_table(lang: str = "en") -> pl.DataFrame:
         ``source`` (all String), sorted by ``status``. ``source`` says where a
         text comes from: ``iana``, ``nginx`` or ``de-facto`` in ``en``;
         ``seed`` (verbatim from the seed document) or ``httplog`` in ``zh``.
-
-    Raises
-    ------
-    UsageError
-        If ``lang`` is not one of :data:`LANGS`.
 
     Examples
     --------
@@ -175,22 +168,12 @@ def status_table(lang: str = "en") -> pl.DataFrame:
 
 
 def class_table(lang: str = "en") -> pl.DataFrame:
-    """Return the names of the status classes in one language, in :data:`CLASSES` order.
-
-    Parameters
-    ----------
-    lang:
-        One of :data:`LANGS`.
+    """Return the names of the status classes in ``lang``, in :data:`CLASSES` order.
 
     Returns
     -------
     pl.DataFrame
         Columns ``class`` and ``name`` (String), one row per class.
-
-    Raises
-    ------
-    UsageError
-        If ``lang`` is not one of :data:`LANGS`.
 
     Examples
     --------
@@ -214,7 +197,7 @@ def describe(code: int, lang: str = "en") -> StatusInfo:
     code:
         An integer status code.
     lang:
-        One of :data:`LANGS`.
+        The language of the texts.
 
     Returns
     -------
@@ -222,11 +205,6 @@ def describe(code: int, lang: str = "en") -> StatusInfo:
         For a known code, its reason and description. For an unknown code in
         100-599, reason ``""`` and the class name as description (``"4xx client
         error"``); outside 100-599, class ``"invalid"`` and its name.
-
-    Raises
-    ------
-    UsageError
-        If ``lang`` is not one of :data:`LANGS`.
 
     Examples
     --------
@@ -258,7 +236,7 @@ def annotate(frame: FrameT, lang: str = "en", *, col: str = "status") -> FrameT:
     frame:
         A DataFrame or LazyFrame with an integer (or numeric string) status column.
     lang:
-        One of :data:`LANGS`.
+        The language of the texts.
     col:
         Name of the status column.
 
