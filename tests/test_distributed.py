@@ -317,6 +317,15 @@ def test_an_unreachable_scheduler_is_a_usage_error(logs):
         hd.analyze_distributed(logs["timed"], scheduler="tcp://127.0.0.1:9", log_format=TIMED)
 
 
+def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs, monkeypatch):
+    monkeypatch.setattr(hd, "WORKERS_TIMEOUT", 1)
+    with (
+        distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty,
+        pytest.raises(UsageError, match=r"Dask scheduler at tcp://\S+ has no worker"),
+    ):
+        hd.analyze_distributed(logs["timed"], scheduler=empty.scheduler_address, log_format=TIMED)
+
+
 def test_workers_starts_a_local_cluster_and_closes_it(logs, monkeypatch):
     started = []
 

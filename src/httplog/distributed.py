@@ -70,6 +70,8 @@ CHUNK_BYTES = 64 * 1024 * 1024
 FAN_IN = 8
 #: How long to try to reach a ``scheduler`` address (Dask's default is 30 s).
 CONNECT_TIMEOUT = "10s"
+#: How long to wait for a scheduler that has no worker yet to get one.
+WORKERS_TIMEOUT = 30
 
 _EXTRA = "pip install 'httplog[dask]'"
 
@@ -315,6 +317,11 @@ def _cluster(
             msg = f"can't connect to the Dask scheduler at {scheduler}: {e}"
             raise UsageError(msg) from None
         with c:
+            try:  # tasks sent to a scheduler without workers would wait forever
+                c.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+            except (OSError, TimeoutError) as e:
+                msg = f"the Dask scheduler at {scheduler} has no worker ({e})"
+                raise UsageError(msg) from None
             yield c
         return
     if workers is None:
