@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,3 +47,79 @@ def parse_log(write_log: Callable[..., Path]) -> Callable[..., object]:
         return read_logs(write_log(content), log_format=log_format)
 
     return parse
+
+
+#: What two equal analyses agree on besides their frames.
+ANALYSIS_SCALARS = (
+    "format",
+    "lines",
+    "parsed",
+    "rejected",
+    "rejected_by_reason",
+    "time_range",
+    "window",
+)
+
+
+@pytest.fixture(scope="session")
+def assert_same_analysis() -> Callable[[Any, Any], None]:
+    """``assert_same_analysis(a, b)``: every frame of two analyses equal, then their counts.
+
+    The frames are the analysis' DataFrame fields; an error names the first that differs.
+    Session-scoped, so hypothesis tests can use it.
+    """
+
+    def check(a: Any, b: Any) -> None:
+        for field in dataclasses.fields(a):
+            x, y = getattr(a, field.name), getattr(b, field.name)
+            if not isinstance(x, pl.DataFrame):
+                continue
+            try:
+                assert_frame_equal(x, y)
+            except AssertionError as e:
+                raise AssertionError(f"{field.name}: {e}") from None
+        for name in ANALYSIS_SCALARS:
+            assert getattr(a, name) == getattr(b, name), name
+
+    return check
+
+
+class LogDir:
+    """``logs/access.log`` under a test's ``tmp_path``, rotated the ways logrotate does it.
+
+    ``pattern`` matches the log and its rotations; ``state`` is a state directory
+    beside ``logs`` (not created).
+    """
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.dir = tmp_path / "logs"
+        self.dir.mkdir()
+        self.log = self.dir / "access.log"
+        self.pattern = str(self.dir / "access.log*")
+        self.state = tmp_path / "state"
+
+    def rename(self, name: str) -> Path:
+        """``create``: the log renamed to ``name`` (the server writes there until it reopens)."""
+        rotated = self.dir / name
+        os.rename(self.log, rotated)
+        return rotated
+
+    def compress(self, name: str, into: str, opener: Callable[..., Any] = gzip.open) -> None:
+        """``compress``: file ``name`` compressed into ``into`` (by ``opener``), then removed."""
+        with open(self.dir / name, "rb") as f, opener(self.dir / into, "wb") as g:
+            shutil.copyfileobj(f, g)
+        os.unlink(self.dir / name)
+
+    def copytruncate(self, into: str) -> Path:
+        """``copytruncate``: the log copied to ``into`` (a new inode), then truncated in place."""
+        copy = self.dir / into
+        shutil.copyfile(self.log, copy)
+        with open(self.log, "r+") as f:
+            f.truncate(0)
+        return copy
+
+
+@pytest.fixture
+def logdir(tmp_path: Path) -> LogDir:
+    """An empty ``tmp_path/logs`` to write ``access.log`` in and rotate it: :class:`LogDir`."""
+    return LogDir(tmp_path)

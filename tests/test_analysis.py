@@ -10,7 +10,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 
 from httplog import inputs
 from httplog.aggregate import merge
@@ -21,16 +20,6 @@ from httplog.spikes import SpikeParams
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_logs"
 MANIFEST = SAMPLES / "manifest.json"
-FRAMES = (
-    "inputs",
-    "rejected_samples",
-    "classes",
-    "status",
-    "timeline",
-    "top",
-    "spikes",
-    "explanations",
-)
 
 needs_samples = pytest.mark.skipif(not MANIFEST.exists(), reason="sample_logs not generated")
 
@@ -41,16 +30,6 @@ def manifest() -> dict:
 
 def ts(s: str) -> datetime:
     return datetime.fromisoformat(s.replace("Z", "+00:00"))
-
-
-def assert_same_analysis(a: Analysis, b: Analysis) -> None:
-    for name in FRAMES:
-        try:
-            assert_frame_equal(getattr(a, name), getattr(b, name))
-        except AssertionError as e:
-            raise AssertionError(f"{name}: {e}") from None
-    for name in ("format", "lines", "parsed", "rejected", "rejected_by_reason", "time_range"):
-        assert getattr(a, name) == getattr(b, name), name
 
 
 def write_log(path: Path, lines: list[str]) -> str:
@@ -130,7 +109,7 @@ def test_sample_quiet_day_has_no_spike():
 
 @needs_samples
 @pytest.mark.parametrize("parts", [2, 3, 7])
-def test_byte_range_split_gives_the_same_analysis(parts):
+def test_byte_range_split_gives_the_same_analysis(parts, assert_same_analysis):
     path = str(SAMPLES / "nginx_access.log")
     options = AnalyzeOptions(window="5m", tz="Europe/Paris")
     whole = analyze(path, options)
@@ -143,7 +122,7 @@ def test_byte_range_split_gives_the_same_analysis(parts):
 
 
 @needs_samples
-def test_many_blocks_in_one_pass_give_the_same_analysis():
+def test_many_blocks_in_one_pass_give_the_same_analysis(assert_same_analysis):
     # 20 byte ranges read in one pass: 20 blocks, gathered 8 at a time.
     path = str(SAMPLES / "nginx_access.log")
     options = AnalyzeOptions(window="5m")
@@ -154,7 +133,7 @@ def test_many_blocks_in_one_pass_give_the_same_analysis():
 
 
 @needs_samples
-def test_rotated_set_equals_its_files_merged():
+def test_rotated_set_equals_its_files_merged(assert_same_analysis):
     opts = AnalyzeOptions(window="1h")
     both = analyze([SAMPLES / "nginx_access.log", SAMPLES / "nginx_access.log.2.gz"], opts)
     parts = [
@@ -240,7 +219,7 @@ def test_row_filters_drop_requests_before_counting(small_log):
     assert c.requests == 30
 
 
-def test_options_by_keyword_and_dataclass_agree(small_log):
+def test_options_by_keyword_and_dataclass_agree(small_log, assert_same_analysis):
     opts = AnalyzeOptions(window="10m", top=2)
     assert_same_analysis(analyze(small_log, opts), analyze(small_log, window="10m", top=2))
     assert_same_analysis(analyze(small_log, replace(opts, window="10m")), analyze(small_log, opts))

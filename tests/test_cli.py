@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -354,22 +355,25 @@ def test_progress_bar_counts_bytes_and_lines(monkeypatch):
 # ------------------------------------------------------------------ config
 
 
-def test_config_file_supplies_options_and_flags_win(log, tmp_path):
-    cfg = tmp_path / "httplog.toml"
-    cfg.write_text(
-        f"""
-paths = ["{log.name}"]
-window = "1h"
-status = "5xx"
-fail-on = ["5xx>1", "requests<1"]
-json = "out/summary.json"
-no-report = true
-tz = "Europe/Paris"
+@pytest.fixture
+def config(write_log):
+    """``config(text, name="httplog.toml")``: a config file of ``text`` (dedented) under tmp_path."""
+    return lambda text, name="httplog.toml": write_log(textwrap.dedent(text), name)
 
-[analyze]
-top = 2
-"""
-    )
+
+def test_config_file_supplies_options_and_flags_win(log, tmp_path, config):
+    cfg = config(f"""
+        paths = ["{log.name}"]
+        window = "1h"
+        status = "5xx"
+        fail-on = ["5xx>1", "requests<1"]
+        json = "out/summary.json"
+        no-report = true
+        tz = "Europe/Paris"
+
+        [analyze]
+        top = 2
+    """)
     r = invoke("analyze", "--config", cfg)
     assert r.exit_code == 1, r.stderr
     s = json.loads((tmp_path / "out" / "summary.json").read_text())
@@ -384,9 +388,8 @@ top = 2
     assert s["window"] == "10m" and s["alerts"] == []
 
 
-def test_config_unknown_keys_are_named(log, tmp_path):
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(
+def test_config_unknown_keys_are_named(log, config):
+    cfg = config(
         'windw = "5m"\nfail_on = ["5xx>1"]\n[analyze]\ncolour = true\n[frobnicate]\nx = 1\n'
     )
     r = invoke("analyze", log, "--config", cfg)
@@ -405,10 +408,8 @@ def test_config_unknown_keys_are_named(log, tmp_path):
         ("[report]\nformat = 'combined'", "report.format"),
     ],
 )
-def test_bad_config_values(log, tmp_path, text, needle):
-    cfg = tmp_path / "c.toml"
-    cfg.write_text(text)
-    r = invoke("analyze", log, "--config", cfg, "--no-report")
+def test_bad_config_values(log, config, text, needle):
+    r = invoke("analyze", log, "--config", config(text), "--no-report")
     assert r.exit_code == 2
     assert needle in r.stderr
 
@@ -433,23 +434,20 @@ def test_config_paths_are_relative_to_the_file(log, tmp_path, monkeypatch):
     assert json.loads((tmp_path / "s.json").read_text())["requests"] == 600
 
 
-def test_one_config_file_for_every_command(log, tmp_path):
-    cfg = tmp_path / "fleet.toml"
-    cfg.write_text(
-        f"""
-paths = ["{log}"]
-format = "combined"
-window = "1h"
-no-report = true
+def test_one_config_file_for_every_command(log, tmp_path, config):
+    cfg = config(f"""
+        paths = ["{log}"]
+        format = "combined"
+        window = "1h"
+        no-report = true
 
-[aggregate]
-output = "{tmp_path / "host.parquet"}"
+        [aggregate]
+        output = "{tmp_path / "host.parquet"}"
 
-[report]
-paths = ["{tmp_path / "host.parquet"}"]
-json = "{tmp_path / "fleet.json"}"
-"""
-    )
+        [report]
+        paths = ["{tmp_path / "host.parquet"}"]
+        json = "{tmp_path / "fleet.json"}"
+    """)
     assert invoke("aggregate", "--config", cfg).exit_code == 0
     r = invoke("report", "--config", cfg)
     assert r.exit_code == 0, r.stderr

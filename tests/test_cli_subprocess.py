@@ -3,7 +3,6 @@ stdin, incremental runs across log rotation, and crashes that leave nothing half
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import random
@@ -315,16 +314,12 @@ def _counts(s: dict) -> tuple:
     return (s["lines"], s["classes"], s["status_codes"], s["requests"])
 
 
-def test_incremental_runs_across_rotation_equal_one_full_run(tmp_path):
+def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
     w = Writer()
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    state = tmp_path / "state"
-    access = logs / "access.log"
-    pattern = str(logs / "access.log*")
+    access, pattern = logdir.log, logdir.pattern
 
     def step() -> dict:
-        r = run("analyze", pattern, "--state", state, "--no-report", "--json", "-")
+        r = run("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
         assert r.returncode == 0, err(r)
         return summary(r)
 
@@ -344,32 +339,23 @@ def test_incremental_runs_across_rotation_equal_one_full_run(tmp_path):
     assert s["incremental"]["new_lines"] == 11
     # rename rotation (create): access.log → access.log.1, new access.log
     w.append(access, 7)
-    os.rename(access, logs / "access.log.1")
-    w.append(logs / "access.log.1", 3)  # written before nginx reopens its log
+    w.append(logdir.rename("access.log.1"), 3)  # written before nginx reopens its log
     w.append(access, 30)
     s = step()
     assert s["incremental"]["new_lines"] == 40
     # the rotated file compressed later (delaycompress), while access.log grows
-    with open(logs / "access.log.1", "rb") as f, gzip.open(logs / "access.log.1.gz", "wb") as g:
-        shutil.copyfileobj(f, g)
-    os.unlink(logs / "access.log.1")
+    logdir.compress("access.log.1", "access.log.1.gz")
     w.append(access, 12)
     s = step()
     assert s["incremental"]["new_lines"] == 12
     # copytruncate into a dated copy
     w.append(access, 5)
-    shutil.copyfile(access, logs / "access.log-20261121")
-    with open(access, "r+") as f:
-        f.truncate(0)
+    logdir.copytruncate("access.log-20261121")
     w.append(access, 22)
     s = step()
     assert s["incremental"]["new_lines"] == 27
     # the dated copy compressed later; more lines
-    with open(logs / "access.log-20261121", "rb") as f:
-        data = f.read()
-    with gzip.open(logs / "access.log-20261121.gz", "wb") as g:
-        g.write(data)
-    os.unlink(logs / "access.log-20261121")
+    logdir.compress("access.log-20261121", "access.log-20261121.gz")
     w.append(access, 9)
     s = step()
     assert s["incremental"]["new_lines"] == 9

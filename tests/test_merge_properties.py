@@ -101,22 +101,6 @@ def assert_partials_equal(a: Partial, b: Partial) -> None:
         frames_equal(x.sort(cols, nulls_last=True), y.sort(cols, nulls_last=True), name)
 
 
-def assert_analyses_equal(a, b) -> None:
-    for name in (
-        "inputs",
-        "rejected_samples",
-        "classes",
-        "status",
-        "timeline",
-        "top",
-        "spikes",
-        "explanations",
-    ):
-        frames_equal(getattr(a, name), getattr(b, name), name)
-    for name in ("lines", "parsed", "rejected", "rejected_by_reason", "time_range", "window"):
-        assert getattr(a, name) == getattr(b, name), name
-
-
 @st.composite
 def split_input(draw):
     rows = draw(st.lists(row, min_size=0, max_size=120))
@@ -143,7 +127,7 @@ def pieces(rows, rejected, cuts):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(split_input())
-def test_merge_of_any_split_equals_the_whole(data):
+def test_merge_of_any_split_equals_the_whole(data, assert_same_analysis):
     rows, rejected, cuts, order, nested = data
     whole = part(rows, rejected)
     parts = pieces(rows, rejected, cuts)
@@ -157,7 +141,7 @@ def test_merge_of_any_split_equals_the_whole(data):
         AnalyzeOptions(window="5m"),
         AnalyzeOptions(window="1h", tz="Europe/Paris", bots="exclude", top=3),
     ):
-        assert_analyses_equal(finalize(merged, opts), finalize(whole, opts))
+        assert_same_analysis(finalize(merged, opts), finalize(whole, opts))
 
 
 @settings(max_examples=30, deadline=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -190,58 +190,40 @@ JUNK = st.sampled_from(
 )
 LINES = st.lists(st.one_of(records(), JUNK), max_size=25)
 
-IPV6 = Record(
-    "2001:db8::1",
-    "-",
-    datetime(2026, 11, 20, 12, tzinfo=timezone(timedelta(hours=1))),
-    "GET",
-    "/",
-    None,
-    "HTTP/1.1",
-    200,
-    5,
-    "-",
-    "-",
+#: A plain request; the examples below change what they are about.
+GET = Record(
+    addr="192.0.2.1",
+    user="-",
+    time=datetime(2000, 1, 1, tzinfo=UTC),
+    method="GET",
+    path="/",
+    query=None,
+    protocol="HTTP/1.1",
+    status=200,
+    size=1,
+    referer="-",
+    agent="-",
 )
-HTTP2 = Record(
-    "192.0.2.1",
-    "bob",
-    datetime(2000, 1, 1, tzinfo=UTC),
-    "POST",
-    "/api/v1",
-    "a=1&b",
-    "HTTP/2.0",
-    201,
-    0,
-    "https://x.test/",
-    "app/1.0",
+IPV6 = replace(
+    GET,
+    addr="2001:db8::1",
+    time=datetime(2026, 11, 20, 12, tzinfo=timezone(timedelta(hours=1))),
+    size=5,
 )
-QUOTED_AGENT = Record(
-    "192.0.2.1",
-    "-",
-    datetime(2000, 1, 1, tzinfo=UTC),
-    "GET",
-    "/",
-    None,
-    "HTTP/1.1",
-    200,
-    1,
-    "-",
-    'Mozilla "quoted" \\ agent',
+HTTP2 = replace(
+    GET,
+    user="bob",
+    method="POST",
+    path="/api/v1",
+    query="a=1&b",
+    protocol="HTTP/2.0",
+    status=201,
+    size=0,
+    referer="https://x.test/",
+    agent="app/1.0",
 )
-DASH_SIZE = Record(
-    "192.0.2.1",
-    "-",
-    datetime(2000, 1, 1, tzinfo=UTC),
-    "GET",
-    "/x",
-    None,
-    "HTTP/1.0",
-    304,
-    None,
-    "-",
-    "-",
-)
+QUOTED_AGENT = replace(GET, agent='Mozilla "quoted" \\ agent')
+DASH_SIZE = replace(GET, path="/x", protocol="HTTP/1.0", status=304, size=None)
 
 
 @SETTINGS

@@ -7,7 +7,6 @@ import gzip
 import json
 import os
 import random
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,134 +81,95 @@ def new_lines(run: Partial) -> int:
     return int(run.chunks["lines"].sum() or 0)
 
 
-def test_appends_are_read_once(tmp_path):
-    w = LogWriter()
-    log = tmp_path / "access.log"
-    st = tmp_path / "state"
+def assert_run(state_dir: Path, sources: list[str], *, new: int):
+    """An incremental run reads ``new`` lines and counts what one full run counts."""
+    a, run = incremental(state_dir, sources)
+    assert new_lines(run) == new
+    assert counts(a) == counts(full(sources))
+    return a
+
+
+def test_appends_are_read_once(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 100)
     a, run = incremental(st, [str(log)])
     assert a.lines == 100 and new_lines(run) == 100
     a, run = incremental(st, [str(log)])
     assert a.lines == 100 and new_lines(run) == 0
     w.append(log, 7)
-    a, run = incremental(st, [str(log)])
-    assert new_lines(run) == 7
-    assert counts(a) == counts(full([str(log)]))
+    assert_run(st, [str(log)], new=7)
 
 
-def test_a_half_written_last_line_waits_for_the_next_run(tmp_path):
-    w = LogWriter()
-    log = tmp_path / "access.log"
-    st = tmp_path / "state"
+def test_a_half_written_last_line_waits_for_the_next_run(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 10)
     line = w.make(1)
     with open(log, "a") as f:
         f.write(line[:30])
-    a, run = incremental(st, [str(log)])
+    a, _ = incremental(st, [str(log)])
     assert a.lines == 10 and a.rejected == 0
     with open(log, "a") as f:
         f.write(line[30:])
-    a, run = incremental(st, [str(log)])
-    assert new_lines(run) == 1 and a.lines == 11 and a.rejected == 0
-    assert counts(a) == counts(full([str(log)]))
+    a = assert_run(st, [str(log)], new=1)
+    assert a.lines == 11 and a.rejected == 0
 
 
-def test_rename_rotation_then_compression(tmp_path):
+def test_rename_rotation_then_compression(logdir):
     """logrotate with create + delaycompress + compress: .1, then .1 → .2.gz."""
-    w = LogWriter()
-    d = tmp_path / "logs"
-    d.mkdir()
-    log = d / "access.log"
-    st = tmp_path / "state"
-    glob_ = str(d / "access.log*")
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 50)
-    incremental(st, [glob_])
+    incremental(st, [logdir.pattern])
     w.append(log, 20)
-    os.rename(log, d / "access.log.1")
-    w.append(d / "access.log.1", 3)  # nginx writes to the old file until it reopens
+    w.append(logdir.rename("access.log.1"), 3)  # nginx writes to the old file until it reopens
     w.append(log, 15)
-    a, run = incremental(st, [glob_])
-    assert new_lines(run) == 38
+    assert_run(st, [logdir.pattern], new=38)
     # next rotation: .1 → .2.gz (compressed), access.log → .1, new access.log
-    with open(d / "access.log.1", "rb") as f, gzip.open(d / "access.log.2.gz", "wb") as g:
-        shutil.copyfileobj(f, g)
-    os.unlink(d / "access.log.1")
+    logdir.compress("access.log.1", "access.log.2.gz")
     w.append(log, 4)
-    os.rename(log, d / "access.log.1")
+    logdir.rename("access.log.1")
     w.append(log, 9)
-    a, run = incremental(st, [glob_])
-    assert new_lines(run) == 13
+    a = assert_run(st, [logdir.pattern], new=13)
     assert a.lines == len(w.lines)
-    assert counts(a) == counts(full([glob_]))
     # nothing new: nothing read, the .gz is not even decompressed again
-    a, run = incremental(st, [glob_])
-    assert new_lines(run) == 0
-    assert counts(a) == counts(full([glob_]))
+    assert_run(st, [logdir.pattern], new=0)
 
 
-def test_compressed_copy_of_a_partly_read_file_continues_it(tmp_path):
+def test_compressed_copy_of_a_partly_read_file_continues_it(logdir):
     """Lines written after the last run, then the file compressed (compress without
     delaycompress): the .gz holds the rest of the stream; only that is read."""
-    w = LogWriter()
-    d = tmp_path / "logs"
-    d.mkdir()
-    st = tmp_path / "state"
-    log = d / "access.log"
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 40)
-    incremental(st, [str(d / "access.log*")])
+    incremental(st, [logdir.pattern])
     w.append(log, 11)
-    with open(log, "rb") as f, gzip.open(d / "access.log.1.gz", "wb") as g:
-        shutil.copyfileobj(f, g)
-    os.unlink(log)
+    logdir.compress("access.log", "access.log.1.gz")
     w.append(log, 5)
-    a, run = incremental(st, [str(d / "access.log*")])
-    assert new_lines(run) == 16
-    assert counts(a) == counts(full([str(d / "access.log*")]))
+    assert_run(st, [logdir.pattern], new=16)
 
 
-def test_copytruncate(tmp_path):
-    w = LogWriter()
-    d = tmp_path / "logs"
-    d.mkdir()
-    st = tmp_path / "state"
-    log = d / "access.log"
-    glob_ = str(d / "access.log*")
+def test_copytruncate(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 60)
-    incremental(st, [glob_])
+    incremental(st, [logdir.pattern])
     w.append(log, 6)
-    shutil.copyfile(log, d / "access.log.1")  # copy (new inode) …
-    w.append(d / "access.log.1", 2)  # (lines racing the copy land in it)
-    with open(log, "r+") as f:  # … then truncate in place (same inode)
-        f.truncate(0)
+    copy = logdir.copytruncate("access.log.1")  # copy (new inode), truncate (same inode)
+    w.append(copy, 2)  # lines racing the copy land in it
     w.append(log, 25)  # grows back past nothing in particular
-    a, run = incremental(st, [glob_])
-    assert new_lines(run) == 33
-    assert counts(a) == counts(full([glob_]))
+    assert_run(st, [logdir.pattern], new=33)
 
 
-def test_copytruncate_that_grows_past_the_old_offset(tmp_path):
+def test_copytruncate_that_grows_past_the_old_offset(logdir):
     """The truncated file is longer than the offset by the next run: its first bytes tell."""
-    w = LogWriter()
-    d = tmp_path / "logs"
-    d.mkdir()
-    st = tmp_path / "state"
-    log = d / "access.log"
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 10)
     incremental(st, [str(log)])
-    shutil.copyfile(log, d / "access.log.1")
-    with open(log, "r+") as f:
-        f.truncate(0)
+    logdir.copytruncate("access.log.1")
     w.append(log, 200)
-    a, run = incremental(st, [str(d / "access.log*")])
-    assert new_lines(run) == 200
+    a = assert_run(st, [logdir.pattern], new=200)
     assert a.lines == 210
-    assert counts(a) == counts(full([str(d / "access.log*")]))
 
 
-def test_a_replaced_file_that_reuses_the_inode_is_new(tmp_path):
-    w = LogWriter()
-    st = tmp_path / "state"
-    log = tmp_path / "access.log"
+def test_a_replaced_file_that_reuses_the_inode_is_new(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 30)
     incremental(st, [str(log)])
     os.unlink(log)
@@ -235,29 +195,22 @@ def test_identical_first_bytes_but_other_content_is_new(tmp_path):
     assert new_lines(run) == head.count("\n") + 80
 
 
-def test_the_same_file_twice_is_read_once(tmp_path):
-    w = LogWriter()
-    st = tmp_path / "state"
-    log = tmp_path / "access.log"
+def test_the_same_file_twice_is_read_once(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 30)
-    os.link(log, tmp_path / "hard.log")
-    a, _ = incremental(st, [str(log), str(tmp_path / "hard.log")])
+    hard = logdir.dir / "hard.log"
+    os.link(log, hard)
+    a, _ = incremental(st, [str(log), str(hard)])
     assert a.lines == 30
 
 
-def test_other_compressions(tmp_path):
-    w = LogWriter()
-    d = tmp_path / "logs"
-    d.mkdir()
-    st = tmp_path / "state"
-    log = d / "access.log"
+def test_other_compressions(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 30)
-    incremental(st, [str(d / "*")])
+    incremental(st, [str(logdir.dir / "*")])
     w.append(log, 3)
-    with open(log, "rb") as f, bz2.open(d / "access.log.1.bz2", "wb") as g:
-        shutil.copyfileobj(f, g)
-    os.unlink(log)
-    a, run = incremental(st, [str(d / "*")])
+    logdir.compress("access.log", "access.log.1.bz2", bz2.open)
+    a, run = incremental(st, [str(logdir.dir / "*")])
     assert new_lines(run) == 3
     assert a.lines == 33
 
@@ -278,10 +231,8 @@ def test_stdin_is_not_remembered(tmp_path, monkeypatch):
         assert s.streams == []
 
 
-def test_the_format_is_pinned_and_other_options_refused(tmp_path):
-    w = LogWriter()
-    st = tmp_path / "state"
-    log = tmp_path / "access.log"
+def test_the_format_is_pinned_and_other_options_refused(logdir):
+    w, log, st = LogWriter(), logdir.log, logdir.state
     w.append(log, 10)
     incremental(st, [str(log)])
     with State.open(st) as s:

@@ -1,6 +1,7 @@
 """The report's charts as plotly figures: one function per chart, no HTML.
 
-Every function takes an :class:`~httplog.analysis.Analysis` and returns a
+Every chart function takes an :class:`~httplog.analysis.Analysis` (the result
+of :func:`httplog.analyze`) and a keyword ``lang`` (below), and returns a
 ``plotly.graph_objects.Figure`` (or ``None`` when the log lacks the data), so
 a notebook can show, restyle or export any of them; :func:`httplog.write_report`
 puts the same figures in its page. The figures hold aggregated data only (one
@@ -180,11 +181,65 @@ def _base_layout(fig: go.Figure, title: str, *, x_title: str | None, y_title: st
     fig.update_yaxes(title_text=y_title)
 
 
-def _time_axis(fig: go.Figure, analysis: Analysis, lang: str) -> None:
-    fig.update_xaxes(
-        type="date",
-        title_text=label("time_axis", lang, tz=analysis.options.tz),
-        hoverformat="%Y-%m-%d %H:%M",
+def _time_chart(
+    analysis: Analysis, lang: str, title: str, y_title: str
+) -> tuple[go.Figure, pl.DataFrame | None]:
+    """A laid-out chart over time (labels ``title`` and ``y_title``) and the timeline to draw.
+
+    The timeline is ``None`` when there is nothing to draw: the figure then says so.
+    """
+    fig = go.Figure()
+    _base_layout(
+        fig,
+        label(title, lang),
+        x_title=None,
+        y_title=label(y_title, lang, window=analysis.window),
+    )
+    tl = analysis.timeline
+    if tl.is_empty() or analysis.requests == 0:
+        return _no_data(fig, lang), None
+    return fig, tl
+
+
+def _time_axis(
+    fig: go.Figure, analysis: Analysis, lang: str, *, last_row: int | None = None
+) -> go.Figure:
+    """Dates on the x axes, titled with the time zone (under the last row of subplots only).
+
+    Hovering shows every trace of the window at once.
+    """
+    fig.update_layout(hovermode="x unified")
+    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
+    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.options.tz), row=last_row)
+    return fig
+
+
+def _window_bars(
+    tl: pl.DataFrame, y: pl.Series, *, name: str, color: str, hovertemplate: str
+) -> go.Bar:
+    """Bars of ``y`` over the timeline, each starting at its window's start, one window wide."""
+    return go.Bar(
+        x=_local(tl["start"]),
+        y=y.to_list(),
+        name=name,
+        marker={"color": color, "line": {"width": 0}},
+        width=_window_ms(tl),
+        offset=0,
+        hovertemplate=hovertemplate,
+    )
+
+
+def _steps(
+    x: list[str], y: list[float | None], *, color: str, width: float, **trace: Any
+) -> go.Scatter:
+    """A line that holds each window's value over the window; windows without one are gaps."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines",
+        line={"color": color, "width": width, "shape": "hv"},
+        connectgaps=False,
+        **trace,
     )
 
 
@@ -209,17 +264,6 @@ def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     One bar trace per class that has requests (1xx … 5xx, invalid), in
     :data:`CLASS_COLORS`; a bar spans its window.
 
-    Parameters
-    ----------
-    analysis:
-        The result of :func:`httplog.analyze`.
-    lang:
-        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-
     Examples
     --------
     >>> a = _example_analysis()  # any Analysis, e.g. httplog.analyze("access.log")
@@ -230,38 +274,20 @@ def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     'Requests per 1m'
     """
     lang = resolve_lang(lang, analysis)
-    tl = analysis.timeline
-    fig = go.Figure()
-    _base_layout(
-        fig,
-        label("timeline_title", lang),
-        x_title=None,
-        y_title=label("requests_axis", lang, window=analysis.window),
-    )
-    if tl.is_empty() or analysis.requests == 0:
-        return _no_data(fig, lang)
-    x = _local(tl["start"])
-    width = _window_ms(tl)
+    fig, tl = _time_chart(analysis, lang, "timeline_title", "requests_axis")
+    if tl is None:
+        return fig
     names = class_names(lang)
     for cls in CLASSES:
         if cls not in tl.columns or int(tl[cls].sum() or 0) == 0:
             continue
         fig.add_trace(
-            go.Bar(
-                x=x,
-                y=tl[cls].to_list(),
-                name=names[cls],
-                marker={"color": CLASS_COLORS[cls], "line": {"width": 0}},
-                width=width,
-                offset=0,
-                hovertemplate="%{y:,}",
+            _window_bars(
+                tl, tl[cls], name=names[cls], color=CLASS_COLORS[cls], hovertemplate="%{y:,}"
             )
         )
-    fig.update_layout(
-        barmode="stack", bargap=0, hovermode="x unified", legend={"traceorder": "normal"}
-    )
-    _time_axis(fig, analysis, lang)
-    return fig
+    fig.update_layout(barmode="stack", bargap=0, legend={"traceorder": "normal"})
+    return _time_axis(fig, analysis, lang)
 
 
 def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
@@ -271,17 +297,6 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     requests are gaps. Each spike of ``analysis.spikes`` is a band (``vrect``)
     in its class colour labelled ``"5xx #3"``, the number of the spike in the
     report's spike table.
-
-    Parameters
-    ----------
-    analysis:
-        The result of :func:`httplog.analyze`.
-    lang:
-        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
 
     Examples
     --------
@@ -293,29 +308,21 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     66.667
     """
     lang = resolve_lang(lang, analysis)
-    tl = analysis.timeline
-    fig = go.Figure()
-    _base_layout(
-        fig,
-        label("error_rates_title", lang),
-        x_title=None,
-        y_title=label("rate_axis", lang, window=analysis.window),
-    )
-    if tl.is_empty() or analysis.requests == 0:
-        return _no_data(fig, lang)
+    fig, tl = _time_chart(analysis, lang, "error_rates_title", "rate_axis")
+    if tl is None:
+        return fig
     x = _local(tl["start"])
     for kind in ("4xx", "5xx"):
         pct = tl.select(
             pl.when(pl.col("requests") > 0).then((pl.col(f"rate_{kind}") * 100).round(3))
         ).to_series()
         fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=pct.to_list(),
+            _steps(
+                x,
+                pct.to_list(),
+                color=CLASS_COLORS[kind],
+                width=2,
                 name=label(f"rate_{kind}", lang),
-                mode="lines",
-                line={"color": CLASS_COLORS[kind], "width": 2, "shape": "hv"},
-                connectgaps=False,
                 hovertemplate="%{y:.2f}%",
             )
         )
@@ -355,10 +362,8 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    fig.update_layout(hovermode="x unified")
     fig.update_yaxes(rangemode="tozero", ticksuffix="%")
-    _time_axis(fig, analysis, lang)
-    return fig
+    return _time_axis(fig, analysis, lang)
 
 
 def _wrap(text: str) -> str:
@@ -373,17 +378,6 @@ def status_codes(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     Hovering a bar shows the code's reason phrase, description (in ``lang``),
     count and share. The y axis turns logarithmic when the biggest code has
     more than 100 times the requests of the smallest, so rare codes stay visible.
-
-    Parameters
-    ----------
-    analysis:
-        The result of :func:`httplog.analyze`.
-    lang:
-        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
 
     Examples
     --------
@@ -467,13 +461,6 @@ def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
     sharing the time axis, seconds on a log scale (latencies span milliseconds
     to minutes). Windows without a value are gaps.
 
-    Parameters
-    ----------
-    analysis:
-        The result of :func:`httplog.analyze`.
-    lang:
-        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
-
     Returns
     -------
     plotly.graph_objects.Figure or None
@@ -501,36 +488,26 @@ def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
     for row, metric in enumerate(metrics, start=1):
         for q in ("p50", "p90", "p99"):
             fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=tl[f"{metric}_{q}"].round(6).to_list(),
+                _steps(
+                    x,
+                    tl[f"{metric}_{q}"].round(6).to_list(),
+                    color=LATENCY_COLORS[q],
+                    width=1.5,
                     name=q,
                     legendgroup=q,
                     showlegend=row == 1,
-                    mode="lines",
-                    line={"color": LATENCY_COLORS[q], "width": 1.5, "shape": "hv"},
-                    connectgaps=False,
                     hovertemplate=f"{titles[row - 1]} {q}: %{{y:.3f}} s<extra></extra>",
                 ),
                 row=row,
                 col=1,
             )
         fig.update_yaxes(type="log", title_text=label("latency_axis", lang), row=row, col=1)
-    fig.update_layout(height=max(_HEIGHT, 60 + 300 * len(metrics)), hovermode="x unified")
-    fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
-    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.options.tz), row=len(metrics))
-    return fig
+    fig.update_layout(height=max(_HEIGHT, 60 + 300 * len(metrics)))
+    return _time_axis(fig, analysis, lang, last_row=len(metrics))
 
 
 def bytes(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
     """Bytes sent per time window (the log's body or response bytes).
-
-    Parameters
-    ----------
-    analysis:
-        The result of :func:`httplog.analyze`.
-    lang:
-        ``"en"`` or ``"zh"``; default ``analysis.options.lang``.
 
     Returns
     -------
@@ -547,30 +524,21 @@ def bytes(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
     tl = analysis.timeline
     if "bytes" not in tl.columns or (tl.height and tl["bytes"].null_count() == tl.height):
         return None
-    fig = go.Figure()
-    _base_layout(
-        fig,
-        label("bytes_title", lang),
-        x_title=None,
-        y_title=label("bytes_axis", lang, window=analysis.window),
-    )
-    if tl.is_empty() or analysis.requests == 0:
-        return _no_data(fig, lang)
+    fig, tl = _time_chart(analysis, lang, "bytes_title", "bytes_axis")
+    if tl is None:
+        return fig
     fig.add_trace(
-        go.Bar(
-            x=_local(tl["start"]),
-            y=tl["bytes"].to_list(),
+        _window_bars(
+            tl,
+            tl["bytes"],
             name=label("bytes", lang),
-            marker={"color": BYTES_COLOR, "line": {"width": 0}},
-            width=_window_ms(tl),
-            offset=0,
+            color=BYTES_COLOR,
             hovertemplate="%{y:.3~s}B<extra></extra>",
         )
     )
-    fig.update_layout(bargap=0, hovermode="x unified", showlegend=False)
+    fig.update_layout(bargap=0, showlegend=False)
     fig.update_yaxes(tickformat="~s", ticksuffix="B", rangemode="tozero")
-    _time_axis(fig, analysis, lang)
-    return fig
+    return _time_axis(fig, analysis, lang)
 
 
 def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figure]:
