@@ -49,6 +49,26 @@ def parse_log(write_log: Callable[..., Path]) -> Callable[..., object]:
     return parse
 
 
+@pytest.fixture
+def parse_field(parse_log: Callable[..., Any]) -> Callable[[str, str, str], object]:
+    """``parse_field(line, fmt, column)``: ``column`` of one line parsed with ``fmt``.
+
+    Checks the line is accepted and the column has its schema type
+    (:data:`httplog.schema.COLUMNS`), then returns the value.
+    """
+    from httplog.schema import COLUMNS
+
+    def parse(line: str, fmt: str, column: str) -> object:
+        log = parse_log([line], fmt)
+        assert log.rejected == 0, log.samples
+        got = log.frame[column]
+        if column in COLUMNS:
+            assert got.dtype == COLUMNS[column]
+        return got[0]
+
+    return parse
+
+
 #: What two equal analyses agree on besides their frames.
 ANALYSIS_SCALARS = (
     "format",

@@ -419,17 +419,20 @@ def test_missing_config_file(log, tmp_path):
     assert r.exit_code == 2 and "no such config file" in r.stderr
 
 
-def test_config_paths_are_relative_to_the_file(log, tmp_path, monkeypatch):
-    etc = tmp_path / "etc"
-    etc.mkdir()
-    (etc / "h.toml").write_text(
-        'paths = ["../access.log"]\noutput = "../reports/%Y.html"\nno-report = true\n'
-        'json = "../s.json"\n'
+def test_config_paths_are_relative_to_the_file(log, tmp_path, monkeypatch, config):
+    cfg = config(
+        """
+        paths = ["../access.log"]
+        output = "../reports/%Y.html"
+        no-report = true
+        json = "../s.json"
+        """,
+        "etc/h.toml",
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    r = invoke("analyze", "--config", etc / "h.toml")
+    r = invoke("analyze", "--config", cfg)
     assert r.exit_code == 0, r.stderr
     assert json.loads((tmp_path / "s.json").read_text())["requests"] == 600
 

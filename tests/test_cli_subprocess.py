@@ -318,10 +318,14 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
     w = Writer()
     access, pattern = logdir.log, logdir.pattern
 
-    def step() -> dict:
+    def step(new: int | None = None) -> dict:
+        """One incremental run, that reads ``new`` lines (when given)."""
         r = run("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
         assert r.returncode == 0, err(r)
-        return summary(r)
+        s = summary(r)
+        if new is not None:
+            assert s["incremental"]["new_lines"] == new
+        return s
 
     w.append(access, 120, "a line that is not a request\n")
     step()
@@ -330,38 +334,31 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
     tail = w.lines(1)
     with open(access, "a") as f:
         f.write(tail[:25])
-    s = step()
-    assert s["incremental"]["new_lines"] == 40
+    step(new=40)
     with open(access, "a") as f:
         f.write(tail[25:])
     w.append(access, 10)
-    s = step()
-    assert s["incremental"]["new_lines"] == 11
+    step(new=11)
     # rename rotation (create): access.log → access.log.1, new access.log
     w.append(access, 7)
     w.append(logdir.rename("access.log.1"), 3)  # written before nginx reopens its log
     w.append(access, 30)
-    s = step()
-    assert s["incremental"]["new_lines"] == 40
+    step(new=40)
     # the rotated file compressed later (delaycompress), while access.log grows
     logdir.compress("access.log.1", "access.log.1.gz")
     w.append(access, 12)
-    s = step()
-    assert s["incremental"]["new_lines"] == 12
+    step(new=12)
     # copytruncate into a dated copy
     w.append(access, 5)
     logdir.copytruncate("access.log-20261121")
     w.append(access, 22)
-    s = step()
-    assert s["incremental"]["new_lines"] == 27
+    step(new=27)
     # the dated copy compressed later; more lines
     logdir.compress("access.log-20261121", "access.log-20261121.gz")
     w.append(access, 9)
-    s = step()
-    assert s["incremental"]["new_lines"] == 9
+    step(new=9)
     # nothing new
-    s = step()
-    assert s["incremental"]["new_lines"] == 0
+    s = step(new=0)
 
     once = summary(run("analyze", pattern, "--no-report", "--json", "-"))
     assert once["lines"]["total"] == w.n + 1 == s["lines"]["total"]

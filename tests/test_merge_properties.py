@@ -127,7 +127,7 @@ def pieces(rows, rejected, cuts):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(split_input())
-def test_merge_of_any_split_equals_the_whole(data, assert_same_analysis):
+def test_merge_of_any_split_equals_the_whole(assert_same_analysis, data):
     rows, rejected, cuts, order, nested = data
     whole = part(rows, rejected)
     parts = pieces(rows, rejected, cuts)
