@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -168,6 +169,33 @@ def test_merge_in_slices_of_minutes_equals_the_whole(data):
     for name in ("counts", "error_keys"):
         table = getattr(sliced, name)
         assert table.equals(table.sort(list(aggregate.KEYS[name]))), name
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(split_input(), st.integers(1, 4), st.integers(0, 2**16))
+def test_fold_equals_merge_exactly_and_sorted_even_from_unsorted_partials(data, every, seed):
+    """fold() (blocks arriving one by one) gives merge()'s result row for row,
+    sorted by the keys, also from partials whose tables are not sorted."""
+    rows, rejected, cuts, order, _ = data
+    parts = [pieces(rows, rejected, cuts)[i] for i in order]
+    unsorted = [
+        replace(
+            p,
+            **{
+                name: getattr(p, name).sample(fraction=1.0, shuffle=True, seed=seed)
+                for name in aggregate.KEYS
+            },
+        )
+        for p in parts
+    ]
+    expected = merge(*parts)
+    folded = aggregate.fold(iter(unsorted), every=every)
+    for name in SCHEMAS:
+        assert_frame_equal(getattr(folded, name), getattr(expected, name))
+    for name, keys in aggregate.KEYS.items():
+        table = getattr(folded, name)
+        assert table.equals(table.sort(list(keys))), name
+    assert_partials_equal(folded, part(rows, rejected))
 
 
 def test_partial_survives_parquet_between_merges(tmp_path):
