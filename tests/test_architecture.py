@@ -43,6 +43,18 @@ def test_ruff_finds_nothing_to_fix():
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_everything_is_formatted_as_ruff_formats_it():
+    """Code, and the Python in the docs, README and notebook (as the README's
+    development commands promise)."""
+    r = subprocess.run(
+        [*_tool("ruff"), "format", "--check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("name", [n for n in httplog.__all__ if not n.startswith("__")])
 def test_every_public_name_has_a_docstring(name):
     obj = getattr(httplog, name)

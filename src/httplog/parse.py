@@ -104,7 +104,7 @@ def _unescape(e: pl.Expr) -> pl.Expr:
     but about three times faster (the two patterns start with the same byte
     and differ in the next, so at most one matches at any place).
 
-    >>> pl.select(pl.lit(r'a\\\"b \" \x22').pipe(_unescape)).item()
+    >>> pl.select(pl.lit(r"a\\\"b \" \x22").pipe(_unescape)).item()
     'a\\"b " \\x22'
     """
     return e.str.replace_many(["\\\\", '\\"'], ["\\", '"'])
