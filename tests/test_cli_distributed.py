@@ -6,43 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import distributed  # the test extra installs it: no skipping
 import polars as pl
 import pytest
+from cli_runner import SAMPLE, SAMPLE_GZ, err, run
 from polars.testing import assert_frame_equal
 
 from httplog.aggregate import SCHEMAS, Partial
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
-SAMPLE_GZ = ROOT / "sample_logs" / "nginx_access.log.2.gz"
 INPUTS = [SAMPLE, SAMPLE_GZ]
-
-
-def httplog_cmd() -> list[str]:
-    exe = shutil.which("httplog")
-    return [exe] if exe else [sys.executable, "-m", "httplog"]
-
-
-def run(*args: object, cwd: Path | None = None, stdin: bytes = b"", env=None):
-    return subprocess.run(
-        [*httplog_cmd(), *map(str, args)],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-        env=env,
-    )
-
-
-def err(r) -> str:
-    return r.stderr.decode()
 
 
 def ok(r) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,36 +15,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, out, run
 
 from httplog.summary import validate
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
-SAMPLE_GZ = ROOT / "sample_logs" / "nginx_access.log.2.gz"
-
-
-def httplog_cmd() -> list[str]:
-    exe = shutil.which("httplog")
-    return [exe] if exe else [sys.executable, "-m", "httplog"]
-
-
-def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env=None):
-    return subprocess.run(
-        [*httplog_cmd(), *map(str, args)],
-        cwd=cwd,
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        timeout=300,
-        env=env,
-    )
-
-
-def out(r) -> str:
-    return r.stdout.decode()
-
-
-def err(r) -> str:
-    return r.stderr.decode()
 
 
 def summary(r) -> dict:
