@@ -414,6 +414,22 @@ def test_bad_config_values(log, config, text, needle):
     assert needle in r.stderr
 
 
+def test_a_config_file_that_is_not_utf8_is_a_one_line_error(log, tmp_path):
+    cfg = tmp_path / "latin1.toml"
+    cfg.write_bytes('title = "Café"\n'.encode("latin-1"))
+    r = invoke("analyze", log, "--config", cfg, "--no-report")
+    assert r.exit_code == 2 and "not valid TOML" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_chunk_mb_in_a_config_file_waits_for_a_dask_run(log, config, tmp_path):
+    """A shared config may set chunk-mb for Dask runs; local runs ignore it
+    (on the command line without --scheduler/--workers it is refused)."""
+    r = invoke("analyze", log, "--config", config("chunk-mb = 8\n"), "--json", "-", "--no-report")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["requests"] > 0
+
+
 def test_missing_config_file(log, tmp_path):
     r = invoke("analyze", log, "--config", tmp_path / "nope.toml")
     assert r.exit_code == 2 and "no such config file" in r.stderr

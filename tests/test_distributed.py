@@ -8,6 +8,7 @@ import gzip
 import pickle
 import random
 import sys
+import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import httplog
 from httplog import distributed as hd
 from httplog.aggregate import SCHEMAS, Partial, merge
 from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
-from httplog.errors import InputError, UsageError
+from httplog.errors import ClusterError, InputError, UsageError
 from httplog.inputs import iter_blocks, resolve
 
 distributed = pytest.importorskip("distributed")
@@ -324,6 +325,28 @@ def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs, monkeypat
         pytest.raises(UsageError, match=r"Dask scheduler at tcp://\S+ has no worker"),
     ):
         hd.analyze_distributed(logs["timed"], scheduler=empty.scheduler_address, log_format=TIMED)
+
+
+def test_a_scheduler_address_of_an_unknown_kind_is_a_usage_error(logs):
+    with pytest.raises(UsageError, match=r"can't connect to the Dask scheduler at nope://"):
+        hd.analyze_distributed(logs["timed"], scheduler="nope://127.0.0.1:1", log_format=TIMED)
+
+
+def test_a_worker_lost_mid_run_is_a_cluster_error_not_a_crash(logs, monkeypatch):
+    """What the cluster raises (here KilledWorker, as when a worker runs out of
+    memory) becomes a ClusterError: one line and exit 2 in the CLI, not exit 3."""
+
+    def killed(*args, **kwargs):
+        last = types.SimpleNamespace(address="tcp://127.0.0.1:1")
+        raise distributed.KilledWorker("map_chunk-1", last, 3)
+
+    monkeypatch.setattr(hd, "map_chunk", killed)  # threads: the workers see the patch
+    with (
+        distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as lc,
+        distributed.Client(lc) as c,
+        pytest.raises(ClusterError, match=r"the run on Dask failed: KilledWorker"),
+    ):
+        hd.analyze_distributed(logs["timed"], client=c, log_format=TIMED)
 
 
 def test_workers_starts_a_local_cluster_and_closes_it(logs, monkeypatch):

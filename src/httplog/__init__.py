@@ -26,7 +26,14 @@ from __future__ import annotations
 from httplog import analysis as _analysis
 from httplog.aggregate import Partial, by_status, merge, timeline, top_n
 from httplog.analysis import Analysis, AnalyzeOptions, finalize
-from httplog.errors import FormatError, HttplogError, InputError, StateError, UsageError
+from httplog.errors import (
+    ClusterError,
+    FormatError,
+    HttplogError,
+    InputError,
+    StateError,
+    UsageError,
+)
 from httplog.parse import ParsedLog, read_logs, scan_logs
 from httplog.spikes import SpikeParams, explain_spike, find_spikes
 from httplog.statuscodes import describe, status_table
@@ -87,6 +94,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "Analysis",
     "AnalyzeOptions",
+    "ClusterError",
     "FormatError",
     "HttplogError",
     "InputError",

@@ -301,6 +301,9 @@ class Partial:
                 tables[name] = _empty(name)
                 continue
             tables[name] = part.select(_cast(name))
+        # A file made elsewhere may be unsorted or repeat keys: merge expects neither.
+        for name in KEYS:
+            tables[name] = _canonical(tables[name], name)
         return cls(**tables)
 
 
@@ -537,6 +540,8 @@ def merge(*partials: Partial) -> Partial:
     Merging is associative and commutative, and ``empty_partial()`` is its
     identity: any split of the input, merged in any order, gives the same
     result as the whole. The merged tables are sorted by their :data:`KEYS`.
+    Each partial's tables must have unique keys, as every partial httplog
+    makes has (:func:`aggregate_rows`, :func:`merge`, :meth:`Partial.from_parquet`).
 
     >>> from datetime import datetime, UTC
     >>> t = datetime(2026, 1, 1, tzinfo=UTC)
@@ -611,7 +616,8 @@ def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
 def _add_up_runs(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
     """One minute table from several, equal keys added up, sorted by :data:`KEYS`.
 
-    Each table has unique keys (it is a partial's). A minute whose rows all
+    Each table has unique keys (as every partial's table has: see
+    :func:`merge`). A minute whose rows all
     come from one table is taken as it is: once that table is sorted, its
     rows are in order and added up already. Only the minutes that several
     tables share (where one block ends and the next begins, in a log written
@@ -619,7 +625,7 @@ def _add_up_runs(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
     puts everything in the order of the keys. Tables that are not sorted
     (partials made by hand) are sorted first.
     """
-    frames = [_sorted(f, name) for f in frames if f.height]
+    frames = [_sorted(f.select(_cast(name)), name) for f in frames if f.height]
     if not frames:
         return _empty(name)
     if len(frames) == 1:
@@ -628,7 +634,7 @@ def _add_up_runs(frames: list[pl.DataFrame], name: str) -> pl.DataFrame:
     shared = minutes.filter(pl.col("minute").is_duplicated())["minute"].unique()
     df = pl.concat(frames)
     if shared.len():
-        in_shared = pl.col("minute").is_in(shared.implode())
+        in_shared = pl.col("minute").is_in(shared.implode(), nulls_equal=True)
         df = pl.concat([df.filter(~in_shared), _add_up(df.filter(in_shared), name, sort=True)])
     return df.sort("minute", maintain_order=True)
 
@@ -639,6 +645,16 @@ def _sorted(df: pl.DataFrame, name: str) -> pl.DataFrame:
     if df.height < 2 or df.select(pl.struct(keys).is_sorted()).item():
         return df
     return df.sort(keys)
+
+
+def _canonical(df: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The table sorted by its keys, with repeated keys added up (cheap when it
+    is already so: a sort check and a comparison of neighbouring rows)."""
+    df = _sorted(df, name)
+    key = pl.struct(list(KEYS[name]))
+    if df.height > 1 and df.select((key == key.shift()).any()).item():
+        return _add_up(df, name, sort=True)
+    return df
 
 
 def _cast(name: str) -> list[pl.Expr]:

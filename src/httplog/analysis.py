@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -212,7 +213,8 @@ def collect_partial(
         progress=progress,
         columns=AGGREGATED,
     )
-    merged = fold(blocks)
+    with contextlib.closing(blocks):  # stops the reader and pool threads on any error
+        merged = fold(blocks)
     detection = str(detections[0]) if detections else None
     return _with_empty_chunks(merged, chunks, detection)
 

@@ -155,7 +155,7 @@ def load_config(
     try:
         with os_errors(path, UsageError, "no such config file"), open(path, "rb") as f:
             data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         msg = f"{path}: not valid TOML: {e}"
         raise UsageError(msg) from None
     group = typer.main.get_command(app)
@@ -790,7 +790,11 @@ LogFormat = Annotated[
 ]
 Threads = Annotated[
     int | None,
-    typer.Option("--threads", help="Blocks parsed at a time (default 2).", rich_help_panel=_IN),
+    typer.Option(
+        "--threads",
+        help="Blocks parsed at a time (default 2; 1 on a one-CPU machine).",
+        rich_help_panel=_IN,
+    ),
 ]
 Since = Annotated[
     str | None,
@@ -1120,7 +1124,7 @@ def _cluster(
         msg = f"--chunk-mb must be at least 1, not {chunk_mb}"
         raise UsageError(msg)
     if scheduler is None and workers is None:
-        if chunk_mb is not None:
+        if chunk_mb is not None and _from_command_line(ctx, "chunk_mb"):
             msg = "--chunk-mb is for Dask runs: give --scheduler or --workers too"
             raise UsageError(msg)
         return None

@@ -55,7 +55,7 @@ import polars as pl
 from httplog import inputs as _inputs
 from httplog.aggregate import SCHEMAS, Partial, empty_partial, merge
 from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
-from httplog.errors import InputError, UsageError
+from httplog.errors import ClusterError, InputError, UsageError
 from httplog.formats import resolve
 from httplog.formats.detect import Detection
 from httplog.inputs import Chunk, Input
@@ -70,8 +70,11 @@ CHUNK_BYTES = 64 * 1024 * 1024
 FAN_IN = 8
 #: How long to try to reach a ``scheduler`` address (Dask's default is 30 s).
 CONNECT_TIMEOUT = "10s"
-#: How long to wait for a scheduler that has no worker yet to get one.
-WORKERS_TIMEOUT = 30
+#: How long to wait for a scheduler that has no worker yet to get one, in
+#: seconds: Dask's config key ``httplog.workers-timeout`` (environment:
+#: ``DASK_HTTPLOG__WORKERS_TIMEOUT``) overrides it, for clusters that scale
+#: up from zero.
+WORKERS_TIMEOUT = 120
 
 _EXTRA = "pip install 'httplog[dask]'"
 
@@ -243,7 +246,10 @@ def collect_distributed(
 
 
 def _resolved(options: AnalyzeOptions, inputs: list[Input]) -> tuple[AnalyzeOptions, str | None]:
-    """The options every task gets: the format resolved or detected once, here."""
+    """The options every task gets: the format resolved or detected once, here,
+    and one block at a time unless ``threads`` says otherwise (a cluster runs
+    tasks side by side already)."""
+    options = replace(options, threads=options.threads or 1)
     if options.log_format is not None:
         return replace(options, log_format=resolve(options.log_format)), None
     d = detect_first(inputs)
@@ -278,9 +284,29 @@ def _run(
         for done in dist.as_completed(counts):
             progress(*done.result())  # type: ignore[misc]
         return level[0].result()  # merged (or one chunk's): sorted as merge sorts
-    except BaseException:
+    except BaseException as e:
         client.cancel(futures)  # don't leave the rest of a failed run on the cluster
+        if isinstance(e, _cluster_failures(dist)):
+            msg = f"the run on Dask failed: {type(e).__name__}: {_text(e)}"
+            raise ClusterError(msg) from None
         raise
+
+
+def _text(e: BaseException) -> str:
+    try:
+        return str(e)
+    except Exception:  # some of Dask's exceptions can't always print themselves
+        return repr(e.args)
+
+
+def _cluster_failures(dist: Any) -> tuple[type[BaseException], ...]:
+    """What the cluster, not httplog, raises when a run can't finish: a worker
+    killed (out of memory, say), the scheduler gone, a task cancelled."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    return (dist.KilledWorker, CommClosedError, CancelledError, OSError, TimeoutError)
 
 
 def _read(part: Partial) -> tuple[int, int]:
@@ -291,6 +317,17 @@ def _read(part: Partial) -> tuple[int, int]:
 def _absolute(chunk: Chunk) -> Chunk:
     """The chunk with its file named by absolute path (workers have another cwd)."""
     return replace(chunk, input=replace(chunk.input, path=os.path.abspath(chunk.input.path)))
+
+
+def _workers_timeout() -> float:
+    import dask
+
+    value = dask.config.get("httplog.workers-timeout", default=WORKERS_TIMEOUT)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        msg = f"Dask config httplog.workers-timeout must be a number of seconds, not {value!r}"
+        raise UsageError(msg) from None
 
 
 def _import_distributed() -> Any:
@@ -313,12 +350,12 @@ def _cluster(
     if scheduler is not None:
         try:
             c = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as e:
-            msg = f"can't connect to the Dask scheduler at {scheduler}: {e}"
+        except Exception as e:  # refused, timed out, an unknown scheme, a bad address ...
+            msg = f"can't connect to the Dask scheduler at {scheduler}: {type(e).__name__}: {e}"
             raise UsageError(msg) from None
         with c:
             try:  # tasks sent to a scheduler without workers would wait forever
-                c.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+                c.wait_for_workers(1, timeout=_workers_timeout())
             except (OSError, TimeoutError) as e:
                 msg = f"the Dask scheduler at {scheduler} has no worker ({e})"
                 raise UsageError(msg) from None

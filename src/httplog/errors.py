@@ -25,3 +25,7 @@ class UsageError(HttplogError):
 
 class StateError(HttplogError):
     """An incremental-state directory is corrupt, foreign or of another version."""
+
+
+class ClusterError(HttplogError):
+    """A run on a Dask cluster could not finish: a worker lost, the scheduler gone."""
