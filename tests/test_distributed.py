@@ -318,9 +318,11 @@ def test_an_unreachable_scheduler_is_a_usage_error(logs):
         hd.analyze_distributed(logs["timed"], scheduler="tcp://127.0.0.1:9", log_format=TIMED)
 
 
-def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs, monkeypatch):
-    monkeypatch.setattr(hd, "WORKERS_TIMEOUT", 1)
+def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs):
+    import dask
+
     with (
+        dask.config.set({"httplog.workers-timeout": 1}),
         distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty,
         pytest.raises(UsageError, match=r"Dask scheduler at tcp://\S+ has no worker"),
     ):
