@@ -1472,12 +1472,12 @@ class LogSpec:
 
 # About how many lines each file gets (the size of the output is proportional).
 LINES = {
-    "nginx_access.log": 20000,
+    "nginx_access.log": 12000,
     "nginx_access.log.2.gz": 4000,
-    "nginx_timed.log": 7900,
+    "nginx_timed.log": 3000,
     "apache_common.log": 3000,
-    "apache_vhost_combined.log": 3000,
-    "nginx_json.log": 3000,
+    "apache_vhost_combined.log": 1500,
+    "nginx_json.log": 1500,
 }
 
 CET = timezone(timedelta(hours=1))

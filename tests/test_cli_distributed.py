@@ -47,7 +47,7 @@ def single(tmp_path_factory: pytest.TempPathFactory) -> dict:
     ok(run("analyze", *INPUTS, "--json", out, "--no-report"))
     s = json.loads(out.read_text())
     # Not a vacuous comparison: errors, rejected lines and spikes to get right.
-    assert s["requests"] > 20_000 and s["classes"]["5xx"] > 100
+    assert s["requests"] > 16_000 and s["classes"]["5xx"] > 100
     assert s["lines"]["rejected"] > 0 and len(s["spikes"]) > 0
     return s
 
@@ -108,7 +108,7 @@ def test_aggregate_on_local_workers_equals_the_single_process_partial(tmp_path):
     ok(run("aggregate", "--workers", "2", "--chunk-mb", "1", *INPUTS, "-o", dist, "-q"))
     a = Partial.from_parquet(str(tmp_path / "single.parquet"))
     b = Partial.from_parquet(str(dist))
-    assert int(a.counts["requests"].sum()) > 20_000
+    assert int(a.counts["requests"].sum()) > 16_000
     _same_partial(a, b)
     # It did run on Dask: one chunk per MiB of the plain file (one per file in one process).
     assert a.chunks.height == 2
