@@ -224,27 +224,17 @@ def _with_empty_chunks(part: Partial, chunks: list[Chunk], detection: str | None
     its start that had no line (an empty file), so that every input is
     accounted for. (A byte range further in that holds no line start needs
     no row: the range before it reads its lines.)"""
-    seen = set(part.chunks.select("source", "chunk_start").iter_rows())
-    missing = [c for c in chunks if c.start == 0 and (c.source, 0) not in seen]
+    seen = set(part.chunks.filter(pl.col("chunk_start") == 0)["source"])
+    missing = [s for s in dict.fromkeys(c.source for c in chunks if c.start == 0) if s not in seen]
     if not missing:
         return part
-    empty = pl.DataFrame(
-        {
-            "source": [c.source for c in missing],
-            "chunk_start": [c.start for c in missing],
-            "lines": [0] * len(missing),
-            "parsed": [0] * len(missing),
-            "rejected": [0] * len(missing),
-            "bytes_read": [0] * len(missing),
-            "detection": [detection] * len(missing),  # as every chunk of the run has it
-        },
-    )
-    rows = pl.concat([part.chunks, empty], how="diagonal_relaxed")
-    rows = rows.select([pl.col(c).cast(t) for c, t in SCHEMAS["chunks"].items()])
-    return replace(
-        part,
-        chunks=rows.unique(["source", "chunk_start"], keep="first").sort("source", "chunk_start"),
-    )
+    n = len(missing)
+    counts = ("chunk_start", "lines", "parsed", "rejected", "bytes_read")
+    row = {name: [0] * n if name in counts else [None] * n for name in SCHEMAS["chunks"]}
+    row |= {"source": missing, "detection": [detection] * n}  # as every chunk has it
+    empty = pl.DataFrame(row, schema=SCHEMAS["chunks"])
+    rows = pl.concat([part.chunks, empty])
+    return replace(part, chunks=rows.sort("source", "chunk_start"))
 
 
 def finalize(partial: Partial, options: AnalyzeOptions | None = None) -> Analysis:
