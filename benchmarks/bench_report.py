@@ -1,0 +1,233 @@
+"""The HTML report in a browser: size and time to the first chart, httplog against GoAccess.
+
+    python benchmarks/bench_report.py [LOG] --repeat 7
+    python benchmarks/bench_report.py --quick        # smoke test: 3,000 lines, one load each
+
+For the same access log (default ``sample_logs/nginx_access.log``), writes
+httplog's report (``httplog analyze LOG -o httplog.html``) and GoAccess's
+(``goaccess LOG --log-format=COMBINED -o goaccess.html``), then prints for
+each:
+
+- the report's size in bytes, and gzipped (``gzip -6``, as a web server
+  would send it);
+- **time to first chart**: from navigation start to the frame in which the
+  first chart of the page shows data. For httplog, the first chart div
+  (``#charts .plot``, or the first ``.js-plotly-plot``) holds a plotly
+  ``.main-svg`` with a trace (``g.trace``) whose path has a non-empty ``d``; for
+  GoAccess, its first ``.chart-wrap`` (d3) holds a data point, a bar or a
+  line of more than one point. A ``MutationObserver`` installed before the
+  page's scripts run sees the marks appear; the time is taken in the next
+  ``requestAnimationFrame``, i.e. the frame that paints them;
+- ``DOMContentLoaded`` (the event's start) and the ``load`` event's end,
+  from the Navigation Timing entry.
+
+Headless Chromium (``/usr/bin/chromium``, ``--no-sandbox``) driven by
+Playwright; every request other than the ``file://`` report is aborted
+(``route.abort``) and counted, so a report that needs the network shows it.
+Each load is a fresh browser context (no cache). The two reports take turns
+for ``--repeat`` loads; medians are printed, and the httplog/GoAccess
+ratios. Target (issue 15): httplog's report ≤ 2.0 MB and its first chart
+within 1.0 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_LOG = ROOT / "sample_logs" / "nginx_access.log"
+CHROMIUM = "/usr/bin/chromium"
+
+# Installed before any script of the page runs: watches the DOM until the
+# first chart shows data, then notes the time of the frame that paints it.
+WATCH_FIRST_CHART = """
+(() => {
+  const plotlyDrawn = () => {
+    const div = document.querySelector('#charts .plot') || document.querySelector('.js-plotly-plot');
+    if (!div) return false;
+    for (const p of div.querySelectorAll('.main-svg g.trace path')) {
+      const d = p.getAttribute('d') || '';
+      if (d.length > 4 && d !== 'M0,0Z') return true;
+    }
+    return false;
+  };
+  const goaccessDrawn = () => {
+    const div = document.querySelector('.chart-wrap');
+    if (!div) return false;
+    if (div.querySelector('svg circle.point, svg rect.bar')) return true;
+    return [...div.querySelectorAll('svg path[class^="line"]')].some(
+      p => (p.getAttribute('d') || '').includes('L'));
+  };
+  let done = false;
+  const check = () => {
+    if (done || !(plotlyDrawn() || goaccessDrawn())) return;
+    done = true;
+    observer.disconnect();
+    requestAnimationFrame(() => { window.__firstChart = performance.now(); });
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, {childList: true, subtree: true, attributes: true,
+                              attributeFilter: ['d', 'class']});
+})();
+"""
+
+
+@dataclass
+class Report:
+    name: str
+    path: Path
+    first_chart: list[float] = field(default_factory=list)  # ms
+    dcl: list[float] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    @property
+    def gzipped(self) -> int:
+        return len(gzip.compress(self.path.read_bytes(), compresslevel=6))
+
+
+def httplog_cmd() -> list[str]:
+    """The ``httplog`` console script of this interpreter (no shell shim)."""
+    script = Path(sys.executable).with_name("httplog")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "httplog"]
+
+
+def write_reports(log: Path, out: Path, goaccess_format: str) -> list[Report]:
+    hl = out / "httplog.html"
+    subprocess.run([*httplog_cmd(), "analyze", str(log), "-o", str(hl), "-q"], check=True)
+    ga = out / "goaccess.html"
+    cmd = ["goaccess", str(log), f"--log-format={goaccess_format}", "-o", str(ga)]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [Report("httplog", hl), Report("goaccess", ga)]
+
+
+def load(browser: object, report: Report, timeout_ms: float) -> None:
+    """One load of the report in a fresh context: its timings, blocked requests."""
+    ctx = browser.new_context()
+
+    def route(r: object) -> None:
+        if r.request.url.startswith("file:"):
+            r.continue_()
+        else:
+            report.blocked.add(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    ctx.add_init_script(WATCH_FIRST_CHART)
+    page = ctx.new_page()
+    try:
+        page.goto(report.path.as_uri(), wait_until="load", timeout=timeout_ms)
+        page.wait_for_function("() => window.__firstChart !== undefined", timeout=timeout_ms)
+        first, dcl, end = page.evaluate(
+            """() => {
+              const n = performance.getEntriesByType('navigation')[0];
+              return [window.__firstChart, n.domContentLoadedEventStart, n.loadEventEnd];
+            }"""
+        )
+    finally:
+        ctx.close()
+    report.first_chart.append(first)
+    report.dcl.append(dcl)
+    report.load.append(end)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("log", nargs="?", type=Path, default=DEFAULT_LOG)
+    ap.add_argument("--repeat", type=int, default=5, help="loads of each report (medians)")
+    ap.add_argument("--quick", action="store_true", help="first 3,000 lines, one load each")
+    ap.add_argument("--goaccess-format", default="COMBINED", help="GoAccess --log-format")
+    ap.add_argument("--keep", type=Path, help="also copy both reports into this directory")
+    ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per load")
+    a = ap.parse_args()
+    if not shutil.which("goaccess"):
+        raise SystemExit("goaccess not found (apt-get install goaccess)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise SystemExit("playwright is not installed (pip install playwright)") from None
+
+    with tempfile.TemporaryDirectory(prefix="bench_report-") as tmp:
+        out = Path(tmp)
+        log = a.log
+        repeat = a.repeat
+        if a.quick:
+            log = out / "quick.log"
+            with a.log.open("rb") as src:
+                log.write_bytes(b"".join(line for _, line in zip(range(3000), src, strict=False)))
+            repeat = 1
+        reports = write_reports(log, out, a.goaccess_format)
+        if a.keep:
+            a.keep.mkdir(parents=True, exist_ok=True)
+            for r in reports:
+                shutil.copy(r.path, a.keep / r.path.name)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            )
+            try:
+                for i in range(repeat):
+                    for r in reports:  # turns: whatever else runs slows both alike
+                        load(browser, r, a.timeout * 1000)
+                    print(
+                        f"  load {i + 1}: "
+                        + ", ".join(
+                            f"{r.name} first chart {r.first_chart[-1]:.0f} ms" for r in reports
+                        ),
+                        file=sys.stderr,
+                    )
+            finally:
+                browser.close()
+
+        lines = sum(1 for _ in log.open("rb"))
+        print(
+            f"\n### reports of {a.log.name}{' (first 3,000 lines)' if a.quick else ''}: "
+            f"{lines:,} lines, medians of {repeat} load{'s' if repeat > 1 else ''}\n"
+        )
+        print("| report | bytes | gzipped | first chart ms | DOMContentLoaded ms | load ms |")
+        print("|---|---:|---:|---:|---:|---:|")
+        med = {}
+        for r in reports:
+            med[r.name] = m = {
+                "size": r.size,
+                "gz": r.gzipped,
+                "first": statistics.median(r.first_chart),
+                "dcl": statistics.median(r.dcl),
+                "load": statistics.median(r.load),
+            }
+            print(
+                f"| {r.name} | {m['size']:,} | {m['gz']:,} | {m['first']:.0f} | {m['dcl']:.0f} "
+                f"| {m['load']:.0f} |"
+            )
+        h, g = med["httplog"], med["goaccess"]
+        print(
+            f"\nratio httplog/goaccess: size {h['size'] / g['size']:.2f}x, gzipped "
+            f"{h['gz'] / g['gz']:.2f}x, first chart {h['first'] / g['first']:.2f}x, "
+            f"DOMContentLoaded {h['dcl'] / g['dcl']:.2f}x"
+        )
+        print(
+            f"httplog: {h['size'] / 1e6:.2f} MB (target <= 2.0 MB), first chart "
+            f"{h['first'] / 1000:.2f} s (target <= 1.0 s)"
+        )
+        blocked = {r.name: len(r.blocked) for r in reports}
+        print(
+            "check: every load drew its first chart; requests blocked (network off): "
+            + ", ".join(f"{k} {v}" for k, v in blocked.items())
+        )
+
+
+if __name__ == "__main__":
+    main()
