@@ -88,13 +88,14 @@ import duckdb
 path, line_re = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 con.execute("SET TimeZone = 'UTC'")
+con.execute("SET enable_progress_bar = false")  # it would write to stdout
 query = r'''
 WITH m AS MATERIALIZED (
     SELECT regexp_extract(line, $re, ['ts', 'req', 'status']) AS g
     FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = E'\x1f',
                   quote = '', escape = '', new_line = '\n', auto_detect = false,
                   strict_mode = false, ignore_errors = true)
-), p AS MATERIALIZED (
+), p AS (  -- not materialized: the conversions are cheap, a table of them isn't
     SELECT strptime(g.ts, '%d/%b/%Y:%H:%M:%S %z') AS t,
            split_part(split_part(g.req, ' ', 2), '?', 1) AS path,
            g.status::SMALLINT AS status
