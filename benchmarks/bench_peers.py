@@ -5,7 +5,9 @@
 
 Every measurement is one process of its own, timed from the outside: wall
 time, CPU time (user + sys) and peak RSS from the child's ``os.wait4``
-rusage. The figures printed are medians over ``--repeat`` rounds.
+rusage (forked from a small launcher process, so that this script's own
+memory is not counted in it). The figures printed are medians over
+``--repeat`` rounds.
 
 ``peers`` mode (the contenders take turns, A B C D A B C D …, so that
 whatever else runs on the machine slows them alike):
@@ -52,15 +54,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -200,39 +201,45 @@ def generated(key: str, lines: int, data: Path, genlog: Path) -> LogFile:
 DISTINCT_START = datetime(2024, 3, 10, tzinfo=UTC)
 
 
-def distinct_lines(first: int, count: int, total: int) -> tuple[list[str], Counter]:
-    """Lines ``first`` … ``first + count - 1`` of the all-distinct log.
+def distinct_status(i: int, total: int) -> int:
+    """Status of line ``i`` of ``total``: a 503 burst 60% of the way through
+    (``total // 300`` lines), else every 19th line a 404, else 200."""
+    burst = total * 6 // 10
+    return 503 if burst <= i < burst + total // 300 else 404 if i % 19 == 7 else 200
 
-    Every line has a new client, path, referer and agent; about 11.6 lines a
-    second; mostly 200, every 19th line a 404, a 503 burst 60% of the way
-    through ``total`` lines (``total // 300`` lines).
-    """
-    rnd = random.Random(first)
-    burst = range(total * 6 // 10, total * 6 // 10 + total // 300)
-    out, counts, stamp, stamp_sec = [], Counter(), "", -1
+
+def distinct_lines(first: int, count: int, total: int) -> list[str]:
+    """Lines ``first`` … ``first + count - 1`` of the all-distinct log of
+    ``total`` lines: every line a new client, path (with 64 hash bits of its
+    number), referer and agent, about 11.6 lines a second, statuses from
+    :func:`distinct_status`."""
+    out, stamp, stamp_sec = [], "", -1
     for i in range(first, first + count):
         sec = i * 86_400 // 1_000_000
         if sec != stamp_sec:
             stamp_sec = sec
             stamp = (DISTINCT_START + timedelta(seconds=sec)).strftime("%d/%b/%Y:%H:%M:%S +0000")
-        status = 503 if i in burst else 404 if i % 19 == 7 else 200
-        counts[status] += 1
         out.append(
             f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255} - - [{stamp}] "
-            f'"GET /item/{i:07d}/{rnd.getrandbits(64):016x} HTTP/1.1" {status} {200 + i % 5000} '
+            f'"GET /item/{i:07d}/{hashlib.blake2b(i.to_bytes(8), digest_size=8).hexdigest()} HTTP/1.1" '
+            f"{distinct_status(i, total)} {200 + i % 5000} "
             f'"https://ref.example/{i}" "agent-{i}"'
         )
-    return out, counts
+    return out
 
 
 def distinct(lines: int, data: Path) -> LogFile:
+    """The all-distinct log (written once, in slices: this process stays small)."""
     path = data / f"distinct-{label(lines)}.log"
-    text, counts = distinct_lines(0, lines, lines)
     if not path.exists():
         print(f"writing {path} ...", file=sys.stderr)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text("\n".join(text) + "\n")
+        with tmp.open("w") as f:
+            for first in range(0, lines, 100_000):
+                part = distinct_lines(first, min(100_000, lines - first), lines)
+                f.write("\n".join(part) + "\n")
         tmp.replace(path)
+    counts = Counter(distinct_status(i, lines) for i in range(lines))
     return LogFile("distinct-1m", path, lines, counts)
 
 
@@ -258,21 +265,46 @@ class Run:
     stdout: str = ""
 
 
+# Forks and execs the command, waits for it and writes its wall time and
+# rusage as JSON to argv[1]. Run as a small process of its own, so that the
+# child's peak RSS is its own: Linux carries the RSS high-water mark of the
+# address space a child forked from across exec, and this script's may be
+# larger than a small contender's.
+LAUNCHER = r"""
+import json, os, sys, time
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
+with open(sys.argv[1], "w") as f:
+    json.dump({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kib": ru.ru_maxrss}, f)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(cmd: list[str], cwd: Path) -> Run:
     """One process: wall time, and CPU and peak RSS from its own rusage."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as res,
+    ):
+        launcher = [sys.executable, "-S", "-c", LAUNCHER, res.name]
+        code = subprocess.call(
+            [*launcher, *cmd], cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
+        if code != 0:
             msg = err.read().decode(errors="replace")[-2000:]
-            raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{msg}")
-        # ru_maxrss is in KiB on Linux
-        run = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+            raise SystemExit(f"failed ({code}): {' '.join(cmd)}\n{msg}")
+        got = json.loads(Path(res.name).read_text())
+        run = Run(got["wall"], got["cpu"], got["maxrss_kib"] / 1024)  # KiB on Linux
         run.stdout = out.read().decode(errors="replace")
         return run
 
@@ -440,7 +472,7 @@ def state_mode(log: LogFile, repeat: int, work: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
     shutil.copyfile(log.path, access)
     size = access.stat().st_size
-    new, _ = distinct_lines(log.lines, 1_000, log.lines)
+    new = distinct_lines(log.lines, 1_000, log.lines)
     cmd = [*httplog_cmd(), "analyze", str(access), "--state", str(state), "-o", "report.html"]
     first = measure(cmd, work)
     print(f"  state: first run {first.wall:.2f} s", file=sys.stderr)
