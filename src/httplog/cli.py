@@ -453,7 +453,7 @@ _MAX_WINDOW = 366 * 1440
 
 
 def _n(x: float) -> str:
-    return f"{x:,}" if float(x).is_integer() else f"{x:g}"
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
 def _check_flags(ctx: typer.Context) -> None:
