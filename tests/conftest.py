@@ -15,6 +15,47 @@ import pytest
 from polars.testing import assert_frame_equal
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The shared directory beside the repository: the real-log corpus, the seed, the bench tools.
+SHARED = ROOT.parent / "shared"
+
+
+def _shared_dirs() -> list[Path]:
+    """Where ``shared/`` may be: beside this checkout, or (in a git worktree) beside
+    the main checkout the worktree belongs to."""
+    dirs = [SHARED]
+    dot_git = ROOT / ".git"
+    if dot_git.is_file():  # "gitdir: <main>/.git/worktrees/<name>"
+        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            gitdir = Path(text.split(":", 1)[1].strip())
+            if gitdir.parent.name == "worktrees":
+                dirs.append(gitdir.parent.parent.parent.parent / "shared")
+    return dirs
+
+
+def in_ci() -> bool:
+    """Whether the tests run in CI (``CI`` set, and not to false or 0)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ``../shared``: skip the test, naming the missing path, when it
+    is absent (a fresh clone without it); fail instead in CI, which always has it."""
+    for base in _shared_dirs():
+        path = base.joinpath(*parts)
+        if path.exists():
+            return path
+    missing = SHARED.joinpath(*parts)
+    msg = f"needs {missing} (the shared/ directory beside the repository), which is absent"
+    if in_ci():
+        pytest.fail(f"{msg}; CI must have it")
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Callable[..., Path]:
+    """``shared("corpus", "real")``: :func:`shared_path` as a fixture (session-scoped)."""
+    return shared_path
 
 
 @pytest.fixture

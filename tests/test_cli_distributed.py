@@ -159,9 +159,9 @@ def test_config_keys_and_the_command_line_wins(single, scheduler, tmp_path):
     ("args", "needle"),
     [
         (["--scheduler", "tcp://127.0.0.1:8786", "--workers", "2"], "not both"),
-        (["--workers", "0"], "--workers must be at least 1"),
+        (["--workers", "0"], "bad --workers 0: out of range (1 to 1,024)"),
         (["--workers", "2", "--state", "{tmp}/state"], "--state"),
-        (["--workers", "2", "--chunk-mb", "0"], "--chunk-mb must be at least 1"),
+        (["--workers", "2", "--chunk-mb", "0"], "bad --chunk-mb 0: out of range"),
         (["--chunk-mb", "8"], "--chunk-mb is for Dask runs"),
         (["--scheduler", " "], "--scheduler needs an address"),
         (["--scheduler", "http://127.0.0.1:8786"], "unknown address scheme 'http'"),

@@ -381,15 +381,13 @@ def test_state_report_narrowed_by_since(log, tmp_path):
 
 _SLOW_REPORT = """
 import sys, time, pathlib
-import httplog.report
+import httplog.report.render as render
 marker = pathlib.Path(sys.argv[1])
-def slow(analysis, path, **kw):
-    with open(path, "w") as f:
-        f.write("<!doctype html><html>half a rep")
-        f.flush()
+def slow(context):  # the real writer, stuck half-way through the page
+    yield "<!doctype html><html>half a rep"
     marker.write_text("writing")
     time.sleep(120)
-httplog.report.write_report = slow
+render._chunks = slow
 from httplog.cli import main
 main(sys.argv[2:])
 """

@@ -25,8 +25,6 @@ import pytest
 
 from httplog import read_logs
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "real"
-
 
 @dataclass(frozen=True)
 class Case:
@@ -105,13 +103,9 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(
-            f"the real-log corpus is missing: expected it at {CORPUS} "
-            "(../shared/corpus/real next to the repository; see its README)"
-        )
-    return CORPUS
+def corpus(shared) -> Path:
+    """``../shared/corpus/real`` (skipped without it, outside CI)."""
+    return shared("corpus", "real")
 
 
 @pytest.fixture(scope="module")

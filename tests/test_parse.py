@@ -160,7 +160,7 @@ HARD_LINES: list[tuple[str, bytes, str | dict[str, object]]] = [
         combined(time="[22/Jan/2019:03:56:14 +0330]").encode(),
         {"time": datetime(2019, 1, 22, 0, 26, 14, tzinfo=UTC)},
     ),
-    ("two-megabyte-agent", combined(agent="A" * 2_000_000).encode(), {"status": 200}),
+    ("900-kilobyte-agent", combined(agent="A" * 900_000).encode(), {"status": 200}),
     ("bom-at-line-start", b"\xef\xbb\xbf" + combined().encode(), {"remote_addr": "192.0.2.1"}),
     # rejected lines
     ("empty", b"", "empty"),
@@ -168,7 +168,8 @@ HARD_LINES: list[tuple[str, bytes, str | dict[str, object]]] = [
     ("truncated", combined().encode()[:70], "no_match"),
     ("truncated-agent", combined().encode()[:-1], "no_match"),
     ("garbage", b"xxxxxxxxxxxx", "no_match"),
-    ("two-megabyte-garbage", b"z" * 2_000_000, "no_match"),
+    ("two-megabyte-garbage", b"z" * 2_000_000, "too_long"),
+    ("two-megabyte-agent", combined(agent="A" * 2_000_000).encode(), "too_long"),
     ("nul-bytes", b"\x00\x00\x00" + combined().encode(), "binary"),
     ("nul-inside", combined(agent="a\x00b").encode(), "binary"),
     ("binary-tls-bytes", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\xd6", "binary"),
@@ -256,9 +257,10 @@ def test_samples_keep_the_first_lines_of_each_reason_cut_to_300_chars(hard_log):
     assert log.samples["line"].is_sorted()
 
 
-def test_a_two_megabyte_line_survives_the_engine(hard_log):
+def test_a_line_just_under_the_limit_survives_the_engine_and_one_over_is_too_long(hard_log):
     _, log = hard_log
-    assert log.frame["user_agent"].str.len_bytes().max() == 2_000_000
+    assert log.frame["user_agent"].str.len_bytes().max() == 900_000
+    assert log.rejected_by_reason["too_long"] == 2
 
 
 def test_crlf_line_endings_are_ordinary(parse_log):

@@ -15,9 +15,10 @@ import pytest
 import httplog
 from httplog.aggregate import Partial, merge
 from httplog.analysis import AnalyzeOptions, collect_partial, finalize
-from httplog.errors import InputError, StateError
+from httplog.errors import InputError, SettingsError, StateError
 from httplog.inputs import resolve
-from httplog.state import MANIFEST, State, atomic_path, write_partial
+from httplog.outputs import atomic_path
+from httplog.state import MANIFEST, State, write_partial
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -241,12 +242,19 @@ def test_the_format_is_pinned_and_other_options_refused(logdir):
             "combined"
         )
         assert s.check_settings(log_format="combined", status=[], path_prefix=None)
-        with pytest.raises(StateError, match=r"--format/--log-format 'combined'.*'common'"):
+        with pytest.raises(SettingsError, match=r"log_format 'combined'.*'common'") as e:
             s.check_settings(log_format="common", status=[], path_prefix=None)
-        with pytest.raises(StateError, match="--status"):
+        assert (e.value.setting, e.value.known, e.value.asked) == (
+            "log_format",
+            "'combined'",
+            "'common'",
+        )
+        with pytest.raises(SettingsError) as e:
             s.check_settings(log_format=None, status=["5xx"], path_prefix=None)
-        with pytest.raises(StateError, match="--path"):
+        assert (e.value.setting, e.value.asked) == ("status", "5xx")
+        with pytest.raises(SettingsError) as e:
             s.check_settings(log_format=None, status=[], path_prefix="/api")
+        assert e.value.setting == "path_prefix"
 
 
 def test_a_locked_state_is_refused(tmp_path):
@@ -287,6 +295,7 @@ def test_a_foreign_directory_is_refused(tmp_path):
         (lambda st: _edit(st, streams="x"), "corrupt httplog state"),
         (lambda st: _edit(st, streams=[{"id": "x"}]), "corrupt httplog state"),
         (lambda st: _edit(st, partial={"file": "../../etc/passwd", "sha256": "0"}), "corrupt"),
+        (lambda st: _edit(st, sign=False, runs=7), "does not match its checksum"),
         (lambda st: [p.unlink() for p in st.glob("partial-*")], "missing or unreadable"),
         (lambda st: [_truncate(p) for p in st.glob("partial-*")], "does not match its checksum"),
         (lambda st: [_flip(p) for p in st.glob("partial-*")], "does not match its checksum"),
@@ -301,9 +310,14 @@ def test_a_damaged_state_is_an_error_never_a_wrong_count(tmp_path, damage, messa
         incremental(st, [str(log)])
 
 
-def _edit(st: Path, **fields) -> None:
+def _edit(st: Path, sign: bool = True, **fields) -> None:
+    """Change manifest fields; ``sign``: with a checksum that matches (as a buggy writer would)."""
+    from httplog.state import _manifest_digest
+
     m = json.loads((st / MANIFEST).read_text())
     m.update(fields)
+    if sign:
+        m["sha256"] = _manifest_digest(m)
     (st / MANIFEST).write_text(json.dumps(m))
 
 
@@ -440,3 +454,67 @@ def test_a_corrupt_gzip_is_a_one_line_input_error(tmp_path):
     log.write_bytes(bad)
     with pytest.raises(InputError, match=r"access\.log\.1\.gz: can't read"):
         incremental(tmp_path / "state", [str(log)])
+
+
+# ------------------------------------------------- edits, resets, rotated files
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["streams"][0].update(offset=0),
+        lambda m: m["streams"][0].update(head="0" * 64),
+        lambda m: m.update(streams=[]),
+        lambda m: m.update(runs=m["runs"] + 1),
+    ],
+    ids=["offset-0", "head-hash", "streams-emptied", "runs"],
+)
+def test_an_edited_manifest_is_a_state_error_never_a_wrong_count(tmp_path, edit):
+    st, log, _ = _state_with_data(tmp_path)
+    m = json.loads((st / MANIFEST).read_text())
+    edit(m)
+    (st / MANIFEST).write_text(json.dumps(m, indent=1))
+    with pytest.raises(StateError, match="does not match its checksum") as e:
+        incremental(st, [str(log)])
+    assert e.value.resettable
+
+
+def test_a_reset_state_starts_over_and_counts_once(tmp_path):
+    st, log, w = _state_with_data(tmp_path)
+    (st / MANIFEST).write_text("{torn")
+    with State.open(st, reset=True) as s:
+        assert s.is_new and s.streams == []
+    a, _ = incremental(st, [str(log)])
+    assert counts(a) == counts(full([str(log)]))
+    w.append(log, 5)
+    a, run = incremental(st, [str(log)])
+    assert counts(a) == counts(full([str(log)])) and run.chunks["lines"].sum() == 5
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "cat.jpg").write_bytes(b"\xff")
+    with pytest.raises(StateError, match="not an httplog state directory"):
+        State.open(foreign, reset=True)
+    assert (foreign / "cat.jpg").exists()
+
+
+def test_the_unterminated_last_line_of_a_rotated_file_counts(logdir):
+    w, log = LogWriter(), logdir.log
+    # a full run over a set whose rotated file ends without a newline
+    rotated = logdir.dir / "access.log.1"
+    rotated.write_text(w.make(5).removesuffix("\n"))
+    w.append(log, 3)
+    a, _ = incremental(logdir.state, [logdir.pattern])
+    assert a.requests == 8 == full([logdir.pattern]).requests
+    a, run = incremental(logdir.state, [logdir.pattern])  # and only once
+    assert a.requests == 8 and run.chunks["lines"].sum() == 0
+
+
+def test_the_unterminated_last_line_counts_once_the_file_is_renamed(logdir):
+    w, log = LogWriter(), logdir.log
+    log.write_text(w.make(5).removesuffix("\n"))
+    a, _ = incremental(logdir.state, [logdir.pattern])
+    assert a.requests == 4  # the live file's last line may still be being written
+    logdir.rename("access.log-20261120")  # dateext: renamed, no longer growing
+    w.append(log, 2)
+    a, _ = incremental(logdir.state, [logdir.pattern])
+    assert a.requests == 7 == full([logdir.pattern]).requests

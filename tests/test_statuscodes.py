@@ -23,8 +23,8 @@ from httplog.statuscodes import (
     status_table,
 )
 
-#: The seed document: <repo>/../shared/seed/..., beside the repository checkout.
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "http-status-codes.zh.md"
+#: The seed document, under <repo>/../shared/ (beside the repository checkout).
+SEED = ("seed", "http-status-codes.zh.md")
 
 #: Every code the brief names, by where it comes from.
 IANA = [
@@ -75,13 +75,8 @@ def parse_seed(path: Path) -> tuple[dict[int, tuple[str, str]], dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def seed() -> tuple[dict[int, tuple[str, str]], dict[str, str]]:
-    if not SEED.is_file():
-        pytest.fail(
-            f"the seed document is missing: {SEED}\n"
-            "Check out the shared/ directory beside the repository (<repo>/../shared/)."
-        )
-    codes, classes = parse_seed(SEED)
+def seed(shared) -> tuple[dict[int, tuple[str, str]], dict[str, str]]:
+    codes, classes = parse_seed(shared(*SEED))
     expected = [*range(100, 103), *range(200, 207), *range(300, 306), *range(400, 407)]
     expected += range(500, 506)
     assert sorted(codes) == expected, "the seed's ### headings did not parse as expected"

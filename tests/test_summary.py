@@ -237,10 +237,10 @@ def test_text_summary_escapes_terminal_control_sequences(tmp_path):
     text = to_text(s)
     for ch in ("\u202e", "\u009b", "\u2028"):
         assert ch not in text
-    assert "\\u202e" in text
+        assert f"<U+{ord(ch):04X}>" in text
 
 
 def test_clean():
-    assert clean("a\nb\tc") == "a\\nb\\tc"
+    assert clean("a\nb\tc") == "a␊b␉c"
     assert clean("x" * 10, 5) == "xxxx…"
-    assert clean("\u202eevil") == "\\u202eevil"
+    assert clean("\u202eevil") == "<U+202E>evil"

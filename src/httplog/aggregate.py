@@ -276,7 +276,7 @@ class Partial:
     def from_parquet(cls, path: str) -> Partial:
         """Read a partial written by :meth:`to_parquet`; anything else is a StateError."""
         try:
-            df = pl.read_parquet(path)
+            df = pl.read_parquet(path, glob=False)  # a path, never a pattern
         except Exception as e:  # polars raises several kinds for a bad file
             msg = f"{path}: not a readable httplog partial ({type(e).__name__})"
             raise StateError(msg) from None
@@ -521,7 +521,7 @@ def aggregate_block(
         source=block.chunk.source,
         chunk_start=block.chunk.start,
         lines=pb.lines,  # type: ignore[attr-defined]
-        bytes_read=len(block.data),
+        bytes_read=block.size,
         format_label=pb.format.label,  # type: ignore[attr-defined]
         detection=str(detection) if detection is not None else None,
         rejected=pb.rejected,  # type: ignore[attr-defined]

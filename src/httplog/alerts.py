@@ -15,7 +15,9 @@ Metrics (case-insensitive):
 
 Operators: ``>``, ``>=``, ``<``, ``<=``, ``==`` (or ``=``), ``!=``. A rate's
 value is a percentage (``2%``) or a fraction (``0.02``); ``5xx-rate>2`` is an
-error rather than a silent "over 200%". A rate over no requests is 0.
+error rather than a silent "over 200%". A rate over no requests is 0. A
+condition that can never hold (``5xx-rate>200%``, ``requests<0``) is an error
+too, rather than an alert that silently never fires.
 
 Examples
 --------
@@ -27,7 +29,7 @@ Examples
 >>> parse_condition("5xx-rate>2")
 Traceback (most recent call last):
 ...
-httplog.errors.UsageError: bad --fail-on condition '5xx-rate>2': a rate is a percentage (2%) or a fraction (0.02)
+httplog.errors.OptionError: bad fail_on '5xx-rate>2': a rate is a percentage (2%) or a fraction (0.02)
 >>> import os, tempfile, httplog
 >>> p = os.path.join(tempfile.mkdtemp(), "access.log")
 >>> _ = open(p, "w").write(
@@ -43,6 +45,7 @@ httplog.errors.UsageError: bad --fail-on condition '5xx-rate>2': a rate is a per
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Iterable
@@ -50,7 +53,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from httplog.analysis import Analysis
-from httplog.errors import FormatError, UsageError
+from httplog.errors import OptionError, RejectedError
 from httplog.statuscodes import CLASSES, status_class
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -76,8 +79,8 @@ _SPIKES = ("spikes", "5xx-spikes", "4xx-spikes")
 _LINE_COUNTS = ("parsed", "rejected")
 
 
-def _bad(text: str, why: str) -> UsageError:
-    return UsageError(f"bad --fail-on condition {text!r}: {why}")
+def _bad(text: str, why: str) -> OptionError:
+    return OptionError("fail_on", text, why)
 
 
 def _base_metric(name: str) -> str | None:
@@ -228,10 +231,16 @@ def parse_condition(text: str) -> Condition:
     no_rate = base in (*_TOTALS, *_SPIKES)
     if no_rate and (rate or pct):
         raise _bad(raw, f"{base} is a count: it has no rate or percentage")
+    if not math.isfinite(value):
+        raise _bad(raw, "the value is too large")
+    if op == "<" and value == 0:
+        raise _bad(raw, "nothing is below 0: this condition can never hold")
     if pct or rate:
         if rate and not pct and value > 1:
             raise _bad(raw, "a rate is a percentage (2%) or a fraction (0.02)")
         threshold = value / 100 if pct else value
+        if threshold > 1 or (op == ">" and threshold == 1):
+            raise _bad(raw, "a rate is at most 100%: this condition can never hold")
         return Condition(raw, f"{base}-rate", op, threshold, percent=True)
     return Condition(raw, base, op, value, percent=False)
 
@@ -256,8 +265,8 @@ def breaches(conditions: Iterable[Condition], analysis: Analysis) -> list[Check]
     return [c for c in evaluate(conditions, analysis) if c.breached]
 
 
-def parse_ratio(text: str | float, option: str = "--max-rejected") -> float:
-    """``50%`` or ``0.5`` → 0.5; anything outside 0–100% is a UsageError.
+def parse_ratio(text: str | float, option: str = "max_rejected") -> float:
+    """``50%`` or ``0.5`` → 0.5; anything outside 0–100% is an OptionError naming ``option``.
 
     >>> parse_ratio("5%"), parse_ratio("0.25"), parse_ratio(1)
     (0.05, 0.25, 1.0)
@@ -268,8 +277,7 @@ def parse_ratio(text: str | float, option: str = "--max-rejected") -> float:
     except ValueError:
         x = -1.0
     if not 0 <= x <= 1:
-        msg = f"bad {option} {text!r}: use a percentage (50%) or a fraction (0.5)"
-        raise UsageError(msg)
+        raise OptionError(option, text, "use a percentage (50%) or a fraction (0.5)")
     return x
 
 
@@ -280,28 +288,37 @@ def check_rejected(
     *,
     format_label: str | None = None,
 ) -> None:
-    """Raise a FormatError when more than ``max_ratio`` of the lines were rejected.
+    """Raise a :class:`~httplog.errors.RejectedError` when more than ``max_ratio``
+    of the lines were rejected.
 
     So many rejected lines almost always mean the format is wrong, and a
-    report over the few lines that happened to match would mislead.
+    report over the few lines that happened to match would mislead. The
+    error's ``allow`` is the smallest limit that would accept these lines.
 
     >>> check_rejected(10, 2)
     >>> check_rejected(10, 9, format_label="common")
     Traceback (most recent call last):
     ...
-    httplog.errors.FormatError: 90% of lines (9 of 10) do not parse as common: the format is probably wrong; name it with --format or --log-format (or accept this with --max-rejected 90%)
+    httplog.errors.RejectedError: 90% of lines (9 of 10) do not parse as common: the format is probably wrong
     """
     if lines <= 0 or rejected / lines <= max_ratio:
         return
     ratio = rejected / lines
     fmt = f" as {format_label}" if format_label and format_label != "unknown" else ""
     shown = _fmt_value(ratio, True)
-    allow = _fmt_value(min(1.0, (int(ratio * 100) + 1) / 100) if ratio < 1 else 1.0, True)
+    allow = min(1.0, (int(ratio * 100) + 1) / 100) if ratio < 1 else 1.0
     if ratio * 100 == int(ratio * 100):
-        allow = shown
-    msg = (
-        f"{shown} of lines ({rejected:,} of {lines:,}) do not parse{fmt}: the format is "
-        "probably wrong; name it with --format or --log-format "
-        f"(or accept this with --max-rejected {allow})"
+        allow = ratio
+    msg = f"{shown} of lines ({rejected:,} of {lines:,}) do not parse{fmt}: the format is probably wrong"
+    raise RejectedError(
+        msg, lines=lines, rejected=rejected, ratio=ratio, allow=allow, format_label=format_label
     )
-    raise FormatError(msg)
+
+
+def percent(x: float) -> str:
+    """A fraction as the percentage a user writes: ``0.74`` → ``74%``.
+
+    >>> percent(0.74), percent(1.0), percent(0.125)
+    ('74%', '100%', '12.5%')
+    """
+    return _fmt_value(x, True)

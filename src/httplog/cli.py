@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import traceback
@@ -45,20 +47,31 @@ import httplog as _httplog
 from httplog import alerts as _alerts
 from httplog.aggregate import Partial, merge, window_minutes
 from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
-from httplog.errors import HttplogError, UsageError
+from httplog.errors import (
+    HttplogError,
+    OptionError,
+    OutputError,
+    RejectedError,
+    SettingsError,
+    StateError,
+    UsageError,
+)
 from httplog.formats import resolve as resolve_format
-from httplog.inputs import STDIN, Chunk, Input, os_errors, resolve
-from httplog.outputs import atomic_open, atomic_write, expand_path
+from httplog.inputs import MAX_LINE_BYTES, STDIN, Chunk, Input, expand_glob, os_errors, resolve
+from httplog.outputs import (
+    Planned,
+    atomic_write,
+    check_outputs,
+    clean_stale,
+    expand_path,
+    export_files,
+    is_stdout,
+    temp_file,
+    write_export,
+)
 from httplog.parse import row_filter
 from httplog.spikes import SpikeParams
-from httplog.state import (
-    Update,
-    atomic_path,
-    counting_settings,
-    load_partials,
-    update,
-    write_partial,
-)
+from httplog.state import Update, counting_settings, load_partials, update, write_partial
 from httplog.summary import clean, dumps, to_summary, to_text
 
 
@@ -101,7 +114,33 @@ Examples:
 Exit status: 0 done, 1 a --fail-on condition holds, 2 usage/input/format/state error.
 """
 
+
+class _Group(typer.core.TyperGroup):
+    """The command group; its usage errors (an unknown option, a value typer can't
+    convert, a missing argument) are one line and exit 2, like every other error."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            status = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as e:
+            message = getattr(e, "format_message", None)
+            if message is None:
+                raise
+            if type(e).__name__ == "NoArgsIsHelpError":  # `httplog` alone: the help
+                e.show()  # type: ignore[attr-defined]
+                sys.exit(getattr(e, "exit_code", ExitStatus.ERROR))
+            _error(message())
+            sys.exit(ExitStatus.ERROR)
+        except typer.Abort:
+            _error("aborted")
+            sys.exit(ExitStatus.ERROR)
+        sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="httplog",
     help="Turn nginx and Apache access logs into answers: status codes by class and time, "
     "error spikes explained, one offline HTML report, a JSON summary for monitoring.",
@@ -249,36 +288,54 @@ _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 6048
 def _zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        msg = f"unknown time zone {tz!r} (use an IANA name such as UTC or Europe/Paris)"
-        raise UsageError(msg) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise OptionError(
+            "tz", tz, "unknown time zone", limit="use an IANA name such as UTC or Europe/Paris"
+        ) from None
 
 
-def parse_time(text: str, tz: str, now: datetime, option: str = "--since") -> datetime:
+_TIME_FORMS = (
+    "use an ISO time (2026-11-20T13:00, 2026-11-20 13:00+01:00), "
+    "a date (2026-11-20) or a duration ago (30m, 24h, 7d)"
+)
+
+
+def parse_time(text: str, tz: str, now: datetime, option: str = "since") -> datetime:
     """An absolute time, a date, or a duration ago (``30m``, ``24h``, ``7d``) → aware UTC.
 
     Times without an offset and dates (midnight) are in ``tz``; ``now``,
-    ``today`` and ``yesterday`` work too.
+    ``today`` and ``yesterday`` work too. A bad or out-of-range value is an
+    OptionError naming ``option``.
+
+    >>> parse_time("99999999999999d", "UTC", datetime(2026, 1, 1, tzinfo=UTC))
+    Traceback (most recent call last):
+    ...
+    httplog.errors.OptionError: bad since '99999999999999d': out of range (times from year 1 to 9999)
     """
     s = text.strip()
     zone = _zone(tz)
+    try:
+        return _parse_time(s, zone, now)
+    except OverflowError:
+        raise OptionError(option, text, "out of range", limit="times from year 1 to 9999") from None
+    except ValueError:
+        raise OptionError(option, text, _TIME_FORMS) from None
+
+
+def _parse_time(s: str, zone: ZoneInfo, now: datetime) -> datetime:
     m = _RELATIVE.match(s)
     if m:
-        return now - timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+        seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
+        if not seconds < 1e12:  # (also infinity) further back than year 1
+            raise OverflowError(s)
+        return now - timedelta(seconds=seconds)
     low = s.lower()
     if low == "now":
         return now
     if low in ("today", "yesterday"):
         day = now.astimezone(zone).date() - timedelta(days=low == "yesterday")
         return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-    try:
-        t = datetime.fromisoformat(s)
-    except ValueError:
-        msg = (
-            f"bad {option} {text!r}: use an ISO time (2026-11-20T13:00, 2026-11-20 13:00+01:00), "
-            "a date (2026-11-20) or a duration ago (30m, 24h, 7d)"
-        )
-        raise UsageError(msg) from None
+    t = datetime.fromisoformat(s)
     if t.tzinfo is None:
         t = t.replace(tzinfo=zone)
     return t.astimezone(UTC)
@@ -296,10 +353,12 @@ _Flags = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class _Outputs:
-    """The output and alert flags of a reporting command, checked."""
+    """The output and alert flags of a reporting command, checked; paths expanded.
 
-    output: str | None
-    no_report: bool
+    ``report`` is None with ``--no-report``; ``json`` and ``report`` may be ``-``.
+    """
+
+    report: str | None
     plotly_js: str
     title: str | None
     json: str | None
@@ -309,18 +368,38 @@ class _Outputs:
     max_rejected: float
 
     @classmethod
-    def of(cls, flags: _Flags) -> _Outputs:
+    def of(cls, flags: _Flags, now: datetime) -> _Outputs:
+        local = now.astimezone(_zone(flags["tz"]))
+
+        def path(p: str | None) -> str | None:
+            return None if p is None else expand_path(p, local)
+
         return cls(
-            flags["output"],
-            flags["no_report"],
+            None if flags["no_report"] else path(flags["output"] or DEFAULT_REPORT),
             PlotlyJS(flags["plotly_js"]).value,
             flags["title"],
-            flags["json"],
-            flags["export"],
+            path(flags["json"]),
+            path(flags["export"]),
             flags["quiet"],
             _alerts.parse_conditions(flags["fail_on"] or []),
             _alerts.parse_ratio(flags["max_rejected"]),
         )
+
+    @property
+    def to_stdout(self) -> bool:
+        """Whether the report or the summary goes to standard output."""
+        return is_stdout(self.report) or is_stdout(self.json)
+
+    def planned(self, rows: bool) -> list[Planned]:
+        """Every file these outputs write (to compare with the inputs)."""
+        out = []
+        if self.report is not None:
+            out.append(Planned("report", self.report))
+        if self.json is not None:
+            out.append(Planned("json", self.json))
+        if self.export is not None:
+            out += [Planned("export", f) for f in export_files(self.export, _TABLES, rows)]
+        return out
 
 
 #: SpikeParams fields with a flag ``--spike-<field>`` (parameter ``spike_<field>``).
@@ -346,14 +425,82 @@ def _spike_params(flags: _Flags) -> SpikeParams:
         ks = _split(kinds)
         bad = [k for k in ks if k not in ("4xx", "5xx")]
         if bad:
-            msg = f"bad --spike-kinds {', '.join(bad)}: use 5xx and/or 4xx"
-            raise UsageError(msg)
+            raise OptionError("spike_kinds", ",".join(bad), "use 5xx and/or 4xx")
         fields["kinds"] = ks
-    for k, v in fields.items():
-        if k != "kinds" and v < 0:
-            msg = f"--spike-{k.replace('_', '-')} must not be negative"
-            raise UsageError(msg)
     return SpikeParams(**fields)
+
+
+#: What each number option may be (both ends included); those not given are not checked.
+_RANGES: dict[str, tuple[float, float]] = {
+    "top": (1, 100_000),
+    "threads": (1, 256),
+    "spike_history": (1, 100_000),
+    "spike_min_history": (1, 100_000),
+    "spike_min_requests": (0, 10**12),
+    "spike_min_errors": (0, 10**12),
+    "spike_top": (0, 10_000),
+    "spike_min_delta": (0, 1),
+    "spike_min_ratio": (0, 1e6),
+    "spike_z": (0, 1e6),
+    "spike_mad_k": (0, 1e6),
+}
+#: The Dask options, checked once the command line and --config are reconciled (_cluster).
+_CLUSTER_RANGES: dict[str, tuple[float, float]] = {"workers": (1, 1024), "chunk_mb": (1, 1 << 20)}
+#: Options whose values are comma-separated lists.
+_LISTS = ("status", "fail_on", "spike_kinds")
+#: Longest window (minutes): a year.
+_MAX_WINDOW = 366 * 1440
+
+
+def _n(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _check_flags(ctx: typer.Context) -> None:
+    """What no option accepts, checked before anything is read: an empty value, a
+    NUL character (only a config file can hold one), a number out of its range
+    (:data:`_RANGES`), NaN or an infinity."""
+    for p in ctx.command.params:
+        name = p.name or ""
+        value = ctx.params.get(name)
+        if value is None or isinstance(value, bool) or name in ("config", "scheduler"):
+            continue
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        for v in items:
+            if isinstance(v, str) and "\x00" in v:
+                raise OptionError(name, v, "holds a NUL character")
+            if isinstance(v, str) and not v.strip() and name != "title":
+                raise OptionError(name, v, "empty: give a value or leave the option out")
+        if name in _LISTS and items and not _split(items):
+            raise OptionError(name, ",".join(items), "holds no value")
+        if name in _RANGES:
+            _check_range(name, value, *_RANGES[name])
+
+
+def _check_range(name: str, value: object, lo: float, hi: float) -> None:
+    if not isinstance(value, int | float):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise OptionError(name, value, "not a finite number", limit=f"{_n(lo)} to {_n(hi)}")
+    if not lo <= value <= hi:
+        problem = "must not be negative" if value < 0 and lo == 0 else "out of range"
+        raise OptionError(name, value, problem, limit=f"{_n(lo)} to {_n(hi)}")
+
+
+_SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
+
+
+def _max_line(text: str | None) -> int:
+    """``--max-line-bytes``: bytes, or with a K, M or G suffix (KiB, MiB, GiB)."""
+    if text is None:
+        return MAX_LINE_BYTES
+    m = _SIZE.match(text.strip())
+    if not m:
+        raise OptionError("max_line_bytes", text, "use bytes, such as 1048576, 512K or 4M")
+    n = int(m.group(1)) * 1024 ** " kmg".index(m.group(2).lower() or " ")
+    if not 256 <= n <= 1 << 30:
+        raise OptionError("max_line_bytes", text, "out of range", limit="256 bytes to 1G")
+    return n
 
 
 def _options(
@@ -374,18 +521,15 @@ def _options(
 ) -> AnalyzeOptions:
     """Flags → AnalyzeOptions, checking everything that can be checked before reading."""
     _zone(tz)
-    if window != "auto":
-        window_minutes(window)
-    t0 = parse_time(since, tz, now, "--since") if since else None
-    t1 = parse_time(until, tz, now, "--until") if until else None
+    if window != "auto" and window_minutes(window) > _MAX_WINDOW:
+        raise OptionError("window", window, "out of range", limit="1m to 366d")
+    t0 = parse_time(since, tz, now, "since") if since else None
+    t1 = parse_time(until, tz, now, "until") if until else None
     if t0 is not None and t1 is not None and t0 >= t1:
         msg = f"--since ({since}) must be before --until ({until})"
         raise UsageError(msg)
     statuses = _split(status)
     row_filter(status=statuses)  # a bad status filter fails now, not after reading
-    if threads is not None and threads < 1:
-        msg = f"--threads must be at least 1, not {threads}"
-        raise UsageError(msg)
     fmt = log_format
     if fmt is not None:
         resolve_format(fmt)  # a bad format fails now
@@ -452,6 +596,46 @@ def _error(text: str) -> None:
     print(f"httplog: error: {_one_line(text)}", file=sys.stderr, flush=True)
 
 
+#: Library names of options → their flags (the rest: ``--`` and the name with dashes).
+_FLAGS = {
+    "paths": "PATH",
+    "path_prefix": "--path",
+    "log_format": "--format/--log-format",
+    "max_line": "--max-line-bytes",
+    "report": "-o/--output",
+    "partial": "-o/--output",
+}
+
+
+def _flag(name: str) -> str:
+    return _FLAGS.get(name) or "--" + name.replace("_", "-")
+
+
+def _worded(e: HttplogError) -> str:
+    """An error's message, naming flags where the library named parameters."""
+    if isinstance(e, OptionError):
+        return e.describe(_flag(e.option) if e.option != "log_format" else "--log-format")
+    if isinstance(e, OutputError) and e.input is not None and e.output is not None:
+        return (
+            f"{_flag(e.output)} {e.path} would overwrite the input {e.input}: "
+            "httplog never writes over what it reads; choose another path"
+        )
+    if isinstance(e, RejectedError):
+        return (
+            f"{e}; name it with --format or --log-format "
+            f"(or accept this with --max-rejected {_alerts.percent(e.allow)})"
+        )
+    if isinstance(e, SettingsError):
+        return (
+            f"{e.path}: this state counts with {_flag(e.setting)} "
+            f"{e.known}, this run asks for {e.asked}; use the same options, another --state "
+            "directory, or --state-reset to start over"
+        )
+    if isinstance(e, StateError) and e.resettable:
+        return f"{e}; --state-reset starts the state over (what it counted is forgotten)"
+    return str(e)
+
+
 def _interactive(quiet: bool) -> bool:
     return not quiet and sys.stdout.isatty()
 
@@ -464,10 +648,10 @@ def _guard() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except HttplogError as e:
-        _error(str(e))
+        _error(_worded(e))
         raise typer.Exit(ExitStatus.ERROR) from None
     except KeyboardInterrupt:
-        print("httplog: interrupted", file=sys.stderr)
+        _say_interrupted()
         raise typer.Exit(ExitStatus.INTERRUPTED) from None
     except BrokenPipeError:
         with contextlib.suppress(OSError):
@@ -576,13 +760,20 @@ def _total_bytes(chunks: list[Chunk]) -> int | None:
 # ----------------------------------------------------------------- outputs
 
 
+#: Temporary files to remove even on a hard exit (a second Ctrl-C, the interrupt watchdog).
+_SPOOLS: set[str] = set()
+
+
 @contextlib.contextmanager
 def _stdin_spooled(paths: list[str], needed: bool) -> Iterator[str | None]:
     """Copy stdin to a temporary file when it must be read twice (``--export``)."""
     if not needed or STDIN not in paths:
         yield None
         return
-    fd, tmp = tempfile.mkstemp(prefix="httplog-stdin-", suffix=".log")
+    tmpdir = tempfile.gettempdir()
+    clean_stale(tmpdir)  # copies left by runs that were killed
+    fd, tmp = temp_file(tmpdir, "httplog-stdin")
+    _SPOOLS.add(tmp)
     saved = sys.stdin
     try:
         with os.fdopen(fd, "wb") as f:
@@ -596,6 +787,7 @@ def _stdin_spooled(paths: list[str], needed: bool) -> Iterator[str | None]:
         sys.stdin = saved
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _SPOOLS.discard(tmp)
 
 
 def _write_report(analysis: Analysis, path: str, out: _Outputs) -> None:
@@ -604,8 +796,7 @@ def _write_report(analysis: Analysis, path: str, out: _Outputs) -> None:
     except ImportError:
         msg = "the HTML report is not available in this installation (httplog.report); use --no-report"
         raise HttplogError(msg) from None
-    with atomic_path(path) as tmp:
-        write_report(analysis, tmp, plotly_js=out.plotly_js, title=out.title)
+    write_report(analysis, path, plotly_js=out.plotly_js, title=out.title)  # atomic itself
 
 
 _TABLES = (
@@ -618,26 +809,6 @@ _TABLES = (
     "inputs",
     "rejected_samples",
 )
-
-
-def _export(
-    analysis: Analysis,
-    directory: str,
-    summary_json: str,
-    rows: Callable[[str], None] | None,
-) -> None:
-    """Every aggregated table as CSV and Parquet, the summary, and the parsed rows."""
-    os.makedirs(directory, exist_ok=True)
-    for name in _TABLES:
-        df = getattr(analysis, name)
-        with atomic_open(os.path.join(directory, f"{name}.csv"), "wb") as f:
-            df.write_csv(f)
-        with atomic_open(os.path.join(directory, f"{name}.parquet"), "wb") as f:
-            df.write_parquet(f)
-    atomic_write(os.path.join(directory, "summary.json"), summary_json)
-    if rows is not None:
-        with atomic_path(os.path.join(directory, "rows.parquet")) as tmp:
-            rows(tmp)
 
 
 def _rows_writer(
@@ -703,26 +874,26 @@ def _finish(
     """Evaluate alerts, write the outputs, print; the exit status."""
     checks = _alerts.evaluate(out.conditions, analysis)
     breached = [c for c in checks if c.breached]
-    local_now = now.astimezone(ZoneInfo(analysis.options.tz))
     summary = to_summary(analysis, breached, checks=checks or None, extra=extra, generated_at=now)
     text_json = dumps(summary)
     written: list[tuple[str, str]] = []
-    if not out.no_report:
-        report = expand_path(out.output or DEFAULT_REPORT, local_now)
-        _write_report(analysis, report, out)
-        written.append(("Report", report))
-    if out.json and out.json != "-":
-        path = expand_path(out.json, local_now)
-        atomic_write(path, text_json)
-        written.append(("Summary", path))
-    if out.export:
-        directory = expand_path(out.export, local_now)
-        _export(analysis, directory, text_json, rows)
-        written.append(("Export", directory))
+    if out.report is not None:
+        _write_report(analysis, out.report, out)
+        if not is_stdout(out.report):
+            written.append(("Report", out.report))
+    if out.json is not None and not is_stdout(out.json):
+        atomic_write(out.json, text_json)
+        written.append(("Summary", out.json))
+    if out.export is not None:
+        tables = {name: getattr(analysis, name) for name in _TABLES}
+        write_export(out.export, tables, text_json, rows)
+        written.append(("Export", out.export))
 
-    if out.json == "-":
+    if is_stdout(out.json):
         sys.stdout.write(text_json)
         sys.stdout.flush()
+    elif out.to_stdout:
+        pass  # the report went there
     elif _interactive(out.quiet):
         print(to_text(summary, width=shutil.get_terminal_size().columns), end="")
         for what, path in written:
@@ -730,7 +901,7 @@ def _finish(
     elif not out.quiet:
         for _, path in written:
             print(path)
-    if _interactive(out.quiet) and out.json == "-":
+    if _interactive(out.quiet) and out.to_stdout:
         for what, path in written:
             print(f"{what}: {path}", file=sys.stderr)
     if breached:
@@ -794,6 +965,17 @@ Threads = Annotated[
         "--threads",
         help="Blocks parsed at a time (default 2; 1 on a one-CPU machine).",
         rich_help_panel=_IN,
+    ),
+]
+MaxLineBytes = Annotated[
+    str | None,
+    typer.Option(
+        "--max-line-bytes",
+        metavar="BYTES",
+        help="A longer line is rejected as too_long, never held in memory whole "
+        "(default 1M; K, M, G suffixes).",
+        rich_help_panel=_IN,
+        show_default=False,
     ),
 ]
 Since = Annotated[
@@ -864,7 +1046,8 @@ Lang = Annotated[
     ),
 ]
 Top = Annotated[
-    int, typer.Option("--top", help="Entries per top table.", min=1, rich_help_panel=_VIEW)
+    int,
+    typer.Option("--top", help="Entries per top table (1 to 100,000).", rich_help_panel=_VIEW),
 ]
 SpikeKinds = Annotated[
     list[str] | None,
@@ -946,6 +1129,15 @@ Quiet = Annotated[
         rich_help_panel=_OUT,
     ),
 ]
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also print Dask's own log lines (warnings about lost workers …) on stderr.",
+        rich_help_panel=_OUT,
+    ),
+]
 FailOn = Annotated[
     list[str] | None,
     typer.Option(
@@ -972,6 +1164,15 @@ StateDir = Annotated[
         "rotation included) and reports over everything seen.",
         rich_help_panel=_SCHED,
         show_default=False,
+    ),
+]
+StateReset = Annotated[
+    bool,
+    typer.Option(
+        "--state-reset",
+        help="Start the --state directory over: forget what it holds (even if it is damaged) "
+        "and read the inputs in full.",
+        rich_help_panel=_SCHED,
     ),
 ]
 Scheduler = Annotated[
@@ -1048,11 +1249,14 @@ def _read_with_state(
     *,
     max_rejected: float,
     progress: bool,
+    max_line: int,
+    reset: bool,
 ) -> Update:
     """An incremental run (:func:`httplog.state.update`) with a progress bar and the rejected check."""
 
     def collect(chunks: list[Chunk], log_format: str | None) -> Partial:
         run_options = replace(options, since=None, until=None, log_format=log_format)
+        chunks = [replace(c, max_line=max_line) for c in chunks]
         with _progress(_total_bytes(chunks), progress) as bar:
             return collect_partial(chunks, run_options, progress=bar)
 
@@ -1064,7 +1268,7 @@ def _read_with_state(
         options.status,
         options.path_prefix,
     )
-    return update(state_dir, inputs, collect, settings=settings, check=check)
+    return update(state_dir, inputs, collect, settings=settings, check=check, reset=reset)
 
 
 @dataclass(frozen=True)
@@ -1074,22 +1278,30 @@ class _Cluster:
     scheduler: str | None
     workers: int | None
     chunk_bytes: int | None
+    verbose: bool = False
 
     def collect(
-        self, inputs: list[Input], options: AnalyzeOptions, progress: Callable[[int, int], None]
+        self,
+        inputs: list[Input],
+        options: AnalyzeOptions,
+        progress: Callable[[int, int], None],
+        max_line: int,
     ) -> Partial:
-        """The merged partial of the inputs, computed on the cluster."""
+        """The merged partial of the inputs, computed on the cluster (Dask's log
+        lines kept off stderr unless ``--verbose``)."""
         from httplog import distributed  # imports dask only now: it is an optional extra
 
         extra = {} if self.chunk_bytes is None else {"chunk_bytes": self.chunk_bytes}
-        return distributed.collect_distributed(
-            [i.path for i in inputs],
-            options,
-            scheduler=self.scheduler,
-            workers=self.workers,
-            progress=progress,
-            **extra,
-        )
+        with distributed.dask_logs(self.verbose):
+            return distributed.collect_distributed(
+                [i.path for i in inputs],
+                options,
+                scheduler=self.scheduler,
+                workers=self.workers,
+                progress=progress,
+                max_line=max_line,
+                **extra,
+            )
 
 
 def _from_command_line(ctx: typer.Context, name: str) -> bool:
@@ -1103,6 +1315,7 @@ def _cluster(
     workers: int | None,
     chunk_mb: int | None,
     state: str | None,
+    verbose: bool = False,
 ) -> _Cluster | None:
     """``--scheduler``/``--workers``/``--chunk-mb`` → where to run (None: in this process)."""
     if scheduler is not None and workers is not None:
@@ -1117,12 +1330,11 @@ def _cluster(
     if scheduler is not None and not scheduler.strip():
         msg = "--scheduler needs an address, such as tcp://host:8786"
         raise UsageError(msg)
-    if workers is not None and workers < 1:
-        msg = f"--workers must be at least 1, not {workers}"
-        raise UsageError(msg)
-    if chunk_mb is not None and chunk_mb < 1:
-        msg = f"--chunk-mb must be at least 1, not {chunk_mb}"
-        raise UsageError(msg)
+    if scheduler is not None and "\x00" in scheduler:
+        raise OptionError("scheduler", scheduler, "holds a NUL character")
+    for name, value in (("workers", workers), ("chunk_mb", chunk_mb)):
+        if value is not None:
+            _check_range(name, value, *_CLUSTER_RANGES[name])
     if scheduler is None and workers is None:
         if chunk_mb is not None and _from_command_line(ctx, "chunk_mb"):
             msg = "--chunk-mb is for Dask runs: give --scheduler or --workers too"
@@ -1138,6 +1350,7 @@ def _cluster(
         scheduler.strip() if scheduler is not None else None,
         workers,
         None if chunk_mb is None else chunk_mb * 1024 * 1024,
+        verbose,
     )
 
 
@@ -1148,9 +1361,10 @@ def _inputs(
     workers: int | None,
     chunk_mb: int | None,
     state: str | None,
+    verbose: bool = False,
 ) -> tuple[list[str], list[Input], _Cluster | None]:
     """The paths as given, the inputs they name, and where to read them (None: here)."""
-    cluster = _cluster(ctx, scheduler, workers, chunk_mb, state)
+    cluster = _cluster(ctx, scheduler, workers, chunk_mb, state, verbose)
     sources = _need_paths(paths, "input")
     inputs = resolve(sources)
     if cluster is not None:
@@ -1159,14 +1373,18 @@ def _inputs(
 
 
 def _collect(
-    inputs: list[Input], options: AnalyzeOptions, cluster: _Cluster | None, show: bool
+    inputs: list[Input],
+    options: AnalyzeOptions,
+    cluster: _Cluster | None,
+    show: bool,
+    max_line: int,
 ) -> Partial:
     """The partial of whole inputs, read here or on the cluster, with a progress bar."""
-    chunks = [Chunk(i) for i in inputs]
+    chunks = [Chunk(i, max_line=max_line) for i in inputs]
     with _progress(_total_bytes(chunks), show) as bar:
         if cluster is None:
             return collect_partial(chunks, options, progress=bar)
-        return cluster.collect(inputs, options, bar)
+        return cluster.collect(inputs, options, bar, max_line)
 
 
 def _shareable(inputs: list[Input]) -> None:
@@ -1198,6 +1416,7 @@ def analyze(
     format: Format = None,
     log_format: LogFormat = None,
     threads: Threads = None,
+    max_line_bytes: MaxLineBytes = None,
     since: Since = None,
     until: Until = None,
     status: Status = None,
@@ -1224,9 +1443,11 @@ def analyze(
     json: Json = None,
     export: Export = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     fail_on: FailOn = None,
     max_rejected: MaxRejected = "50%",
     state: StateDir = None,
+    state_reset: StateReset = False,
     scheduler: Scheduler = None,
     workers: Workers = None,
     chunk_mb: ChunkMB = None,
@@ -1242,6 +1463,7 @@ def analyze(
     flags = dict(locals())
     now = datetime.now(UTC)
     with _guard():
+        _check_flags(ctx)
         options = _report_options(
             flags,
             now,
@@ -1250,21 +1472,37 @@ def analyze(
             path=path,
             threads=threads,
         )
-        out = _Outputs.of(flags)
-        sources, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state)
-        show = _interactive(quiet) or (not quiet and json == "-" and sys.stderr.isatty())
+        out = _Outputs.of(flags, now)
+        max_line = _max_line(max_line_bytes)
+        _need_state(state, state_reset)
+        sources, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state, verbose)
+        planned = out.planned(rows=True) + ([Planned("state", state, tree=True)] if state else [])
+        check_outputs(planned, [i.path for i in inputs])
+        show = _interactive(quiet) or (not quiet and out.to_stdout and sys.stderr.isatty())
         if state:
             upd = _read_with_state(
-                state, inputs, options, max_rejected=out.max_rejected, progress=show
+                state,
+                inputs,
+                options,
+                max_rejected=out.max_rejected,
+                progress=show,
+                max_line=max_line,
+                reset=state_reset,
             )
             analysis = finalize(upd.merged, options)
             _exit(_finish(analysis, out=out, now=now, extra={"incremental": upd.info}))
         with _stdin_spooled(sources, bool(export)) as spooled:
-            partial = _collect(inputs, options, cluster, show)
+            partial = _collect(inputs, options, cluster, show, max_line)
             analysis = _finalize(partial, options, out.max_rejected)
             rows = _rows_writer(sources, spooled, options, _format_of(analysis)) if export else None
             status_ = _finish(analysis, out=out, now=now, rows=rows)
     _exit(status_)
+
+
+def _need_state(state: str | None, reset: bool) -> None:
+    if reset and not state:
+        msg = "--state-reset starts a --state directory over: give --state too"
+        raise UsageError(msg)
 
 
 @app.command()
@@ -1290,14 +1528,17 @@ def aggregate(
     format: Format = None,
     log_format: LogFormat = None,
     threads: Threads = None,
+    max_line_bytes: MaxLineBytes = None,
     since: Since = None,
     until: Until = None,
     status: Status = None,
     path: PathPrefix = None,
     tz: Tz = "UTC",
     quiet: Quiet = False,
+    verbose: Verbose = False,
     max_rejected: MaxRejected = "50%",
     state: StateDir = None,
+    state_reset: StateReset = False,
     scheduler: Scheduler = None,
     workers: Workers = None,
     chunk_mb: ChunkMB = None,
@@ -1312,6 +1553,7 @@ def aggregate(
     """
     now = datetime.now(UTC)
     with _guard():
+        _check_flags(ctx)
         if not output:
             msg = "aggregate needs -o/--output (the partial's Parquet file)"
             raise UsageError(msg)
@@ -1321,6 +1563,7 @@ def aggregate(
                 "report time (httplog report --since/--until)"
             )
             raise UsageError(msg)
+        _need_state(state, state_reset)
         options = _options(
             log_format=_pick_format(format, log_format),
             window="auto",
@@ -1337,18 +1580,31 @@ def aggregate(
             now=now,
         )
         limit = _alerts.parse_ratio(max_rejected)
-        _, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state)
-        show = _interactive(quiet)
+        max_line = _max_line(max_line_bytes)
+        target = expand_path(output, now.astimezone(_zone(tz)))
+        _, inputs, cluster = _inputs(ctx, paths, scheduler, workers, chunk_mb, state, verbose)
+        planned = [Planned("partial", target)] + (
+            [Planned("state", state, tree=True)] if state else []
+        )
+        check_outputs(planned, [i.path for i in inputs])
+        show = _interactive(quiet) and not is_stdout(target)
         if state:
             partial = _read_with_state(
-                state, inputs, options, max_rejected=limit, progress=show
+                state,
+                inputs,
+                options,
+                max_rejected=limit,
+                progress=show,
+                max_line=max_line,
+                reset=state_reset,
             ).merged
         else:
-            partial = _collect(inputs, options, cluster, show)
+            partial = _collect(inputs, options, cluster, show, max_line)
             _check_rejected(partial, limit)
-        target = expand_path(output, now.astimezone(ZoneInfo(tz)))
         write_partial(partial, target)
-        if _interactive(quiet):
+        if is_stdout(target):
+            pass  # the partial itself went to stdout
+        elif _interactive(quiet):
             lines = int(partial.chunks["lines"].sum() or 0)
             requests = int(partial.counts["requests"].sum() or 0)
             print(f"{lines:,} lines, {requests:,} requests ({clean(partial.format_label)})")
@@ -1360,6 +1616,7 @@ def aggregate(
 
 @app.command()
 def report(
+    ctx: typer.Context,
     paths: Annotated[
         list[str] | None,
         typer.Argument(
@@ -1403,11 +1660,71 @@ def report(
     flags = dict(locals())
     now = datetime.now(UTC)
     with _guard():
+        _check_flags(ctx)
         options = _report_options(flags, now)
-        out = _Outputs.of(flags)
-        merged = merge(*load_partials(_need_paths(paths, "partial")))
+        out = _Outputs.of(flags, now)
+        sources = _need_paths(paths, "partial")
+        check_outputs(out.planned(rows=False), [f for p in sources for f in expand_glob(p)])
+        merged = merge(*load_partials(sources))
         status_ = _finish(_finalize(merged, options, out.max_rejected), out=out, now=now)
     _exit(status_)
+
+
+#: After Ctrl-C, how long the run may take to end by itself (removing its temporary
+#: files) before it is ended at once (seconds).
+INTERRUPT_GRACE = 0.8
+_interrupted = threading.Event()
+
+
+def _say_interrupted() -> None:
+    if not _interrupted.is_set():
+        _interrupted.set()
+        with contextlib.suppress(OSError):
+            os.write(2, b"httplog: interrupted\n")
+
+
+def _hard_exit() -> None:
+    """End now with exit status 130 (the interrupt watchdog): temporary copies removed."""
+    for tmp in list(_SPOOLS):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    _say_interrupted()
+    os._exit(ExitStatus.INTERRUPTED)
+
+
+def _watch_interrupts() -> None:
+    """Make Ctrl-C end any run within a second, exit status 130.
+
+    Python raises KeyboardInterrupt in the main thread only when it runs
+    Python code, which it may not do for a while (inside polars, or while
+    threads finish a block). The signal is also written to a pipe that a
+    watchdog thread reads at once: it gives the run :data:`INTERRUPT_GRACE`
+    seconds to end cleanly, then ends it.
+    """
+    import signal
+
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except ValueError:  # not the main thread: nothing to watch from here
+        os.close(r)
+        os.close(w)
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(r, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data:
+                time.sleep(INTERRUPT_GRACE)
+                _hard_exit()
+
+    threading.Thread(target=watch, name="httplog-interrupt", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1417,4 +1734,5 @@ def main(argv: list[str] | None = None) -> None:
     if hasattr(signal, "SIGPIPE"):
         # `httplog analyze --json - | head`: end quietly like other Unix tools.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _watch_interrupts()
     app(args=argv, prog_name="httplog")

@@ -44,6 +44,9 @@ at most 10 bytes gives three chunks; a compressed file stays whole.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -220,11 +223,13 @@ def collect_distributed(
     scheduler: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int, int], None] | None = None,
+    max_line: int | None = None,
 ) -> Partial:
     """The merged partial aggregate of the inputs, computed on a Dask cluster:
     the distributed twin of :func:`httplog.analysis.collect_partial` over whole
     inputs (what ``httplog aggregate`` saves). Arguments as for
-    :func:`analyze_distributed`."""
+    :func:`analyze_distributed`; ``max_line`` is the longest line read
+    (:attr:`httplog.inputs.Chunk.max_line`)."""
     options = options or AnalyzeOptions()
     given = [
         n
@@ -240,6 +245,8 @@ def collect_distributed(
     dist = _import_distributed()
     inputs = _inputs.resolve(source)
     chunks = plan(inputs, chunk_bytes)
+    if max_line is not None:
+        chunks = [replace(c, max_line=max_line) for c in chunks]
     task_options, detection = _resolved(options, inputs)
     with _cluster(dist, client, workers, scheduler) as c:
         return _run(dist, c, chunks, task_options, detection, progress)
@@ -377,3 +384,61 @@ def _cluster(
         dist.Client(cluster) as c,
     ):
         yield c
+
+
+# ------------------------------------------------------------------ logging
+
+#: Loggers Dask sets up to print on stderr (``distributed`` and the libraries it runs on).
+_DASK_LOGGERS = ("distributed", "dask", "bokeh", "tornado")
+
+
+@contextmanager
+def dask_logs(verbose: bool = False, keep: int = 200) -> Iterator[collections.deque[str]]:
+    """Dask's own log lines kept off stderr while a run lasts (unless ``verbose``).
+
+    Dask prints warnings on stderr as things happen on the cluster (a worker
+    lost and restarted, an event loop slow); for a command run from cron that
+    is noise beside httplog's one-line errors. Inside this block the records
+    of those loggers go to the deque yielded (the last ``keep`` lines, for a
+    caller to show when it wants) rather than to stderr, and local worker
+    processes started meanwhile log only critical failures (a task that fails still
+    reaches the caller as an error). With ``verbose`` nothing changes.
+    """
+    lines: collections.deque[str] = collections.deque(maxlen=keep)
+    if verbose:
+        yield lines
+        return
+    with contextlib.suppress(ImportError):  # its loggers get their handlers when imported
+        import distributed  # noqa: F401
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            with contextlib.suppress(Exception):  # a record that can't format itself: dropped
+                lines.append(f"{record.name} - {record.levelname} - {record.getMessage()}")
+
+    keeper = Keep()
+    saved: list[tuple[logging.Logger, list[logging.Handler], bool]] = []
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if not isinstance(logger, logging.Logger) or name.split(".")[0] not in _DASK_LOGGERS:
+            continue
+        if logger.handlers or name in _DASK_LOGGERS:
+            saved.append((logger, list(logger.handlers), logger.propagate))
+            logger.handlers = [h for h in logger.handlers if not _to_stderr(h)] + [keeper]
+            logger.propagate = False
+    env = os.environ.get("DASK_LOGGING__DISTRIBUTED")
+    os.environ["DASK_LOGGING__DISTRIBUTED"] = "critical"  # worker processes started now
+    try:
+        yield lines
+    finally:
+        if env is None:
+            os.environ.pop("DASK_LOGGING__DISTRIBUTED", None)
+        else:
+            os.environ["DASK_LOGGING__DISTRIBUTED"] = env
+        for logger, handlers, propagate in saved:
+            logger.handlers = handlers
+            logger.propagate = propagate
+
+
+def _to_stderr(h: logging.Handler) -> bool:
+    """A handler printing to a terminal stream (not to a log file)."""
+    return isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)

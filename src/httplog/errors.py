@@ -1,7 +1,20 @@
-"""The errors httplog raises: one base class, a few kinds.
+"""The errors httplog raises: one base class, a few kinds, and their fields.
 
 The library never prints and never exits; the CLI maps every ``HttplogError``
-to a one-line message on stderr and exit status 2.
+to a one-line message on stderr and exit status 2. Errors are data: besides
+their message (the library's own wording, which names parameters as the
+Python API does), the errors about an option or a path carry the facts as
+fields, so that a caller can word them its own way (the CLI names flags).
+
+Examples
+--------
+>>> e = OptionError("top", 0, "out of range", limit="1 to 100,000")
+>>> str(e)
+'bad top 0: out of range (1 to 100,000)'
+>>> e.describe("--top")
+'bad --top 0: out of range (1 to 100,000)'
+>>> e.option, e.value, e.limit
+('top', 0, '1 to 100,000')
 """
 
 from __future__ import annotations
@@ -23,8 +36,96 @@ class UsageError(HttplogError):
     """An option has a value that makes no sense (bad window, language, condition)."""
 
 
+class OptionError(UsageError):
+    """One option's value is wrong: ``option`` (its parameter name), ``value``,
+    ``problem`` (what is wrong) and ``limit`` (what it may be, or None)."""
+
+    def __init__(self, option: str, value: object, problem: str, *, limit: str | None = None):
+        self.option = option
+        self.value = value
+        self.problem = problem
+        self.limit = limit
+        super().__init__(self.describe(option))
+
+    def describe(self, name: str) -> str:
+        """The message, naming the option ``name`` (such as ``--top``)."""
+        shown = repr(self.value) if isinstance(self.value, str) else str(self.value)
+        limit = f" ({self.limit})" if self.limit else ""
+        return f"bad {name} {shown}: {self.problem}{limit}"
+
+
+class OutputError(HttplogError):
+    """An output can't be written (``path``), or writing it would destroy an input.
+
+    ``output`` names which output it is (``report``, ``json``, ``export``,
+    ``state``, ``partial``; None when unknown) and ``input`` the input it
+    would overwrite, if that is the trouble.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        output: str | None = None,
+        input: str | None = None,  # the input it would overwrite
+    ):
+        self.path = path
+        self.output = output
+        self.input = input
+        super().__init__(message)
+
+
 class StateError(HttplogError):
-    """An incremental-state directory is corrupt, foreign or of another version."""
+    """An incremental-state directory is corrupt, foreign or of another version.
+
+    ``resettable`` tells whether starting the state over (which forgets what
+    it holds) would get past it: true for a damaged, edited or outdated
+    state, false for a directory that is not a state or is in use.
+    """
+
+    def __init__(self, message: str, *, resettable: bool = False):
+        self.resettable = resettable
+        super().__init__(message)
+
+
+class SettingsError(StateError):
+    """A run asks to count with other options than the state (at ``path``) was built with:
+    ``setting`` (``log_format``, ``status``, ``path_prefix``), what the state
+    has (``known``) and what the run asks for (``asked``), both as text."""
+
+    def __init__(self, message: str, *, path: str, setting: str, known: str, asked: str):
+        self.path = path
+        self.setting = setting
+        self.known = known
+        self.asked = asked
+        super().__init__(message)
+
+
+class RejectedError(FormatError):
+    """More lines were rejected than allowed: the format is probably wrong.
+
+    ``lines`` and ``rejected`` count them, ``ratio`` is their share,
+    ``format_label`` the format tried, and ``allow`` the smallest limit
+    (a fraction) that would accept this input.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        lines: int,
+        rejected: int,
+        ratio: float,
+        allow: float,
+        format_label: str | None,
+    ):
+        self.lines = lines
+        self.rejected = rejected
+        self.ratio = ratio
+        self.allow = allow
+        self.format_label = format_label
+        super().__init__(message)
 
 
 class ClusterError(HttplogError):

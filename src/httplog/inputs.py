@@ -55,6 +55,11 @@ READ_ERRORS: tuple[type[BaseException], ...] = (
 
 STDIN = "-"
 BLOCK_SIZE = 16 * 1024 * 1024
+#: Longest line read (bytes, without its newline); a longer one is a *too long*
+#: line: counted and rejected, its first :data:`KEEP_OF_LONG_LINE` bytes kept.
+MAX_LINE_BYTES = 1024 * 1024
+#: Bytes of a too-long line kept (for its sample).
+KEEP_OF_LONG_LINE = 1024
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -81,13 +86,15 @@ class Chunk:
 
     Offsets count bytes of the decompressed stream; ``end=None`` reads to the end.
     With ``complete_only``, a last line without its newline is left for a later
-    run (a file still being written); see :attr:`Block.end`.
+    run (a file still being written); see :attr:`Block.end`. A line longer than
+    ``max_line`` bytes is never held whole (see :attr:`Block.too_long`).
     """
 
     input: Input
     start: int = 0
     end: int | None = None
     complete_only: bool = False
+    max_line: int = MAX_LINE_BYTES
 
     @property
     def source(self) -> str:
@@ -100,7 +107,10 @@ class Block:
 
     ``offset`` is where ``data`` starts in the decompressed stream, ``end``
     where it stops, and ``first_line`` the 1-based number of its first line
-    counted from the chunk's start.
+    counted from the chunk's start. ``too_long`` numbers (from 0) the lines of
+    ``data`` that were longer than the chunk's ``max_line``: each holds only the
+    first :data:`KEEP_OF_LONG_LINE` bytes of its line (the rest was skipped
+    unread into memory), so ``size`` (``end - offset``) may exceed ``len(data)``.
     """
 
     chunk: Chunk
@@ -108,6 +118,12 @@ class Block:
     end: int
     first_line: int
     data: bytes
+    too_long: tuple[int, ...] = ()
+
+    @property
+    def size(self) -> int:
+        """Bytes of the input this block covers (its lines in full, too-long ones included)."""
+        return self.end - self.offset
 
     @functools.cached_property
     def lines(self) -> int:
@@ -358,48 +374,146 @@ def iter_blocks(chunk: Chunk, block_size: int = BLOCK_SIZE) -> Iterator[Block]:
             stream.close()
 
 
+class _BlockBuilder:
+    """The lines of the block being read: pieces of data, the bytes of input they
+    cover, and which of its lines are too long (kept cut short)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.pieces: list[bytes | memoryview] = []
+        self.size = 0
+        self.too_long: list[int] = []
+        self._lines = 0  # newlines in pieces[: self._counted]
+        self._counted = 0
+
+    def add(self, piece: bytes | memoryview) -> None:
+        if len(piece):
+            self.pieces.append(piece)
+            self.size += len(piece)
+
+    def add_long(self, prefix: bytes, consumed: int, newline: bool) -> None:
+        """A line longer than the limit: ``consumed`` bytes of input, ``prefix`` kept."""
+        self._lines += sum(bytes(p).count(b"\n") for p in self.pieces[self._counted :])
+        self.too_long.append(self._lines)
+        self.pieces.append(prefix + b"\n" if newline else prefix)
+        self._lines += 1
+        self._counted = len(self.pieces)
+        self.size += consumed
+
+    def take(self, chunk: Chunk, offset: int, first_line: int) -> Block | None:
+        """The block of the lines added since the last one (None: no line)."""
+        if not self.pieces:
+            return None
+        data = b"".join(self.pieces)
+        block = Block(chunk, offset, offset + self.size, first_line, data, tuple(self.too_long))
+        self.reset()
+        return block
+
+
+class _LineReader:
+    """Cuts data read from a stream into whole lines, never holding more of one
+    line than ``max_line`` bytes: the rest of a longer line is skipped, and the
+    line becomes a *too long* line of its block (see :attr:`Block.too_long`)."""
+
+    def __init__(self, max_line: int) -> None:
+        self.max_line = max_line
+        self.keep = min(KEEP_OF_LONG_LINE, max_line)
+        self.carry = b""  # the start of the current line (no newline); its prefix when too long
+        self.skipped = 0  # > 0: the current line is too long; its bytes read so far
+        self.out = _BlockBuilder()
+
+    @property
+    def mid_line(self) -> bool:
+        return bool(self.carry or self.skipped)
+
+    def feed(self, data: bytes) -> None:
+        """Add data read; complete lines go to :attr:`out`, the rest waits in the carry."""
+        i = 0
+        if self.mid_line:
+            nl = data.find(b"\n")
+            stop = len(data) if nl == -1 else nl
+            self._extend(data, 0, stop)
+            if nl == -1:
+                return
+            self._end_line(newline=True)
+            i = nl + 1
+        last = data.rfind(b"\n", i)
+        if last == -1:
+            self._extend(data, i, len(data))
+            return
+        view = memoryview(data)
+        start = p = i
+        limit = self.max_line
+        while p <= last:
+            # The lines starting in [p, r] end by r: none of them is longer than the limit.
+            r = data.rfind(b"\n", p, p + limit + 1)
+            if r != -1:
+                p = r + 1
+                continue
+            e = data.find(b"\n", p)  # a line longer than the limit starts at p
+            self.out.add(view[start:p])
+            self.out.add_long(data[p : p + self.keep], e + 1 - p, newline=True)
+            p = start = e + 1
+        self.out.add(view[start : last + 1])
+        self._extend(data, last + 1, len(data))
+
+    def _extend(self, data: bytes, a: int, b: int) -> None:
+        """The current line goes on with ``data[a:b]`` (no newline in it)."""
+        if b <= a:
+            return
+        if self.skipped:
+            self.skipped += b - a
+        elif len(self.carry) + (b - a) > self.max_line:
+            self.skipped = len(self.carry) + (b - a)
+            self.carry = (self.carry + data[a : a + self.keep])[: self.keep]
+        else:
+            self.carry += data[a:b]
+
+    def _end_line(self, *, newline: bool) -> None:
+        """The current line ends here (with its newline, or at the end of the input)."""
+        if self.skipped:
+            self.out.add_long(self.carry, self.skipped + newline, newline=newline)
+        else:
+            self.out.add(self.carry + b"\n" if newline else self.carry)
+        self.carry, self.skipped = b"", 0
+
+    def finish(self, complete_only: bool) -> None:
+        """The input ends: its last line without a newline is a line, unless ``complete_only``."""
+        if self.mid_line and not complete_only:
+            self._end_line(newline=False)
+        self.carry, self.skipped = b"", 0
+
+
 def _blocks(stream: BinaryIO, chunk: Chunk, block_size: int) -> Iterator[Block]:
     pos = _seek_line_start(stream, chunk)
+    read = pos  # bytes of the stream read so far
     line = 1
-    carry = b""  # the start of a line whose end is not read yet (never holds a newline)
+    lines = _LineReader(chunk.max_line)
     while True:
-        # A line longer than a block is read in growing steps (not quadratic).
-        want = max(block_size, len(carry))
-        if chunk.end is not None:
-            want = max(0, min(want, chunk.end - pos - len(carry)))
-        data = stream.read(want) if want else b""
-        last = data[-1:] or carry[-1:]
-        if chunk.end is not None and last and pos + len(carry) + len(data) >= chunk.end:
-            # The range ends here: finish the line that straddles the end.
-            rest = b"" if last == b"\n" else stream.readline()
-            buf, carry, eof = b"".join((carry, data, rest)), b"", True
-            if chunk.complete_only and not buf.endswith(b"\n"):
-                buf = buf[: buf.rfind(b"\n") + 1]
-        elif not data:
-            buf, carry, eof = carry, b"", True
-            if chunk.complete_only and not buf.endswith(b"\n"):
-                buf = buf[: buf.rfind(b"\n") + 1]
+        want = block_size if chunk.end is None else min(block_size, chunk.end - read)
+        if want > 0:
+            data = stream.read(want)
+        elif lines.mid_line:
+            # Past the range's end: finish the line that straddles it (and no more).
+            data = stream.readline(block_size)
         else:
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:  # one line longer than a block: keep reading
-                carry += data
-                continue
-            # one copy of the block (the carry and the data up to the last newline)
-            buf, carry, eof = b"".join((carry, memoryview(data)[:cut])), data[cut:], False
-        if buf:
-            block = Block(chunk, pos, pos + len(buf), line, buf)
-            line += block.lines
-            pos += len(buf)
+            data = b""
+        eof = not data or (want <= 0 and data.endswith(b"\n"))
+        if data:
+            read += len(data)
+            lines.feed(data)
+        if not data:
+            lines.finish(chunk.complete_only)
+        if not eof and lines.mid_line and chunk.end is not None and read >= chunk.end:
+            continue  # the straddling line joins this block
+        block = lines.out.take(chunk, pos, line)
+        if block is not None:
+            pos, line = block.end, line + block.lines
             yield block
         if eof:
             return
-
-
-def _read_to_newline(stream: BinaryIO, buf: bytes) -> bytes:
-    """The rest of the line ``buf`` ends in (nothing if it ends with a newline)."""
-    if buf.endswith(b"\n"):
-        return b""
-    return stream.readline()
 
 
 def _seek_line_start(stream: BinaryIO, chunk: Chunk) -> int:
@@ -414,8 +528,11 @@ def _seek_line_start(stream: BinaryIO, chunk: Chunk) -> int:
     pos = chunk.start
     if prev in (b"\n", b""):
         return pos
-    rest = _read_to_newline(stream, b"")
-    return pos + len(rest)
+    while True:  # the rest of the line the range starts in, a piece at a time
+        rest = stream.readline(1 << 20)
+        pos += len(rest)
+        if not rest or rest.endswith(b"\n"):
+            return pos
 
 
 def _skip(stream: BinaryIO, n: int) -> None:

@@ -11,7 +11,9 @@ Rejection reasons: ``empty`` (blank line), ``error_log`` (an nginx or Apache
 error-log line), ``binary`` (control bytes such as NUL, or bytes that are not
 UTF-8), ``bad_json`` (a JSON line that is not an object with a time and a
 status), ``no_match`` (does not fit the format), ``bad_time`` (fits, but the
-time can't be read), ``bad_status`` (fits, but the status is not a number).
+time can't be read), ``bad_status`` (fits, but the status is not a number),
+``too_long`` (longer than the chunk's ``max_line`` bytes, 1 MiB unless told:
+never held whole in memory, and sampled cut short; see :class:`~httplog.inputs.Block`).
 
 Examples
 --------
@@ -66,7 +68,16 @@ SAMPLES_PER_REASON = 5
 #: Characters of a rejected line kept in its sample.
 SAMPLE_CHARS = 300
 
-REASONS = ("empty", "error_log", "binary", "bad_json", "no_match", "bad_time", "bad_status")
+REASONS = (
+    "empty",
+    "error_log",
+    "binary",
+    "bad_json",
+    "no_match",
+    "bad_time",
+    "bad_status",
+    "too_long",
+)
 
 _ERROR_LOG = (
     r"^(?:\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[(?:emerg|alert|crit|error|warn|notice|info|debug)\]"
@@ -407,6 +418,7 @@ def parse_lines(
     chunk_start: int = 0,
     first_line: int = 1,
     columns: tuple[str, ...] | list[str] | None = None,
+    too_long: tuple[int, ...] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse a frame of raw lines (column ``line``): (parsed rows, rejected lines).
 
@@ -414,6 +426,8 @@ def parse_lines(
     ``line`` is the 1-based line number counted from ``chunk_start``
     (``first_line`` is the number of the frame's first line). ``columns``
     restricts the parsed frame to those columns (the accounting is the same).
+    ``too_long`` numbers (from 0) the lines that are only the start of a line
+    too long to read (:attr:`httplog.inputs.Block.too_long`): rejected as ``too_long``.
 
     >>> from httplog.formats import resolve
     >>> lines = lines_frame(
@@ -428,7 +442,7 @@ def parse_lines(
     cols = tuple(columns) if columns is not None else None
     plan = _plan(fmt, _needs_unescape(fmt, lines, cols), cols)
     df = plan.apply(lines.lazy()).collect(engine="streaming")
-    return _split_result(df, plan, fmt, cols, source, chunk_start, first_line)
+    return _split_result(df, plan, fmt, cols, source, chunk_start, first_line, too_long)
 
 
 def _split_result(
@@ -439,11 +453,19 @@ def _split_result(
     source: str,
     chunk_start: int,
     first_line: int,
+    too_long: tuple[int, ...] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines)."""
     out = _output(plan, cols)
     src = pl.lit(source, pl.String).alias("source")
     ok = df["_ok"]
+    reason = _reason(fmt.syntax == "json")
+    if too_long:  # the start of a line too long to read is never a request
+        long = pl.Series("_long", [False] * df.height)
+        long = long.scatter(list(too_long), True)
+        ok = ok & ~long
+        df = df.with_columns(long)
+        reason = pl.when(pl.col("_long")).then(pl.lit("too_long")).otherwise(reason)
     rows = df.with_columns(src).select(out) if "source" in out else df.select(out)
     if int(ok.sum()) == df.height:
         return rows, _no_rejections()
@@ -454,7 +476,7 @@ def _split_result(
         source=src,
         chunk_start=pl.lit(chunk_start, pl.UInt64),
         line=pl.lit(lineno),
-        reason=_reason(fmt.syntax == "json"),
+        reason=reason,
         text=pl.col("text").fill_null("").str.slice(0, SAMPLE_CHARS),
     )
     return parsed, rejected
@@ -667,6 +689,7 @@ def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) 
             chunk_start=block.chunk.start,
             first_line=block.first_line,
             columns=columns,
+            too_long=block.too_long,
         )
         return ParsedBlock(block, fmt, parsed, rejected)
     quoted = any(f.quoted for f in _wanted(fmt, columns)[1])
@@ -676,7 +699,7 @@ def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) 
         df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
     src = block.chunk.source
     parsed, rejected = _split_result(
-        df, plan, fmt, columns, src, block.chunk.start, block.first_line
+        df, plan, fmt, columns, src, block.chunk.start, block.first_line, block.too_long
     )
     return ParsedBlock(block, fmt, parsed, rejected)
 
@@ -757,7 +780,7 @@ def map_parsed(
 
     def work(block: Block, fmt: LogFormat) -> tuple[int, int, _T]:
         pb = _parse_block(block, fmt, cols)
-        return len(block.data), pb.lines, fn(pb)
+        return block.size, pb.lines, fn(pb)
 
     def done(result: tuple[int, int, _T]) -> _T:
         nbytes, lines, out = result

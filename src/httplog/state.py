@@ -31,12 +31,22 @@ never counted twice nor missed:
 A plain file must also hold the last bytes read (a fingerprint of the 4 KiB
 before the offset) to continue a stream; otherwise it is new.
 
+A *rotated* plain file is final: its last line counts even without a newline,
+since nothing will ever be appended to it. A file is rotated when its name
+ends in a rotation number (``access.log.1``) or when the stream it continues
+was last seen under another name (renamed since).
+
 The manifest is written last and atomically (temporary file, ``fsync``,
-rename), after the new partial file it names is complete; the old partial is
-removed after. A crash at any point leaves the previous state whole. A state
-that is not httplog's, of another version, or corrupt (manifest unreadable,
-partial missing or not matching its checksum) raises
-:class:`~httplog.errors.StateError`, never a wrong count.
+rename, directory ``fsync``), after the new partial file it names is
+complete; the old partial is removed after. A crash at any point leaves the
+previous state whole. The manifest ends with the SHA-256 of its own content
+(computed last, over the canonical JSON of every other field) and names the
+SHA-256 of the partial, so that an edited or damaged state (an offset set
+back, a stream emptied, a torn write) is detected. A state that is not
+httplog's, of another version, or corrupt (manifest unreadable or not
+matching its checksum, partial missing or not matching its checksum) raises
+:class:`~httplog.errors.StateError`, never a wrong count; ``reset=True``
+(``--state-reset``) starts such a state over, deliberately.
 
 Examples
 --------
@@ -58,9 +68,9 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,13 +78,13 @@ from typing import Any
 import polars as pl
 
 from httplog.aggregate import Partial, empty_partial, merge
-from httplog.errors import HttplogError, InputError, StateError
+from httplog.errors import HttplogError, InputError, SettingsError, StateError
 from httplog.formats import resolve as resolve_format
 from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, expand_glob, open_stream
-from httplog.outputs import atomic_write
+from httplog.outputs import atomic_path, atomic_write, fsync_dir
 
-#: Version of the state directory's layout.
-STATE_VERSION = 1
+#: Version of the state directory's layout (2: the manifest checksums itself).
+STATE_VERSION = 2
 #: The manifest's file name.
 MANIFEST = "state.json"
 #: Bytes at the start (and before the offset) of a stream that identify it.
@@ -83,61 +93,23 @@ HEAD_BYTES = 4096
 FORGET_AFTER = timedelta(days=62)
 _KIND = "httplog-state"
 _LOCK = "lock"
+#: A rotated file's name: ``access.log.1`` (logrotate's numbers).
+_ROTATED = re.compile(r"\.\d+$")
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _manifest_digest(manifest: dict[str, Any]) -> str:
+    """SHA-256 of a manifest's fields (all but ``sha256``), as canonical JSON."""
+    body = {k: v for k, v in manifest.items() if k != "sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _sha(text.encode("utf-8"))
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _fsync_dir(path: str) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
-    """A temporary path beside ``path`` to write a file to; renamed over ``path`` on success.
-
-    For writers that want a file name rather than a file object (Parquet,
-    the HTML report). On any exception the temporary file is removed and
-    ``path`` is untouched. The parent directory is created if missing.
-
-    >>> d = tempfile.mkdtemp()
-    >>> with atomic_path(os.path.join(d, "x.txt")) as tmp:
-    ...     _ = open(tmp, "w").write("hi")
-    >>> open(os.path.join(d, "x.txt")).read()
-    'hi'
-    """
-    target = os.path.abspath(os.fspath(path))
-    parent = os.path.dirname(target)
-    try:
-        os.makedirs(parent, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=parent
-        )
-        os.close(fd)
-    except OSError as e:
-        msg = f"{path}: can't write: {e.strerror or e}"
-        raise InputError(msg) from None
-    try:
-        yield tmp
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        _fsync_dir(parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_partial(partial: Partial, path: str | os.PathLike[str]) -> None:
@@ -229,12 +201,14 @@ class Item:
     why: str
     mtime_ns: int = 0
     head: bytes = b""
+    #: A rotated file: nothing more will be written to it (its last line is whole).
+    final: bool = False
 
     @property
     def chunk(self) -> Chunk:
         inp = self.input
         plain = inp.compression is None and inp.path != STDIN and inp.inode is not None
-        return Chunk(self.input, start=self.start, complete_only=plain)
+        return Chunk(self.input, start=self.start, complete_only=plain and not self.final)
 
 
 @dataclass(frozen=True)
@@ -305,6 +279,7 @@ def _mtime_ns(path: str) -> int:
 class State:
     """An incremental-state directory; use as a context manager (it holds a lock).
 
+    >>> import tempfile
     >>> d = tempfile.mkdtemp()
     >>> with State.open(d) as st:
     ...     st.partial.counts.height, st.settings
@@ -324,17 +299,36 @@ class State:
     # ------------------------------------------------------------- open
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> State:
-        """Open (or create) a state directory and lock it for this run."""
+    def open(cls, path: str | os.PathLike[str], *, reset: bool = False) -> State:
+        """Open (or create) a state directory and lock it for this run.
+
+        With ``reset``, what the state held is forgotten first (its manifest
+        and partials removed, under the lock), even if it is damaged: the run
+        starts over. A directory that is not a state is refused all the same.
+        """
         st = cls(os.path.abspath(os.fspath(path)))
         st._prepare()
         st._lock()
         try:
+            if reset:
+                st._reset()
             st._load()
         except BaseException:
             st.close()
             raise
         return st
+
+    def _reset(self) -> None:
+        for n in os.listdir(self.path):
+            if n == MANIFEST or n.startswith(("partial-", f".{MANIFEST}.", ".partial-")):
+                try:
+                    os.unlink(os.path.join(self.path, n))
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    msg = f"{self.path}: can't reset the state: {e.strerror or e}"
+                    raise StateError(msg) from None
+        fsync_dir(self.path)
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Partial:
@@ -373,7 +367,7 @@ class State:
             if MANIFEST not in names and any(n != _LOCK for n in names):
                 msg = (
                     f"{p}: not an httplog state directory (no {MANIFEST}, and it holds other "
-                    "files); give --state an empty or new directory"
+                    "files); use an empty or new directory"
                 )
                 raise StateError(msg)
             return
@@ -410,14 +404,17 @@ class State:
             with open(mpath, "rb") as f:
                 m = json.loads(f.read().decode("utf-8"))
         except (OSError, ValueError) as e:
-            msg = f"{corrupt} ({type(e).__name__}); remove the directory to start again"
-            raise StateError(msg) from None
+            msg = f"{corrupt} ({type(e).__name__})"
+            raise StateError(msg, resettable=True) from None
         if not isinstance(m, dict) or m.get("kind") != _KIND:
             msg = f"{mpath}: not an httplog state manifest"
-            raise StateError(msg)
+            raise StateError(msg, resettable=True)
         if m.get("version") != STATE_VERSION:
             msg = f"{mpath}: state version {m.get('version')!r}, this httplog reads {STATE_VERSION}"
-            raise StateError(msg)
+            raise StateError(msg, resettable=True)
+        if m.pop("sha256", None) != _manifest_digest(m):
+            msg = f"{mpath}: the state does not match its checksum (edited or damaged)"
+            raise StateError(msg, resettable=True)
         try:
             self.settings = dict(m["settings"])
             self.streams = [Stream.from_json(s) for s in m["streams"]]
@@ -428,18 +425,18 @@ class State:
             if not isinstance(name, str) or "/" in name or not name.startswith("partial-"):
                 raise TypeError("partial")
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            msg = f"{corrupt} (bad field {e}); remove the directory to start again"
-            raise StateError(msg) from None
+            msg = f"{corrupt} (bad field {e})"
+            raise StateError(msg, resettable=True) from None
         ppath = os.path.join(self.path, name)
         try:
             with open(ppath, "rb") as f:
                 got = hashlib.file_digest(f, "sha256").hexdigest()
         except OSError as e:
             msg = f"{ppath}: the state's partial is missing or unreadable ({e.strerror or e})"
-            raise StateError(msg) from None
+            raise StateError(msg, resettable=True) from None
         if got != digest:
             msg = f"{ppath}: the state's partial does not match its checksum (corrupt)"
-            raise StateError(msg)
+            raise StateError(msg, resettable=True)
         self._partial_file = name
         self._partial = Partial.from_parquet(ppath)
 
@@ -472,14 +469,13 @@ class State:
             if key == "log_format" and known is None:
                 continue
             if _norm(value) != _norm(known):
-                opt = {"log_format": "--format/--log-format", "status": "--status"}.get(key, key)
-                if key == "path_prefix":
-                    opt = "--path"
                 msg = (
-                    f"{self.path}: this state counts with {opt} {_show(known)}, this run asks for "
-                    f"{_show(value)}; use the same options or another --state directory"
+                    f"{self.path}: this state counts with {key} {_show(known)}, this run asks "
+                    f"for {_show(value)}; use the same options or another state directory"
                 )
-                raise StateError(msg)
+                raise SettingsError(
+                    msg, path=self.path, setting=key, known=_show(known), asked=_show(value)
+                )
         return out
 
     def plan(self, inputs: list[Input]) -> Plan:
@@ -517,6 +513,7 @@ class State:
         head = _head(inp)
         if not head:
             return Item(inp, None, 0, True, "empty", mtime)
+        rotated = _ROTATED.search(os.path.basename(inp.path)) is not None
         candidates = [
             s
             for s in self.streams
@@ -537,8 +534,11 @@ class State:
             if s.id in claimed:
                 return Item(inp, s, s.offset, False, "duplicate of another input", mtime)
             claimed.add(s.id)
-            return Item(inp, s, s.offset, True, "continues a known stream", mtime, head)
-        return Item(inp, None, 0, True, "new", mtime, head)
+            here = os.path.abspath(inp.path)
+            moved = bool(s.locations) and all(loc.path != here for loc in s.locations)
+            final = rotated or moved
+            return Item(inp, s, s.offset, True, "continues a known stream", mtime, head, final)
+        return Item(inp, None, 0, True, "new", mtime, head, rotated)
 
     @staticmethod
     def _continues(inp: Input, s: Stream) -> bool:
@@ -665,11 +665,10 @@ class State:
             "streams": [s.to_json() for s in self.streams],
         }
         old = self._partial_file
-        atomic_write(
-            os.path.join(self.path, MANIFEST),
-            json.dumps(manifest, indent=1, sort_keys=True) + "\n",
-        )
-        _fsync_dir(self.path)
+        signed = {k: manifest[k] for k in sorted(manifest)}
+        signed["sha256"] = _manifest_digest(manifest)  # last: it covers every other field
+        atomic_write(os.path.join(self.path, MANIFEST), json.dumps(signed, indent=1) + "\n")
+        fsync_dir(self.path)
         self._partial_file = name
         self._cleanup(keep={name, MANIFEST, _LOCK}, old=old)
 
@@ -718,6 +717,7 @@ def update(
     *,
     settings: dict[str, Any],
     check: Callable[[Partial], None] | None = None,
+    reset: bool = False,
 ) -> Update:
     """One incremental run: plan, read only what is new, check, save.
 
@@ -726,6 +726,7 @@ def update(
     a progress bar); ``log_format`` is the format the state counts with.
     ``check(merged)`` may raise to leave the state untouched (the CLI's
     ``--max-rejected``). ``settings`` come from :func:`counting_settings`.
+    ``reset`` starts the state over (see :meth:`State.open`).
 
     >>> import tempfile
     >>> from httplog.analysis import AnalyzeOptions, collect_partial
@@ -744,7 +745,7 @@ def update(
     3 3
     2 5
     """
-    with State.open(path) as st:
+    with State.open(path, reset=reset) as st:
         effective = st.check_settings(**settings)
         plan = st.plan(inputs)
         run = collect(plan.chunks, effective.get("log_format"))

@@ -45,13 +45,11 @@ from typing import Any
 import polars as pl
 
 from httplog.analysis import Analysis
+from httplog.display import visible
 from httplog.statuscodes import CLASSES
 
 #: Version of the summary's layout; bumped only when a field changes meaning or goes.
 SUMMARY_VERSION = 1
-
-#: Entries per top table (dimension × scope) in the summary.
-TOP_ENTRIES = 10
 
 
 def _version() -> str:
@@ -224,7 +222,8 @@ def _windows(a: Analysis) -> list[dict[str, Any]]:
 
 def _top(a: Analysis) -> dict[str, dict[str, list[dict[str, Any]]]]:
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    top = a.top.filter(pl.col("rank") <= TOP_ENTRIES)
+    # as many entries per table as the analysis has: its options' ``top`` (``--top``)
+    top = a.top.filter(pl.col("rank") <= a.options.top)
     for r in top.iter_rows(named=True):
         scopes = out.setdefault(r["dimension"], {"all": [], "4xx": [], "5xx": []})
         scopes.setdefault(r["scope"], []).append(
@@ -632,21 +631,19 @@ def _is_datetime(s: str) -> bool:
 
 # --------------------------------------------------------------------- text
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
 
 def clean(text: object, limit: int | None = None) -> str:
-    """Text from a log made safe for a terminal: control characters escaped.
+    """Text from a log made safe for a terminal (:func:`httplog.display.visible`).
 
     With ``limit``, cut to that many terminal cells (wide CJK characters
     take two) and end with "…".
 
-    >>> clean("/a\\x1b[31mred")
-    '/a\\\\x1b[31mred'
+    >>> clean("/a\\x1b[31mred\\u202e")
+    '/a␛[31mred<U+202E>'
     >>> clean("请求已成功完成", 9)
     '请求已成…'
     """
-    s = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    s = visible(text)
     if limit is None or _cells(s) <= limit:
         return s
     out, used = [], 0

@@ -3,7 +3,7 @@
 The page is ``templates/report.html.j2`` filled in by Jinja2 with autoescaping
 on: every string that comes from a log (paths, agents, referers, clients,
 rejected lines, file names) is inserted as text, with control, bidi and other
-invisible characters first made visible (:func:`visible`). The charts are the
+invisible characters first made visible (:func:`httplog.display.visible`). The charts are the
 figures of :mod:`httplog.charts`, serialised once into a JSON block that is
 safe inside ``<script>`` (:func:`script_json`) and drawn by one small script.
 A Content-Security-Policy admits only the page's own scripts (by hash) and no
@@ -49,6 +49,7 @@ import polars as pl
 from markupsafe import Markup
 
 import httplog.charts as charts
+from httplog.display import visible
 from httplog.errors import UsageError
 from httplog.outputs import atomic_open
 from httplog.statuscodes import CLASSES, describe
@@ -83,22 +84,6 @@ LINE_CHARS = 600
 TITLE_CHARS = 4000
 
 _DIMENSION_ORDER = ("status", "path", "remote_addr", "user_agent", "referer", "upstream_addr")
-
-# Characters that would be invisible, move other text around, or break the
-# page's layout, each replaced by a visible stand-in: C0 controls by the Unicode
-# "control pictures" (NUL → ␀, ESC → ␛), DEL by ␡, C1 controls, bidi controls,
-# zero-width characters and line/paragraph separators by <U+XXXX>.
-_VISIBLE: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}
-_VISIBLE[0x7F] = "\u2421"
-for _c in [
-    *range(0x80, 0xA0),
-    0xAD,
-    *range(0x200B, 0x2010),
-    *range(0x2028, 0x202F),
-    *range(0x2060, 0x2070),
-    0xFEFF,
-]:
-    _VISIBLE[_c] = f"<U+{_c:04X}>"
 
 _SCRIPT_UNSAFE = {
     ord("<"): "\\u003c",
@@ -155,23 +140,6 @@ _UI_FONT = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, '
     '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
 )
-
-
-def visible(text: object) -> str:
-    """Return ``text`` as a string with control and invisible characters made visible.
-
-    C0 controls become Unicode control pictures (``\\x00`` → ``␀``, ESC → ``␛``),
-    DEL becomes ``␡``; C1 controls, bidi overrides, zero-width characters and
-    U+2028/U+2029 become ``<U+XXXX>``. HTML escaping is left to the template.
-
-    Examples
-    --------
-    >>> visible("a\\x00b\\x1b[31mc")
-    'a␀b␛[31mc'
-    >>> visible("abc\\u202edef")
-    'abc<U+202E>def'
-    """
-    return str(text).translate(_VISIBLE)
 
 
 def script_json(value: object) -> str:

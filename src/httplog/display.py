@@ -1,0 +1,58 @@
+"""Log text made safe to show: what is invisible, or moves other text, is shown instead.
+
+Text from logs (paths, user agents, referers, rejected lines, file names) may
+hold characters that a terminal obeys (ESC starts a colour or a cursor move),
+that a browser renders as nothing (zero-width spaces, tag characters, Hangul
+fillers) or that reorder what is around them on screen (bidi controls, the
+Arabic letter mark). :func:`visible` replaces each by a visible stand-in, by
+Unicode property rather than by a hand list: the general categories ``Cc``
+(controls), ``Cf`` (format characters: bidi controls, zero-width characters,
+tags), ``Zl`` and ``Zp`` (line and paragraph separators), ``Cs`` (lone
+surrogates, which can't even be printed), and every *default-ignorable* code
+point (``Default_Ignorable_Code_Point``: variation selectors, the combining
+grapheme joiner, Hangul fillers, the Mongolian vowel separator …).
+
+C0 controls become their Unicode control pictures (NUL → ``␀``, ESC → ``␛``),
+DEL becomes ``␡``, everything else ``<U+XXXX>``. The report, the terminal
+summary and error messages all use it; the JSON summary and the exports keep
+the real text.
+
+Examples
+--------
+>>> visible("a\\x00b\\x1b[31mc")
+'a␀b␛[31mc'
+>>> visible("ALM\\u061c 456-123 ok"), visible("tag\\U000e0041s")
+('ALM<U+061C> 456-123 ok', 'tag<U+E0041>s')
+>>> visible("請求 /ok?q=é ☃")  # printable text, wide or not, is left alone
+'請求 /ok?q=é ☃'
+"""
+
+from __future__ import annotations
+
+import regex
+
+__all__ = ["visible"]
+
+#: Every character :func:`visible` replaces (see the module docstring).
+HIDDEN = regex.compile(r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]")
+
+
+def _stand_in(ch: str) -> str:
+    c = ord(ch)
+    if c < 0x20:
+        return chr(0x2400 + c)
+    if c == 0x7F:
+        return "\u2421"
+    return f"<U+{c:04X}>"
+
+
+def visible(text: object) -> str:
+    """``text`` as a string with invisible, control and reordering characters made visible.
+
+    >>> visible("abc\\u202edef\\u2028"), visible("\\u3164x\\u034f\\u180e\\u200e")
+    ('abc<U+202E>def<U+2028>', '<U+3164>x<U+034F><U+180E><U+200E>')
+    """
+    s = str(text)
+    if HIDDEN.search(s) is None:
+        return s
+    return HIDDEN.sub(lambda m: _stand_in(m.group()), s)
