@@ -47,12 +47,13 @@ from typing import Any, TypeVar
 import polars as pl
 
 from httplog import inputs as _inputs
-from httplog.errors import FormatError, UsageError
-from httplog.formats import Field, LogFormat, _columns_of, resolve
+from httplog.errors import UsageError
+from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve
 from httplog.formats.detect import Detection, detect
+from httplog.formats.escapes import trigger, unescape
 from httplog.formats.jsonl import compile_json, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
-from httplog.schema import COLUMNS, TIME, order_columns
+from httplog.schema import COLUMNS, order_columns
 
 _T = TypeVar("_T")
 
@@ -74,10 +75,7 @@ _ERROR_LOG = (
     r"(?:emerg|alert|crit|error|warn|notice|info|debug|trace\d)\])"
 )
 _BINARY = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{FFFD}]"
-_METHOD = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 _BOM = "\ufeff".encode()
-#: The protocol at the end of a request line (after the target).
-_PROTOCOL_AT_END = r" ([A-Za-z]+/[0-9.]+)$"
 
 #: Columns of the rejected-lines frame.
 REJECTED_SCHEMA = {
@@ -92,151 +90,16 @@ REJECTED_SCHEMA = {
 # ---------------------------------------------------------------- conversion
 
 
-def _dash_null(e: pl.Expr) -> pl.Expr:
-    """``-`` and the empty string are how servers write "no value": null."""
-    return pl.when((e != "-") & (e != "")).then(e)
-
-
-def _unescape(e: pl.Expr) -> pl.Expr:
-    r"""Apache's \" and \\ back to " and \ (nginx writes \xHH, left as written).
-
-    One left-to-right pass, as the regex ``\\(["\\])`` → ``$1`` would make,
-    but about three times faster (the two patterns start with the same byte
-    and differ in the next, so at most one matches at any place).
-
-    >>> pl.select(pl.lit(r"a\\\"b \" \x22").pipe(_unescape)).item()
-    'a\\"b " \\x22'
-    """
-    return e.str.replace_many(["\\\\", '\\"'], ["\\", '"'])
-
-
-def _time_local(e: pl.Expr) -> pl.Expr:
-    return e.str.strptime(TIME, "%d/%b/%Y:%H:%M:%S %z", strict=False)
-
-
-def _time_iso(e: pl.Expr) -> pl.Expr:
-    e = e.str.replace(",", ".", literal=True)
-    with_offset = (
-        pl.when(e.str.contains(r"[+-]\d{2}:?\d{2}$"))
-        .then(e)
-        .otherwise(e.str.replace(r"Z?$", "+00:00"))
-    )
-    return with_offset.str.strptime(TIME, "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
-
-
-def _time_epoch(e: pl.Expr, unit: str | None) -> pl.Expr:
-    """Epoch seconds (nginx ``$msec``, Apache ``%{sec}t``), or ``msec``/``usec``."""
-    scale = {"msec": 1e3, "usec": 1.0}.get(unit or "", 1e6)
-    us = (e.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64, strict=False)
-    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-
-
-def _time_strftime(e: pl.Expr, fmt: str) -> pl.Expr:
-    if "%z" in fmt or "%Z" in fmt:
-        return e.str.strptime(TIME, fmt, strict=False)
-    # No offset written: the time is taken as UTC.
-    return e.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
-
-
-def _uint(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    return _dash_null(e).cast(dtype, strict=False)
-
-
-def _upstream_seconds(e: pl.Expr) -> pl.Expr:
-    """nginx's ``0.010, 0.002 : 0.031`` (retries, redirects) → their total; ``-`` → null."""
-    nums = e.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
-    return pl.when(nums.list.len() > 0).then(nums.list.sum().round(6))
-
-
-def _convert(f: Field, raw: pl.Expr, *, unescape: bool) -> dict[str, pl.Expr]:
-    """Typed column expressions for one field, keyed by column name.
-
-    ``request`` and ``uri`` fields read intermediate columns that
-    :func:`_prepare` adds first (``_r…`` and ``_u…``).
-    """
-    k = f.kind
-    if f.quoted and unescape and k in ("text", "raw"):
-        raw = _unescape(raw)
-    if k == "text":
-        return {f.column: _dash_null(raw)}
-    if k == "raw":
-        return {f.column: pl.when(raw != "").then(raw)}
-    if k == "time_local":
-        return {f.column: _time_local(raw)}
-    if k == "time_iso":
-        return {f.column: _time_iso(raw)}
-    if k == "time_epoch":
-        return {f.column: _time_epoch(raw, f.arg)}
-    if k == "time_strftime":
-        return {f.column: _time_strftime(raw, f.arg or "")}
-    if k == "time_any":
-        return {
-            f.column: pl.coalesce(
-                _time_iso(raw),
-                _time_local(raw.str.strip_chars("[]")),
-                pl.when(raw.str.contains(r"^\d+(?:\.\d+)?$")).then(_time_epoch(raw, None)),
-            )
-        }
-    if k == "request":
-        ok, method, proto, target = (pl.col(f"_r{n}_{f.group}") for n in "kmvt")
-        return {
-            "method": pl.when(ok).then(method),
-            "path": target.struct.field("field_0"),
-            "query": target.struct.field("field_1"),
-            "protocol": pl.when(ok).then(proto),
-        }
-    if k == "uri":
-        target = pl.col(f"_u_{f.group}")
-        return {"path": target.struct.field("field_0"), "query": target.struct.field("field_1")}
-    if k == "query":
-        return {f.column: _dash_null(raw.str.strip_prefix("?"))}
-    if k == "status":
-        return {f.column: _uint(raw, pl.UInt16())}
-    if k == "uint":
-        return {f.column: _uint(raw, COLUMNS.get(f.column, pl.UInt64()))}
-    if k == "seconds":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False)}
-    if k == "millis":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False) / 1e3}
-    if k == "micros":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False) / 1e6}
-    if k == "upstream_seconds":
-        return {f.column: _upstream_seconds(raw)}
-    if k == "upstream_list":
-        return {f.column: _dash_null(raw)}
-    msg = f"unknown field kind {k!r}"  # pragma: no cover - formats only make known kinds
-    raise FormatError(msg)
-
-
-def _prepare(f: Field, raw: pl.Expr, *, unescape: bool) -> list[dict[str, pl.Expr]]:
-    """Stages of intermediate columns a field needs (each stage one ``with_columns``).
-
-    A request line ``METHOD TARGET [PROTOCOL]`` is cut once at its first
-    space; the protocol is the last word when it looks like ``HTTP/1.1``; the
-    target (which may hold spaces) is what lies between, cut once at its
-    first ``?``. A request of another shape (``-``, TLS bytes, an empty
-    string) gets null method, path, query and protocol.
-    """
-    g = f.group
-    if f.quoted and unescape:
-        raw = _unescape(raw)
-    if f.kind == "uri":
-        return [{f"_u_{g}": _dash_null(raw).str.splitn("?", 2)}]
-    if f.kind != "request":
-        return []
-    parts = pl.col(f"_rs_{g}")
-    method, rest = pl.col(f"_rm_{g}"), pl.col(f"_rr_{g}")
-    proto, ok = pl.col(f"_rv_{g}"), pl.col(f"_rk_{g}")
-    target = pl.when(proto.is_null()).then(rest).otherwise(rest.str.strip_suffix(" " + proto))
-    return [
-        {f"_rs_{g}": raw.str.splitn(" ", 2)},
-        {f"_rm_{g}": parts.struct.field("field_0"), f"_rr_{g}": parts.struct.field("field_1")},
-        {
-            f"_rv_{g}": rest.str.extract(_PROTOCOL_AT_END, 1),
-            f"_rk_{g}": rest.is_not_null() & method.str.contains(_METHOD),
-        },
-        {f"_rt_{g}": pl.when(ok).then(target).str.splitn("?", 2)},
-    ]
+def _field_exprs(
+    f: Field, raw: pl.Expr, escapes: str | None
+) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
+    """(stages of intermediate columns, typed columns) of one field, as its kind says
+    (see :mod:`httplog.formats.kinds`); ``escapes``: the dialect to undo, if any."""
+    kind = KINDS[f.kind]
+    if escapes is not None and kind.text:
+        raw = unescape(raw, escapes)
+    stages = kind.prepare(f, raw) if kind.prepare is not None else []
+    return stages, kind.convert(f, raw)
 
 
 @dataclass(frozen=True)
@@ -246,23 +109,28 @@ class _Plan:
     stages: tuple[dict[str, pl.Expr], ...]
     typed: tuple[pl.Expr, ...]
     names: tuple[str, ...]
+    directive: str | None = None
 
     def apply(self, lines: pl.LazyFrame) -> pl.LazyFrame:
-        """Every line (column ``line``) → typed columns, ``text``, ``_m`` and ``_ok``."""
+        """Every line (column ``line``) → typed columns, ``text``, ``_m``, ``_ok``
+        (a request) and, for formats with directive lines, ``_d`` (a directive)."""
         lf = lines.select(text=pl.col("line"))
         for stage in self.stages:
             lf = lf.with_columns(**stage)
         lf = lf.select(*self.typed, "text", "_m")
-        return lf.with_columns(
-            _ok=pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
-        )
+        ok = pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
+        if self.directive is None:
+            return lf.with_columns(_ok=ok)
+        lf = lf.with_columns(_d=pl.col("text").str.contains(self.directive).fill_null(False))
+        return lf.with_columns(_ok=ok & ~pl.col("_d"))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=128)
 def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None) -> _Plan:
     """Compile a format to a :class:`_Plan`.
 
-    ``unescape``: undo Apache's backslash escapes in quoted fields.
+    ``unescape``: undo the server's escapes (see :mod:`httplog.formats.escapes`)
+    in text fields (callers pass ``False`` when no line has an escape).
     ``columns``: the output columns wanted (``None``: all the format has).
     Fields feeding no wanted column are matched but not captured nor
     converted, which is most of the cost of a parse; ``time`` and ``status``
@@ -270,33 +138,37 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
     """
     wanted, fields = _wanted(fmt, columns)
     text = pl.col("text")
+    escapes = fmt.escapes if unescape and fmt.escapes not in ("none", "json") else None
     if fmt.syntax == "json":
         first = {f"_f_{f.group}": text.str.json_path_match(json_path(f.group)) for f in fields}
-        needed = [f"_f_{f.group}" for f in fields if f.column in ("time", "status")]
+        needed = [f"_f_{f.group}" for f in fields if {"time", "status"} & set(columns_of(f))]
         matched = text.str.starts_with("{").fill_null(False)
         for name in needed:
             matched = matched & pl.col(name).is_not_null()
         raw = {f.group: pl.col(f"_f_{f.group}") for f in fields}
-        unescape = False  # JSON strings come back unescaped
     else:
         pattern = fmt.pattern
         for f in fmt.fields:
             if f not in fields:
                 pattern = pattern.replace(f"(?<{f.group}>", "(?:", 1)
         first = {"_g": text.str.extract_groups(pattern)}
-        # The pattern has no optional group: a captured group is null only
-        # when the line does not match.
-        matched = pl.col("_g").struct.field(fields[0].group).is_not_null()
+        # A field that is not optional has a value exactly when the line matches.
+        anchor = next((f for f in fields if not f.optional), None)
+        if anchor is None:
+            matched = pl.lit(False)
+        else:
+            matched = pl.col("_g").struct.field(anchor.group).is_not_null()
         raw = {f.group: pl.col("_g").struct.field(f.group) for f in fields}
     stages: list[dict[str, pl.Expr]] = [first, {"_m": matched}]
     prep: list[dict[str, pl.Expr]] = []
     exprs: dict[str, pl.Expr] = {}
     for f in fields:
-        for i, stage in enumerate(_prepare(f, raw[f.group], unescape=unescape)):
+        field_stages, converted = _field_exprs(f, raw[f.group], escapes)
+        for i, stage in enumerate(field_stages):
             if len(prep) <= i:
                 prep.append({})
             prep[i].update(stage)
-        for name, e in _convert(f, raw[f.group], unescape=unescape).items():
+        for name, e in converted.items():
             exprs.setdefault(name, e)
     stages.extend(prep)
     for name in ("time", "status"):
@@ -311,7 +183,19 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
         if dtype is not None:
             e = e.cast(dtype, strict=False)
         typed.append(e.alias(name))
-    return _Plan(tuple(stages), tuple(typed), tuple(names))
+    return _Plan(tuple(stages), tuple(typed), tuple(names), fmt.directive)
+
+
+def _needs_unescape(
+    fmt: LogFormat, data: bytes | pl.Series, columns: tuple[str, ...] | None
+) -> bool:
+    """Whether a wanted text field may hold an escape (skip the work if not)."""
+    mark = trigger(fmt.escapes)
+    if mark is None or not any(KINDS[f.kind].text for f in _wanted(fmt, columns)[1]):
+        return False
+    if isinstance(data, bytes):
+        return mark in data
+    return bool(data.str.contains(mark.decode(), literal=True).any())
 
 
 def _output(plan: _Plan, columns: tuple[str, ...] | None) -> list[str]:
@@ -389,14 +273,7 @@ def _split_lines(data: bytes) -> pl.DataFrame:
 def _wanted(fmt: LogFormat, columns: tuple[str, ...] | None) -> tuple[set[str], list[Field]]:
     """The columns to compute (``time`` and ``status`` always) and the fields feeding them."""
     wanted = set(fmt.columns if columns is None else columns) | {"time", "status"}
-    return wanted, [f for f in fmt.fields if wanted & set(_columns_of(f))]
-
-
-def _needs_unescape(fmt: LogFormat, lines: pl.DataFrame, columns: tuple[str, ...] | None) -> bool:
-    """Whether a wanted quoted field may hold a backslash escape (skip the work if not)."""
-    if fmt.syntax == "json" or not any(f.quoted for f in _wanted(fmt, columns)[1]):
-        return False
-    return bool(lines["line"].str.contains("\\", literal=True).any())
+    return wanted, [f for f in fmt.fields if wanted & set(columns_of(f))]
 
 
 def parse_lines(
@@ -426,7 +303,7 @@ def parse_lines(
     ['status']
     """
     cols = tuple(columns) if columns is not None else None
-    plan = _plan(fmt, _needs_unescape(fmt, lines, cols), cols)
+    plan = _plan(fmt, _needs_unescape(fmt, lines["line"], cols), cols)
     df = plan.apply(lines.lazy()).collect(engine="streaming")
     return _split_result(df, plan, fmt, cols, source, chunk_start, first_line)
 
@@ -669,8 +546,7 @@ def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) 
             columns=columns,
         )
         return ParsedBlock(block, fmt, parsed, rejected)
-    quoted = any(f.quoted for f in _wanted(fmt, columns)[1])
-    plan = _plan(fmt, quoted and b"\\" in block.data, columns)
+    plan = _plan(fmt, _needs_unescape(fmt, block.data, columns), columns)
     df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
     if df.height != block.lines:  # the same safety net as lines_frame's
         df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")

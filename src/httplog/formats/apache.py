@@ -1,5 +1,14 @@
 r"""Apache ``LogFormat`` strings → :class:`~httplog.formats.LogFormat`.
 
+Apache writes ``"`` and ``\`` in a value as ``\"`` and ``\\``, and control
+characters and bytes outside printable ASCII as ``\xhh``: httplog undoes the
+first two, turns runs of ``\xhh`` that form UTF-8 into their characters, and
+keeps control characters as written (see :mod:`httplog.formats.escapes`).
+Request and response headers (``%{…}i``, ``%{…}o``) may hold lists: left
+unquoted, they reach up to the next literal of the format. Two directives
+with nothing between them (``%{msec_frac}t%{%z}t``) compile when their values
+can be told apart by the characters they hold.
+
 Examples
 --------
 >>> fmt = compile_apache(r"%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-agent}i\" %D")
@@ -13,11 +22,17 @@ httplog.errors.FormatError: unknown Apache LogFormat directive %Z in '%h %t %Z %
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from httplog.errors import FormatError
-from httplog.formats import LogFormat, _Builder, field_regex, strftime_regex
+from httplog.formats.base import (
+    Builder,
+    LogFormat,
+    field_classes,
+    field_regex,
+    separable,
+    strftime_regex,
+)
 
 #: Directive letter → (column, kind), for directives without a {argument}.
 DIRECTIVES: dict[str, tuple[str, str]] = {
@@ -69,15 +84,20 @@ def compile_apache(string: str) -> LogFormat:
     """
     string = _unwrap(string)
     pieces = _pieces(string)
-    b = _Builder()
+    b = Builder()
     # %O feeds `bytes` only when neither %b nor %B is there.
     letters = {p[2] for p in pieces if p[0] is None}
+    prev_field: tuple[str, str | None, str] | None = None
     for i, (lit, arg, letter) in enumerate(pieces):
         if lit is not None:
             b.literal(lit)
+            prev_field = None
             continue
         assert letter is not None
         column, kind, targ = _directive(arg, letter, string, letters)
+        if prev_field is not None:
+            _check_adjacent(prev_field, (kind, targ, _spelled(arg, letter)), string)
+        prev_field = (kind, targ, _spelled(arg, letter))
         prev = pieces[i - 1] if i > 0 else (None, None, None)
         nxt = pieces[i + 1] if i + 1 < len(pieces) else (None, None, None)
         before, after = prev[0] or "", nxt[0] or ""
@@ -87,13 +107,33 @@ def compile_apache(string: str) -> LogFormat:
             b.literal("[")
             b.add(column, kind, field_regex(kind, quoted=False))
             b.literal("]")
+            prev_field = None
             continue
         if kind == "time_strftime":
             b.add(column, kind, strftime_regex(targ or ""), targ, quoted=quoted)
             continue
         stop = "?" if nxt[2] == "q" else after[:1]
-        b.add(column, kind, field_regex(kind, quoted=quoted, stop=stop), targ, quoted=quoted)
-    return b.build("custom", string, "apache")
+        rx = field_regex(kind, quoted=quoted, stop=stop, after=nxt[0])
+        b.add(column, kind, rx, targ, quoted=quoted)
+    return b.build("custom", string, "apache", escapes="apache")
+
+
+def _spelled(arg: str | None, letter: str) -> str:
+    return f"%{{{arg}}}{letter}" if arg is not None else f"%{letter}"
+
+
+def _check_adjacent(
+    a: tuple[str, str | None, str], b: tuple[str, str | None, str], string: str
+) -> None:
+    """Two directives with nothing between them: fine when their values can be told apart."""
+    if (a[2], b[2]) == ("%U", "%q"):  # the path stops at the query's "?"
+        return
+    if not separable(field_classes(a[0], a[1])[1], field_classes(b[0], b[1])[0]):
+        msg = (
+            f"{a[2]}{b[2]}: two Apache directives with nothing between them can't be told "
+            f"apart (a {a[0]} value may go on with what a {b[0]} value starts with) in {string!r}"
+        )
+        raise FormatError(msg)
 
 
 def _directive(
@@ -110,9 +150,9 @@ def _directive(
         return column, kind, None
     if letter == "i":
         name = arg.lower()
-        return HEADERS.get(name, "http_" + _ident(name)), "text", None
+        return HEADERS.get(name, "http_" + _ident(name)), "list", None
     if letter == "o":
-        return "sent_http_" + _ident(arg.lower()), "text", None
+        return "sent_http_" + _ident(arg.lower()), "list", None
     if letter in "enCx":
         return _ident(arg.lower()), "text", None
     if letter == "t":
@@ -156,11 +196,16 @@ def _ident(name: str) -> str:
 
 
 def _unwrap(string: str) -> str:
+    r"""The format string as Apache reads it: ``\"``, ``\\``, ``\t`` and ``\n`` undone.
+
+    >>> _unwrap(r'LogFormat "%h \"%r\" a\\b\t%>s" nick')
+    '%h "%r" a\\b\t%>s'
+    """
     s = string.strip()
     m = re.fullmatch(r'LogFormat\s+"((?:[^"\\]|\\.)*)"(?:\s+\w+)?', s)
     if m:
         s = m.group(1)
-    return s.replace('\\"', '"').replace("\\t", "\t")
+    return re.sub(r'\\(["\\tn])', lambda m: {"t": "\t", "n": "\n"}.get(m[1], m[1]), s)
 
 
 def _pieces(string: str) -> list[tuple[str | None, str | None, str | None]]:
@@ -189,11 +234,4 @@ def _pieces(string: str) -> list[tuple[str | None, str | None, str | None]]:
     if not any(p[0] is None for p in out):
         msg = f"no %directives in Apache LogFormat {string!r}"
         raise FormatError(msg)
-    for a, b in itertools.pairwise(out):
-        if a[0] is None and b[0] is None and (a[2], b[2]) != ("U", "q"):
-            msg = (
-                f"%{a[2]}%{b[2]}: two Apache directives with nothing between them can't be "
-                f"told apart in {string!r}"
-            )
-            raise FormatError(msg)
     return out

@@ -9,7 +9,7 @@ Examples
 >>> [(f.group, f.column, f.kind) for f in fmt.fields]
 [('ts', 'time', 'time_any'), ('code', 'status', 'status')]
 >>> specialize(compile_json(), ['{"time_iso8601": "x", "status": 200, "uri": "/"}']).fields[0]
-Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=False)
+Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=False, optional=False)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import re
 
 from httplog.errors import FormatError
-from httplog.formats import Field, LogFormat
+from httplog.formats.base import Field, LogFormat
 
 #: column → (kind, usual keys in order of preference).
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
