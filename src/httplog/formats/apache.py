@@ -83,7 +83,7 @@ def compile_apache(string: str) -> LogFormat:
     A whole ``LogFormat "…" nickname`` line pasted from httpd.conf works too.
     """
     string = _unwrap(string)
-    pieces = _pieces(string)
+    pieces = _merge_times(_pieces(string))
     b = Builder()
     # %O feeds `bytes` only when neither %b nor %B is there.
     letters = {p[2] for p in pieces if p[0] is None}
@@ -95,9 +95,10 @@ def compile_apache(string: str) -> LogFormat:
             continue
         assert letter is not None
         column, kind, targ = _directive(arg, letter, string, letters)
+        spelled = _spelled(arg, letter, string, i, pieces)
         if prev_field is not None:
-            _check_adjacent(prev_field, (kind, targ, _spelled(arg, letter)), string)
-        prev_field = (kind, targ, _spelled(arg, letter))
+            _check_adjacent(prev_field, (kind, targ, spelled), string)
+        prev_field = (kind, targ, spelled)
         prev = pieces[i - 1] if i > 0 else (None, None, None)
         nxt = pieces[i + 1] if i + 1 < len(pieces) else (None, None, None)
         before, after = prev[0] or "", nxt[0] or ""
@@ -118,7 +119,71 @@ def compile_apache(string: str) -> LogFormat:
     return b.build("custom", string, "apache", escapes="apache")
 
 
-def _spelled(arg: str | None, letter: str) -> str:
+_FRACTIONS = {"msec_frac": "%3f", "usec_frac": "%6f", "sec": "%s"}
+
+
+def _time_part(arg: str | None, letter: str | None) -> str | None:
+    """The strftime text of a ``%{…}t`` piece that can join others (None: it can't)."""
+    if letter != "t" or arg is None:
+        return None
+    fmt = re.sub(r"^(?:begin|end):", "", arg)
+    if fmt in _FRACTIONS:
+        return _FRACTIONS[fmt]
+    return fmt if "%" in fmt else None
+
+
+def _merge_times(
+    pieces: list[tuple[str | None, str | None, str | None]],
+) -> list[tuple[str | None, str | None, str | None]]:
+    """Join a time written in several pieces into one: Apache's documented
+    ``%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t`` is one time with milliseconds and
+    its offset, read as ``%d/%b/%Y %T.%3f %z``.
+
+    >>> _merge_times(_pieces("[%{%d/%b/%Y %T}t.%{msec_frac}t %{%z}t] %>s"))[:2]
+    [('[', None, None), (None, '%d/%b/%Y %T.%3f %z', 't')]
+    """
+    out: list[tuple[str | None, str | None, str | None]] = []
+    i = 0
+    while i < len(pieces):
+        part = _time_part(pieces[i][1], pieces[i][2]) if pieces[i][0] is None else None
+        if part is None:
+            out.append(pieces[i])
+            i += 1
+            continue
+        joined, n, j = part, 1, i + 1
+        while j + 1 < len(pieces) and pieces[j][0] is not None and pieces[j + 1][0] is None:
+            nxt = _time_part(pieces[j + 1][1], pieces[j + 1][2])
+            if nxt is None:
+                break
+            joined += (pieces[j][0] or "").replace("%", "%%") + nxt
+            n, j = n + 1, j + 2
+        while j < len(pieces) and pieces[j][0] is None and n:
+            nxt = _time_part(pieces[j][1], pieces[j][2])  # no literal between
+            if nxt is None:
+                break
+            joined += nxt
+            n, j = n + 1, j + 1
+        if n > 1 and any(c in joined for c in ("%Y", "%y", "%s", "%d", "%H", "%T", "%F")):
+            out.append((None, joined, "t"))
+            i = j
+        else:
+            out.append(pieces[i])
+            i += 1
+    return out
+
+
+def _spelled(
+    arg: str | None,
+    letter: str,
+    string: str,
+    index: int,
+    pieces: list[tuple[str | None, str | None, str | None]],
+) -> str:
+    """How the ``index``-th piece's directive is written in ``string`` (for messages)."""
+    written = [m.group(0) for m in _DIRECTIVE.finditer(string) if m.group(3) != "%"]
+    k = sum(1 for p in pieces[:index] if p[0] is None)
+    if len(written) == sum(1 for p in pieces if p[0] is None) and k < len(written):
+        return written[k]  # (pieces of a time joined into one would shift the count)
     return f"%{{{arg}}}{letter}" if arg is not None else f"%{letter}"
 
 
@@ -201,10 +266,8 @@ def _unwrap(string: str) -> str:
     >>> _unwrap(r'LogFormat "%h \"%r\" a\\b\t%>s" nick')
     '%h "%r" a\\b\t%>s'
     """
-    s = string.strip()
-    m = re.fullmatch(r'LogFormat\s+"((?:[^"\\]|\\.)*)"(?:\s+\w+)?', s)
-    if m:
-        s = m.group(1)
+    m = re.fullmatch(r'\s*LogFormat\s+"((?:[^"\\]|\\.)*)"(?:\s+\w+)?\s*', string)
+    s = m.group(1) if m else string
     return re.sub(r'\\(["\\tn])', lambda m: {"t": "\t", "n": "\n"}.get(m[1], m[1]), s)
 
 

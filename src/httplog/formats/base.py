@@ -226,7 +226,11 @@ def _strftime_pieces(fmt: str) -> list[tuple[str, str, str]]:
     i = 0
     while i < len(fmt):
         c = fmt[i]
-        if c == "%" and i + 1 < len(fmt):
+        if c == "%" and fmt[i + 1 : i + 3] in ("3f", "6f", "9f"):
+            n = fmt[i + 1]
+            out.append((f"[0-9]{{{n}}}", "[0-9]", ""))
+            i += 3
+        elif c == "%" and i + 1 < len(fmt):
             conv = fmt[i + 1]
             if conv not in _STRFTIME:
                 msg = f"unsupported strftime conversion %{conv} in time format {fmt!r}"

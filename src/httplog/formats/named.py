@@ -84,9 +84,10 @@ def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -
         return jsonl.compile_json(jsonl.parse_mapping(spec[5:]))
     if spec in NAMED:
         return _named(spec)
-    if "$" in spec:
+    syntax = _syntax(spec)
+    if syntax == "nginx":
         return nginx.compile_nginx(spec)
-    if "%" in spec:
+    if syntax == "apache":
         return apache.compile_apache(spec)
     names = ", ".join(NAMES)
     msg = (
@@ -94,6 +95,27 @@ def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -
         "nor an nginx ($var) or Apache (%x) format string"
     )
     raise FormatError(msg)
+
+
+def _syntax(spec: str) -> str | None:
+    """Whether a format string is nginx's (``$variables``) or Apache's (``%`` directives):
+    the one it has more of, Apache's on a tie (a ``$`` or ``%`` not followed by a
+    name or a directive letter is literal text).
+
+    >>> _syntax("$remote_addr 100% $status"), _syntax("%h $0 %>s"), _syntax("plain")
+    ('nginx', 'apache', None)
+    """
+    import re
+
+    from httplog.formats import apache
+
+    variables = len(re.findall(r"\$(?:\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)", spec))
+    directives = sum(1 for m in apache._DIRECTIVE.finditer(spec) if m.group(3) != "%")
+    if variables and variables > directives:
+        return "nginx"
+    if directives or "%" in spec:
+        return "apache"
+    return "nginx" if "$" in spec else None
 
 
 def _named(name: str) -> LogFormat:
