@@ -245,7 +245,7 @@ def test_hard_lines_are_all_accounted_for(hard_log):
     assert (log.parsed, log.rejected) == (len(HARD_LINES) - n_rejected, n_rejected)
     assert log.parsed + log.rejected == log.lines
     assert set(log.rejected_by_reason) <= set(REASONS)
-    assert log.inputs.row(0) == (str(path), len(HARD_LINES), log.parsed, log.rejected)
+    assert log.inputs.row(0) == (str(path), len(HARD_LINES), log.parsed, log.rejected, 0)
 
 
 def test_samples_keep_the_first_lines_of_each_reason_cut_to_300_chars(hard_log):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import os
 import queue
@@ -48,10 +49,10 @@ import polars as pl
 
 from httplog import inputs as _inputs
 from httplog.errors import UsageError
-from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve
+from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve, w3c
 from httplog.formats.detect import Detection, detect
 from httplog.formats.escapes import trigger, unescape
-from httplog.formats.jsonl import compile_json, json_path, narrow
+from httplog.formats.jsonl import compile_json, json_leaf, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
 from httplog.schema import COLUMNS, order_columns
 
@@ -291,6 +292,7 @@ def parse_lines(
     ``line`` is the 1-based line number counted from ``chunk_start``
     (``first_line`` is the number of the frame's first line). ``columns``
     restricts the parsed frame to those columns (the accounting is the same).
+    Directive lines (W3C's ``#`` lines) are in neither frame.
 
     >>> from httplog.formats import resolve
     >>> lines = lines_frame(
@@ -302,6 +304,19 @@ def parse_lines(
     >>> parse_lines(lines, resolve("common"), source="x", columns=["status"])[0].columns
     ['status']
     """
+    parsed, rejected, _ = _parse_frame(lines, fmt, source, chunk_start, first_line, columns)
+    return parsed, rejected
+
+
+def _parse_frame(
+    lines: pl.DataFrame,
+    fmt: LogFormat,
+    source: str,
+    chunk_start: int,
+    first_line: int,
+    columns: tuple[str, ...] | list[str] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """:func:`parse_lines`, and the number of directive lines (neither parsed nor rejected)."""
     cols = tuple(columns) if columns is not None else None
     plan = _plan(fmt, _needs_unescape(fmt, lines["line"], cols), cols)
     df = plan.apply(lines.lazy()).collect(engine="streaming")
@@ -316,17 +331,23 @@ def _split_result(
     source: str,
     chunk_start: int,
     first_line: int,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines,
+    directive lines)."""
     out = _output(plan, cols)
     src = pl.lit(source, pl.String).alias("source")
     ok = df["_ok"]
     rows = df.with_columns(src).select(out) if "source" in out else df.select(out)
     if int(ok.sum()) == df.height:
-        return rows, _no_rejections()
+        return rows, _no_rejections(), 0
     parsed = rows.filter(ok)  # (selected first: the lines' text is not copied)
-    bad = df.filter(~ok)
-    lineno = (~ok).arg_true().cast(pl.UInt64) + first_line
+    bad_mask = ~ok
+    directives = 0
+    if "_d" in df.columns:
+        directives = int(df["_d"].sum())
+        bad_mask = bad_mask & ~df["_d"]
+    bad = df.filter(bad_mask)
+    lineno = bad_mask.arg_true().cast(pl.UInt64) + first_line
     rejected = bad.select(
         source=src,
         chunk_start=pl.lit(chunk_start, pl.UInt64),
@@ -334,7 +355,7 @@ def _split_result(
         reason=_reason(fmt.syntax == "json"),
         text=pl.col("text").fill_null("").str.slice(0, SAMPLE_CHARS),
     )
-    return parsed, rejected
+    return parsed, rejected, directives
 
 
 def _no_rejections() -> pl.DataFrame:
@@ -423,10 +444,13 @@ class ParsedBlock:
     format: LogFormat
     parsed: pl.DataFrame
     rejected: pl.DataFrame
+    #: Directive lines (W3C's ``#`` lines, a CSV header): neither parsed nor rejected.
+    directives: int = 0
 
     @property
     def lines(self) -> int:
-        return self.parsed.height + self.rejected.height
+        """Every line of the block: ``parsed + rejected + directives``."""
+        return self.parsed.height + self.rejected.height + self.directives
 
 
 @dataclass(frozen=True)
@@ -436,7 +460,7 @@ class ParsedLog:
     ``frame`` has the columns of :mod:`httplog.schema` that the format gives;
     ``samples`` holds the first rejected lines per reason (``source``,
     ``line``, ``reason``, ``text``); ``inputs`` one row per input with its
-    ``lines``, ``parsed`` and ``rejected`` counts.
+    ``lines``, ``parsed``, ``rejected`` and ``directives`` counts.
     """
 
     frame: pl.DataFrame
@@ -446,6 +470,9 @@ class ParsedLog:
     inputs: pl.DataFrame
     detection: Detection | None = None
     lines: int = 0
+    #: Directive lines (W3C's ``#`` lines, a CSV header): counted apart, so that
+    #: ``parsed + rejected + directives == lines``.
+    directives: int = 0
 
     @property
     def parsed(self) -> int:
@@ -533,28 +560,55 @@ class _Prefetch:
 
 
 def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
-    """One block: its bytes are read into lines and parsed in one streaming query."""
+    """One block: its bytes are read into lines and parsed in one streaming query.
+
+    ``fmt`` is the format in force where the block starts; in a W3C log a
+    ``#Fields:`` line within the block starts a new layout for the lines after it.
+    """
+    src, start = block.chunk.source, block.chunk.start
     if fmt.syntax == "json":
         lines = lines_frame(block.data, block.lines)
         fmt = narrow(fmt, _json_keys(lines, fmt))
-        parsed, rejected = parse_lines(
-            lines,
-            fmt,
-            source=block.chunk.source,
-            chunk_start=block.chunk.start,
-            first_line=block.first_line,
-            columns=columns,
+        parsed, rejected, directives = _parse_frame(
+            lines, fmt, src, start, block.first_line, columns
         )
-        return ParsedBlock(block, fmt, parsed, rejected)
+        return ParsedBlock(block, fmt, parsed, rejected, directives)
+    if fmt.syntax == "w3c" and b"#Fields:" in block.data:
+        return _parse_layouts(block, fmt, columns)
     plan = _plan(fmt, _needs_unescape(fmt, block.data, columns), columns)
     df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
     if df.height != block.lines:  # the same safety net as lines_frame's
         df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
-    src = block.chunk.source
-    parsed, rejected = _split_result(
-        df, plan, fmt, columns, src, block.chunk.start, block.first_line
+    parsed, rejected, directives = _split_result(
+        df, plan, fmt, columns, src, start, block.first_line
     )
-    return ParsedBlock(block, fmt, parsed, rejected)
+    return ParsedBlock(block, fmt, parsed, rejected, directives)
+
+
+def _parse_layouts(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
+    """A W3C block holding ``#Fields:`` lines: each run of lines with its own layout."""
+    lines = lines_frame(block.data, block.lines)
+    starts = lines["line"].str.starts_with("#Fields:").fill_null(False).arg_true().to_list()
+    cuts = [0, *starts, lines.height]
+    layouts = [fmt, *(w3c.from_directive(lines["line"][i], fmt) for i in starts)]
+    parsed, rejected, directives = [], [], 0
+    for (a, b), layout in zip(itertools.pairwise(cuts), layouts, strict=True):
+        if b == a:
+            continue
+        ok, bad, d = _parse_frame(
+            lines.slice(a, b - a),
+            layout,
+            block.chunk.source,
+            block.chunk.start,
+            block.first_line + a,
+            columns,
+        )
+        parsed.append(ok)
+        rejected.append(bad)
+        directives += d
+    frame = parsed[0] if len(parsed) == 1 else pl.concat(parsed, how="diagonal_relaxed")
+    rows = frame.select(order_columns(frame.columns))
+    return ParsedBlock(block, fmt, rows, pl.concat(rejected), directives)
 
 
 def iter_parsed(
@@ -641,25 +695,55 @@ def map_parsed(
             progress(nbytes, lines)
         return out
 
+    layouts = _Layouts()
+
     try:
         if nthreads == 1:
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                yield done(work(block, fmt))
+                yield done(work(block, layouts.at(block, fmt)))
             return
         with ThreadPoolExecutor(max_workers=nthreads, thread_name_prefix="httplog-parse") as pool:
             pending: deque[Future[tuple[int, int, _T]]] = deque()
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                pending.append(pool.submit(work, block, fmt))
+                pending.append(pool.submit(work, block, layouts.at(block, fmt)))
                 if len(pending) >= nthreads:
                     yield done(pending.popleft().result())
             while pending:
                 yield done(pending.popleft().result())
     finally:
         reader.close()
+
+
+class _Layouts:
+    """The W3C layout in force where each block starts, tracked in reading order.
+
+    Blocks are parsed side by side, so a block can't learn its layout from the
+    block before it: the reader, which sees them in order, hands each block
+    the layout of the last ``#Fields:`` line before it. A chunk starting at
+    its input's beginning starts with ``fmt`` (each file has its own header); one
+    starting inside a file (a byte range) looks back in the file.
+    """
+
+    def __init__(self) -> None:
+        self._chunk: Chunk | None = None
+        self._current: LogFormat | None = None
+
+    def at(self, block: Block, fmt: LogFormat) -> LogFormat:
+        if fmt.syntax != "w3c":
+            return fmt
+        if block.chunk is not self._chunk or self._current is None:
+            self._chunk = block.chunk
+            self._current = fmt
+            chunk = block.chunk
+            if block.offset > 0 and chunk.input.compression is None and chunk.input.size:
+                self._current = w3c.layout_before(chunk.input.path, block.offset, fmt)
+        here = self._current
+        self._current = w3c.last_layout(block.data, here) or here
+        return here
 
 
 def _detect_block(block: Block, on_detect: Callable[[Detection], None] | None) -> LogFormat:
@@ -669,9 +753,11 @@ def _detect_block(block: Block, on_detect: Callable[[Detection], None] | None) -
     d = detect(_sample(lines_frame(head)))
     if on_detect:
         on_detect(d)
-    if d.format.syntax == "json":
+    if d.format.name == "json":
         # every usual key: each block keeps those it has (see _parse_block)
         return compile_json()
+    if d.format.name == "caddy":
+        return resolve("caddy")
     return d.format
 
 
@@ -681,7 +767,7 @@ def _sample(lines: pl.DataFrame, n: int = 1000) -> list[str]:
 
 def _json_keys(lines: pl.DataFrame, fmt: LogFormat) -> set[str]:
     """Which of the format's candidate keys occur in the lines (one pass, literal search)."""
-    candidates = sorted({f.group for f in fmt.fields})
+    candidates = sorted({json_leaf(f.group) for f in fmt.fields})
     needles = [json.dumps(k) + ":" for k in candidates]
     found = lines["line"].str.extract_many(needles).explode().drop_nulls().unique()
     return {json.loads(x[:-1]) for x in found.to_list()}
@@ -718,7 +804,7 @@ def read_logs(
     counts: dict[str, int] = {}
     samples: list[pl.DataFrame] = []
     fmt_used: list[LogFormat] = []
-    per_input: dict[str, list[int]] = {i.path: [0, 0, 0] for i in inputs}
+    per_input: dict[str, list[int]] = {i.path: [0, 0, 0, 0] for i in inputs}
     for pb in iter_parsed(
         chunks_of(inputs), log_format, threads=threads, on_detect=detection.append
     ):
@@ -734,12 +820,13 @@ def read_logs(
         acc[0] += pb.lines
         acc[1] += pb.parsed.height
         acc[2] += pb.rejected.height
+        acc[3] += pb.directives
     fmt = fmt_used[0] if fmt_used else _fallback_format(log_format, detection)
     frame = _concat(parsed, fmt)
     rej = pl.concat(samples) if samples else _no_rejections()
     table = pl.DataFrame(
         [
-            {"source": k, "lines": v[0], "parsed": v[1], "rejected": v[2]}
+            {"source": k, "lines": v[0], "parsed": v[1], "rejected": v[2], "directives": v[3]}
             for k, v in per_input.items()
         ],
         schema={
@@ -747,6 +834,7 @@ def read_logs(
             "lines": pl.UInt64,
             "parsed": pl.UInt64,
             "rejected": pl.UInt64,
+            "directives": pl.UInt64,
         },
     )
     return ParsedLog(
@@ -757,6 +845,7 @@ def read_logs(
         inputs=table,
         detection=detection[0] if detection else None,
         lines=int(table["lines"].sum()),
+        directives=int(table["directives"].sum()),
     )
 
 
@@ -887,9 +976,8 @@ def _detect_inputs(files: list[Input]) -> LogFormat | None:
             continue
         lines = lines_frame(block.data, block.lines)
         fmt = detect(_sample(lines)).format
-        return (
-            narrow(compile_json(), _json_keys(lines, compile_json()))
-            if fmt.syntax == "json"
-            else fmt
-        )
+        if fmt.syntax == "json":
+            every = compile_json() if fmt.name == "json" else resolve(fmt.name)
+            return narrow(every, _json_keys(lines, every))
+        return fmt
     return None if not files else resolve("combined")

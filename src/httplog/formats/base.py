@@ -323,19 +323,19 @@ class Builder:
         *,
         escapes: str = "none",
         directive: str | None = None,
-        more: bool = False,
+        more: str = "",
         require: bool = True,
     ) -> LogFormat:
-        """The format. ``more``: further fields may follow (formats that grow at
-        the end); ``require``: the format must give a time and a status."""
+        """The format. ``more``: a regex for further fields that may follow (formats
+        that grow at their end, see :data:`MORE_FIELDS`); ``require``: the format
+        must give a time and a status."""
         if require:
             for col in ("status", "time"):
                 if col not in self.taken:
                     msg = f"format has no {col} field: {string!r}"
                     raise FormatError(msg)
         # Trailing blanks (and a CR the line splitter left) are not part of the format.
-        tail = r"(?:[ \t][^\x00-\x08\x0a-\x1f]*)?" if more else ""
-        pattern = "".join(self.parts) + tail + r"[ \t\r]*$"
+        pattern = "".join(self.parts) + more + r"[ \t\r]*$"
         return LogFormat(name, string, syntax, pattern, tuple(self.fields), escapes, directive)
 
 
@@ -351,22 +351,70 @@ def _unique(column: str, taken: set[str]) -> str:
     return cand
 
 
-def pieces_layout(b: Builder, pieces: list[tuple[str, str, str] | str], *, sep: str = " ") -> None:
-    """Add fixed-layout pieces to ``b``: literal strings, and ``(column, kind,
-    position)`` fields where position is ``"q"`` (between double quotes),
-    ``"b"`` (between brackets) or ``""`` (bare, up to ``sep``)."""
+@dataclass(frozen=True)
+class F:
+    """A field of a fixed layout (see :func:`layout`): its column and kind, where it
+    sits (``q`` between double quotes, ``b`` between brackets, ``""`` bare) and,
+    when the kind's own regex won't do, the regex it matches."""
+
+    column: str
+    kind: str
+    pos: str = ""
+    regex: str | None = None
+    arg: str | None = None
+
+
+#: Markers in a layout: what lies between them may be missing from a line.
+OPEN, CLOSE = "\x00(", "\x00)"
+#: Regex of further fields a format may grow at its end, separated by blanks.
+MORE_FIELDS = r"(?:[ \t][^\x00-\x08\x0a-\x1f]*)?"
+
+
+def layout(
+    name: str,
+    pieces: list[F | str],
+    *,
+    syntax: str = "regex",
+    escapes: str = "none",
+    sep: str = " ",
+    directive: str | None = None,
+    more: str = "",
+    string: str | None = None,
+    require: bool = True,
+) -> LogFormat:
+    """A format of fixed layout from literal strings and :class:`F` fields, in order.
+
+    >>> fmt = layout(
+    ...     "x", [F("time", "time_iso"), " ", F("status", "status"), " ", F("path", "text", "q")]
+    ... )
+    >>> fmt.pattern[:12], fmt.columns
+    ('^(?<g0>[0-9]', ['time', 'status', 'path'])
+    """
+    b = Builder()
     for p in pieces:
-        if isinstance(p, str):
+        if p == OPEN:
+            b.begin_optional()
+        elif p == CLOSE:
+            b.end_optional()
+        elif isinstance(p, str):
             b.literal(p)
-            continue
-        column, kind, pos = p
-        if pos == "q":
+        elif p.pos == "q":
             b.literal('"')
-            b.add(column, kind, field_regex(kind, quoted=True), quoted=True)
+            b.add(p.column, p.kind, p.regex or field_regex(p.kind, quoted=True), p.arg, quoted=True)
             b.literal('"')
-        elif pos == "b":
+        elif p.pos == "b":
             b.literal("[")
-            b.add(column, kind, field_regex(kind, quoted=False))
+            b.add(p.column, p.kind, p.regex or field_regex(p.kind, quoted=False, stop="]"), p.arg)
             b.literal("]")
         else:
-            b.add(column, kind, field_regex(kind, quoted=False, stop=sep))
+            rx = p.regex or field_regex(p.kind, quoted=False, stop=sep)
+            b.add(p.column, p.kind, rx, p.arg)
+    return b.build(
+        name,
+        string if string is not None else name,
+        syntax,
+        escapes=escapes,
+        directive=directive,
+        more=more,
+        require=require,
+    )

@@ -55,7 +55,24 @@ def _fixed() -> dict[str, Callable[[], LogFormat]]:
 
 
 #: Names accepted by :func:`resolve`, in the order autodetection prefers on a tie.
-NAMES: tuple[str, ...] = ("main", "vhost_combined", "combined", "nginx", "common", "json")
+NAMES: tuple[str, ...] = (
+    "main",
+    "vhost_combined",
+    "traefik",
+    "combined",
+    "nginx",
+    "common",
+    "alb",
+    "elb",
+    "s3",
+    "cloudfront",
+    "w3c",
+    "cloudstorage",
+    "haproxy",
+    "squid",
+    "caddy",
+    "json",
+)
 
 
 def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -> LogFormat:
@@ -69,7 +86,7 @@ def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -
     >>> resolve("bogus")
     Traceback (most recent call last):
     ...
-    httplog.errors.FormatError: unknown log format 'bogus': not a named format (main, vhost_combined, combined, nginx, common, json) nor an nginx ($var) or Apache (%x) format string
+    httplog.errors.FormatError: unknown log format 'bogus': not a named format (main, vhost_combined, traefik, combined, nginx, common, alb, elb, s3, cloudfront, w3c, cloudstorage, haproxy, squid, caddy, json) nor an nginx ($var) or Apache (%x) format string
     """
     from httplog.formats import apache, jsonl, nginx
 
@@ -84,6 +101,9 @@ def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -
         return jsonl.compile_json(jsonl.parse_mapping(spec[5:]))
     if spec in NAMED:
         return _named(spec)
+    fixed = _fixed()
+    if spec in fixed:
+        return fixed[spec]()
     syntax = _syntax(spec)
     if syntax == "nginx":
         return nginx.compile_nginx(spec)
