@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from httplog.formats.escapes import unescape
 from httplog.schema import COLUMNS, TIME
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -385,8 +386,6 @@ def _plus_text(raw: pl.Expr, f: Field) -> pl.Expr:
 
 def _pct_text(raw: pl.Expr, f: Field) -> pl.Expr:
     """CloudFront percent-encodes its headers: ``%20`` and UTF-8 runs are decoded."""
-    from httplog.formats.escapes import unescape
-
     return unescape(dash_null(raw), "percent")
 
 
