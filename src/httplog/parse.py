@@ -51,7 +51,7 @@ from httplog import inputs as _inputs
 from httplog.errors import UsageError
 from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve, w3c
 from httplog.formats.detect import Detection, detect
-from httplog.formats.escapes import trigger, unescape
+from httplog.formats.escapes import beyond_ascii, beyond_ascii_bytes, trigger, unescape
 from httplog.formats.jsonl import compile_json, json_leaf, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
 from httplog.schema import COLUMNS, order_columns
@@ -92,13 +92,15 @@ REJECTED_SCHEMA = {
 
 
 def _field_exprs(
-    f: Field, raw: pl.Expr, escapes: str | None
+    f: Field, raw: pl.Expr, escapes: str | None, runs: bool
 ) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
     """(stages of intermediate columns, typed columns) of one field, as its kind says
-    (see :mod:`httplog.formats.kinds`); ``escapes``: the dialect to undo, if any."""
+    (see :mod:`httplog.formats.kinds`); ``escapes``: the dialect to undo, if any;
+    ``runs``: whether some lines may hold escaped UTF-8 (those lines, column
+    ``_esc``, then take the slower path)."""
     kind = KINDS[f.kind]
     if escapes is not None and kind.text:
-        raw = unescape(raw, escapes)
+        raw = unescape(raw, escapes, runs=pl.col("_esc") if runs else False)
     stages = kind.prepare(f, raw) if kind.prepare is not None else []
     return stages, kind.convert(f, raw)
 
@@ -127,11 +129,12 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=128)
-def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None) -> _Plan:
+def _plan(fmt: LogFormat, unescape: int, columns: tuple[str, ...] | None = None) -> _Plan:
     """Compile a format to a :class:`_Plan`.
 
     ``unescape``: undo the server's escapes (see :mod:`httplog.formats.escapes`)
-    in text fields (callers pass ``False`` when no line has an escape).
+    in text fields: 0 not (no line has an escape), 1 those of ASCII, 2 also
+    runs of escaped UTF-8 (some line has an escaped byte beyond ASCII).
     ``columns``: the output columns wanted (``None``: all the format has).
     Fields feeding no wanted column are matched but not captured nor
     converted, which is most of the cost of a parse; ``time`` and ``status``
@@ -160,11 +163,13 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
         else:
             matched = pl.col("_g").struct.field(anchor.group).is_not_null()
         raw = {f.group: pl.col("_g").struct.field(f.group) for f in fields}
+    if escapes is not None and unescape > 1:
+        first = {**first, "_esc": beyond_ascii(text, escapes)}
     stages: list[dict[str, pl.Expr]] = [first, {"_m": matched}]
     prep: list[dict[str, pl.Expr]] = []
     exprs: dict[str, pl.Expr] = {}
     for f in fields:
-        field_stages, converted = _field_exprs(f, raw[f.group], escapes)
+        field_stages, converted = _field_exprs(f, raw[f.group], escapes, unescape > 1)
         for i, stage in enumerate(field_stages):
             if len(prep) <= i:
                 prep.append({})
@@ -189,14 +194,24 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
 
 def _needs_unescape(
     fmt: LogFormat, data: bytes | pl.Series, columns: tuple[str, ...] | None
-) -> bool:
-    """Whether a wanted text field may hold an escape (skip the work if not)."""
+) -> int:
+    """How much unescaping a wanted text field may need (see :func:`_plan`): 0, 1 or 2.
+
+    Skipping the work when no line needs it is most of the cost of escapes.
+    """
     mark = trigger(fmt.escapes)
     if mark is None or not any(KINDS[f.kind].text for f in _wanted(fmt, columns)[1]):
-        return False
+        return 0
+    runs = beyond_ascii_bytes(fmt.escapes)
     if isinstance(data, bytes):
-        return mark in data
-    return bool(data.str.contains(mark.decode(), literal=True).any())
+        if mark not in data:
+            return 0
+        return 2 if runs is not None and runs.search(data) else 1
+    if not data.str.contains(mark.decode(), literal=True).any():
+        return 0
+    if runs is None:
+        return 1
+    return 2 if data.str.contains(runs.pattern.decode()).any() else 1
 
 
 def _output(plan: _Plan, columns: tuple[str, ...] | None) -> list[str]:

@@ -36,9 +36,9 @@ from httplog.formats.base import (
 
 #: Directive letter → (column, kind), for directives without a {argument}.
 DIRECTIVES: dict[str, tuple[str, str]] = {
-    "h": ("remote_addr", "text"),
-    "a": ("remote_addr", "text"),
-    "A": ("local_addr", "text"),
+    "h": ("remote_addr", "addr"),
+    "a": ("remote_addr", "addr"),
+    "A": ("local_addr", "addr"),
     "l": ("remote_logname", "text"),
     "u": ("remote_user", "text"),
     "t": ("time", "time_local"),

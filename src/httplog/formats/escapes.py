@@ -21,10 +21,13 @@ controls) and bytes that are not valid UTF-8 stay as written: a parsed value
 never holds a raw control character, and a TLS handshake sent to a plain-HTTP
 port is still the request ``\x16\x03\x01…``.
 
-The work is done only on the values that hold the dialect's escape character
-(the others are fed to it as nulls, which cost nothing): a value is cut into
-tokens (a run of escaped characters, a two-character escape, plain text) by
-one regex, the tokens are decoded, and joined again.
+The work is vectorised in two steps. Escapes of printable ASCII and the
+two-character ones are replaced in one Aho-Corasick pass over every value
+(left to right, as the server wrote them). Only values that hold an escaped
+byte beyond ASCII (a possible UTF-8 run) take the slower path, fed to it alone
+(the others as nulls, which cost nothing): the value is cut into tokens (a run
+of escaped characters, a two-character escape, plain text) by one regex, the
+tokens are decoded, and joined again.
 
 Examples
 --------
@@ -38,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -82,7 +86,7 @@ def utf8_escaped(prefix: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dialect:
     """How one server escapes: the escape before hex bytes, and the two-character
     escapes it writes (``{'\\"': '"'}``)."""
@@ -95,6 +99,16 @@ class Dialect:
     def trigger(self) -> str:
         """A value holding no such character has nothing to undo."""
         return self.prefix[0]
+
+    @functools.cached_property
+    def table(self) -> dict[str, str]:
+        """Every escape of one printable ASCII character (either case of hex digits),
+        and the two-character escapes: what they stand for."""
+        out = dict(self.simple)
+        for b in range(0x20, 0x7F):
+            for spelled in (f"{self.prefix}{b:02x}", f"{self.prefix}{b:02X}"):
+                out[spelled] = chr(b)
+        return out
 
     @property
     def token(self) -> str:
@@ -133,8 +147,15 @@ def trigger(name: str) -> bytes | None:
     return d.trigger.encode() if d else None
 
 
-def unescape(e: pl.Expr, name: str) -> pl.Expr:
-    """Undo dialect ``name``'s escapes in the strings of ``e`` (see the module docstring)."""
+def unescape(e: pl.Expr, name: str, runs: pl.Expr | bool | None = None) -> pl.Expr:
+    """Undo dialect ``name``'s escapes in the strings of ``e`` (see the module docstring).
+
+    ``runs`` says which rows may hold an escaped byte beyond ASCII, the only
+    ones given to the slower UTF-8 path: ``None`` (the rows of ``e`` holding
+    one), ``False`` (none: the caller knows), or a boolean expression (a mask
+    computed once on the lines, see :func:`beyond_ascii`, when several fields
+    of the same lines are unescaped).
+    """
     if name == "csv":
         return e.str.replace_all('""', '"', literal=True)
     if name == "json_string":
@@ -144,8 +165,31 @@ def unescape(e: pl.Expr, name: str) -> pl.Expr:
     d = DIALECTS.get(name)
     if d is None:
         return e
-    has = e.str.contains(d.trigger, literal=True)
-    return pl.coalesce(_decode(pl.when(has).then(e), d), e)
+    fast = e.str.replace_many(d.table, leftmost=True)
+    if runs is False:
+        return fast
+    mask = beyond_ascii(e, name) if runs is None or runs is True else runs
+    return pl.coalesce(_decode(pl.when(mask).then(e), d), fast)
+
+
+def beyond_ascii_bytes(name: str) -> re.Pattern[bytes] | None:
+    r"""A bytes regex finding an escaped byte beyond ASCII in dialect ``name``'s values.
+
+    >>> beyond_ascii_bytes("nginx").search(rb'"Android \xE5\xB0"') is not None
+    True
+    """
+    d = DIALECTS.get(name)
+    if d is None:
+        return None
+    return re.compile(re.escape(d.prefix.encode()) + b"[89A-Fa-f]")
+
+
+def beyond_ascii(e: pl.Expr, name: str) -> pl.Expr:
+    """Whether each string holds an escaped byte beyond ASCII (a possible UTF-8 run)."""
+    d = DIALECTS.get(name)
+    if d is None:
+        return pl.lit(False)
+    return e.str.contains(re.escape(d.prefix) + "[89A-Fa-f]").fill_null(False)
 
 
 def _decode(e: pl.Expr, d: Dialect) -> pl.Expr:

@@ -400,6 +400,8 @@ KINDS: dict[str, Kind] = {
     "text": Kind(WORD, _TEXT, text=True),
     # a list-like text field (headers, X-Forwarded-For): its regex reaches the next literal
     "list": Kind(LIST, _TEXT, text=True),
+    # an address (IP, host name): text that no server escapes
+    "addr": Kind(WORD, _TEXT),
     # kept as written ("" is null)
     "raw": Kind(WORD, _one(lambda raw, f: pl.when(raw != "").then(raw)), text=True),
     "plus_text": Kind(WORD, _one(_plus_text)),

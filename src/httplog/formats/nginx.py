@@ -19,7 +19,7 @@ Examples
 --------
 >>> fmt = compile_nginx('$remote_addr [$time_local] "$request" $status $request_time')
 >>> [(f.column, f.kind) for f in fmt.fields]
-[('remote_addr', 'text'), ('time', 'time_local'), ('request', 'request'), ('status', 'status'), ('request_time', 'seconds')]
+[('remote_addr', 'addr'), ('time', 'time_local'), ('request', 'request'), ('status', 'status'), ('request_time', 'seconds')]
 >>> compile_nginx("log_format timed '$remote_addr [$time_local] '\\n  '$status $msec';").string
 '$remote_addr [$time_local] $status $msec'
 """
@@ -33,9 +33,9 @@ from httplog.formats.base import Builder, Field, LogFormat, field_classes, field
 
 #: nginx variable → (column, kind).
 VARIABLES: dict[str, tuple[str, str]] = {
-    "remote_addr": ("remote_addr", "text"),
+    "remote_addr": ("remote_addr", "addr"),
     "binary_remote_addr": ("remote_addr", "raw"),
-    "realip_remote_addr": ("remote_addr", "text"),
+    "realip_remote_addr": ("remote_addr", "addr"),
     "remote_port": ("remote_port", "uint"),
     "remote_user": ("remote_user", "text"),
     "time_local": ("time", "time_local"),
@@ -67,7 +67,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "http_host": ("host", "list"),
     "server_name": ("server_name", "text"),
     "server_port": ("server_port", "uint"),
-    "server_addr": ("server_addr", "text"),
+    "server_addr": ("server_addr", "addr"),
     "scheme": ("scheme", "text"),
     "https": ("https", "text"),
     "ssl_protocol": ("ssl_protocol", "text"),

@@ -38,7 +38,7 @@ import functools
 import os
 import re
 
-from httplog.formats.base import F, LogFormat, layout
+from httplog.formats.base import F, LogFormat, escape, layout
 from httplog.formats.kinds import WORD
 
 #: W3C and IIS field names → (column, kind).
@@ -178,7 +178,7 @@ def layout_of(names: tuple[str, ...], family: str) -> LogFormat:
         if name == "date" and i + 1 < len(names) and names[i + 1].lower() == "time":
             rx = (
                 r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                + re.escape(sep)
+                + escape(sep)
                 + r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
             )
             pieces.append(F("time", "time_w3c", regex=rx, arg=sep))
