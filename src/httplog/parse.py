@@ -51,7 +51,13 @@ from httplog import inputs as _inputs
 from httplog.errors import UsageError
 from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve, w3c
 from httplog.formats.detect import Detection, detect
-from httplog.formats.escapes import beyond_ascii, beyond_ascii_bytes, trigger, unescape
+from httplog.formats.escapes import (
+    DIALECTS,
+    beyond_ascii,
+    beyond_ascii_bytes,
+    trigger,
+    unescape,
+)
 from httplog.formats.jsonl import compile_json, json_leaf, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
 from httplog.schema import COLUMNS, order_columns
@@ -206,7 +212,8 @@ def _needs_unescape(
     if isinstance(data, bytes):
         if mark not in data:
             return 0
-        return 2 if runs is not None and runs.search(data) else 1
+        prefix = DIALECTS[fmt.escapes].prefix.encode() if runs is not None else b""
+        return 2 if runs is not None and prefix in data and runs.search(data) else 1
     if not data.str.contains(mark.decode(), literal=True).any():
         return 0
     if runs is None:
