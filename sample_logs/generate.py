@@ -45,6 +45,20 @@ NGINX_TIMED_FORMAT = '$remote_addr - $remote_user [$time_local] "$request" $stat
 NGINX_JSON_FORMAT = '{"time":"$time_iso8601","remote_addr":"$remote_addr","request":"$request","status":$status,"body_bytes_sent":$body_bytes_sent,"request_time":$request_time,"upstream_response_time":"$upstream_response_time","http_referer":"$http_referer","http_user_agent":"$http_user_agent","host":"$host"}'
 APACHE_COMMON_FORMAT = '%h %l %u %t "%r" %>s %b'
 APACHE_VHOST_COMBINED_FORMAT = '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"'
+ALB_FORMAT = (
+    "type time elb client:port target:port request_processing_time target_processing_time "
+    "response_processing_time elb_status_code target_status_code received_bytes sent_bytes "
+    '"request" "user_agent" ssl_cipher ssl_protocol target_group_arn "trace_id" "domain_name" '
+    '"chosen_cert_arn" matched_rule_priority request_creation_time "actions_executed" '
+    '"redirect_url" "error_reason" "target:port_list" "target_status_code_list" '
+    '"classification" "classification_reason" conn_trace_id'
+)
+CADDY_FORMAT = "Caddy's JSON access log (log directive, json encoder)"
+ALB_NAME = "app/coffee-shop/50dc6c495c0c9188"
+ALB_TARGET_GROUP = (
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/coffee-web/73e2d6bc24d8a067"
+)
+ALB_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -332,6 +346,106 @@ def format_apache_vhost_combined(r: Request, tz: timezone) -> bytes:
         _apache_field(r.referer),
         _apache_field(r.agent),
     )
+
+
+def _alb_field(value: str | bytes) -> bytes:
+    raw = value.encode() if isinstance(value, str) else value
+    return apache_escape(raw) or b"-"
+
+
+def _port(r: Request) -> int:
+    """A client port that stays the same for the same request in every run."""
+    return 1024 + (r.ts * 7919 + len(r.target) * 104729 + sum(r.client.encode())) % 64000
+
+
+def format_alb(r: Request, tz: timezone) -> bytes:
+    """An Application Load Balancer access log entry, in front of the shop's servers.
+
+    The target's time is the upstream's (the server's own time when it had no
+    upstream); a 502 or 504 the load balancer answers itself has no target
+    response: ``-1`` timings and ``-`` as the target's status.
+    """
+    micros = (r.ts * 1000003 + r.request_ms * 7 + len(r.target)) % 1_000_000
+    stamp = iso_utc(r.ts).replace("Z", f".{micros:06d}Z")
+    target_ms = sum(ms for group in r.upstream for _, ms in group) if r.upstream else r.request_ms
+    no_response = r.status in (502, 504) and r.upstream
+    target = r.upstream[-1][-1][0] if r.upstream else f"10.0.0.{11 + _port(r) % 3}:80"
+    timing = b"0.000 -1 -1" if no_response else f"0.000 {seconds(target_ms)} 0.000".encode()
+    creation = iso_utc(r.ts).replace("Z", f".{max(0, micros - 1000):06d}Z")
+    target_status = b"-" if no_response else str(r.status).encode()
+    url = f"https://{r.host}:443{r.target}"
+    request = f"{r.method} {url} {r.protocol}".encode()
+    error = b"Target.Timeout" if r.status == 504 and r.upstream else b"-"
+    trace = f"Root=1-{r.ts:08x}-{(r.ts * 2654435761 + micros) % 16**24:024x}"
+    return (
+        b'https %s %s %s:%d %s %s %d %s %d %d "%s" "%s" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 '
+        b'%s "%s" "%s" "%s" 0 %s "forward" "-" "%s" "%s" "%s" "-" "-" TID_%016x'
+        % (
+            stamp.encode(),
+            ALB_NAME.encode(),
+            r.client.encode(),
+            _port(r),
+            target.encode(),
+            timing,
+            r.status,
+            target_status,
+            r.header_bytes,
+            r.size or 0,
+            _alb_field(request),
+            _alb_field(r.agent),
+            ALB_TARGET_GROUP.encode(),
+            trace.encode(),
+            r.host.encode(),
+            ALB_CERT.encode(),
+            creation.encode(),
+            error,
+            target.encode(),
+            target_status,
+            micros * 2654435761 % 2**64,
+        )
+    )
+
+
+def format_caddy(r: Request, tz: timezone) -> bytes:
+    """A line of Caddy's JSON access log (the ``log`` directive's default fields)."""
+    headers: dict[str, list[str]] = {}
+    if r.agent:
+        headers["User-Agent"] = [r.agent]
+    if r.referer:
+        headers["Referer"] = [r.referer]
+    headers["Accept-Encoding"] = ["gzip, br"]
+    request = {
+        "remote_ip": r.client,
+        "remote_port": str(_port(r)),
+        "client_ip": r.client,
+        "proto": r.protocol,
+        "method": r.method,
+        "host": r.host,
+        "uri": r.target,
+        "headers": headers,
+        "tls": {
+            "resumed": False,
+            "version": 772,
+            "cipher_suite": 4865,
+            "proto": "h2" if r.protocol == "HTTP/2.0" else "http/1.1",
+            "server_name": r.host,
+        },
+    }
+    micros = (r.ts * 1000003 + r.request_ms * 7 + len(r.target)) % 1_000_000
+    line = {
+        "level": "error" if r.status >= 500 else "info",
+        "ts": float(f"{r.ts}.{micros:06d}"),
+        "logger": "http.log.access.log0",
+        "msg": "handled request",
+        "request": request,
+        "bytes_read": 0 if r.method in ("GET", "HEAD") else r.header_bytes // 2,
+        "user_id": "",
+        "duration": r.request_ms / 1000,
+        "size": r.size or 0,
+        "status": r.status,
+        "resp_headers": {"Server": ["Caddy"], "Content-Type": ["text/html; charset=utf-8"]},
+    }
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # ------------------------------------------------------------------ content tables
@@ -1478,6 +1592,8 @@ LINES = {
     "apache_common.log": 3000,
     "apache_vhost_combined.log": 1500,
     "nginx_json.log": 1500,
+    "alb_access.log": 800,
+    "caddy_access.log": 800,
 }
 
 CET = timezone(timedelta(hours=1))
@@ -1761,6 +1877,47 @@ def build_nginx_json(spec: LogSpec) -> Built:
     return Built(records, junk, swaps=3)
 
 
+def _proxy_site(spec: LogSpec) -> tuple[Dice, Site, list[Request]]:
+    """Traffic of the shop behind a load balancer or Caddy (no raw TLS junk: they answer it)."""
+    dice = Dice(spec.seed)
+    site = Site(dice, server="nginx", api_host="api.example.com", visitors=200, apps=200)
+    mix = Weighted(
+        [
+            (site.visit, 40),
+            (site.app_session, 35),
+            (site.crawl, 12),
+            (site.script, 8),
+            (site.probe, 5),
+        ]
+    )
+    records = [r for r in traffic(dice, spec.window, mix, LINES[spec.name]) if r.kind != "junk"]
+    return dice, site, records
+
+
+def build_alb(spec: LogSpec) -> Built:
+    tz = spec.window.tz
+    _, site, records = _proxy_site(spec)
+    day = "2026-11-20"
+    junk = [
+        truncated_line(site, at(day, "09:17:03", tz), spec.formatter, tz),
+        Junk(at(day, "11:40:00", tz), "empty", b""),
+        Junk(at(day, "10:02:51", tz), "binary", BINARY_GARBAGE),
+    ]
+    return Built(records, junk)
+
+
+def build_caddy(spec: LogSpec) -> Built:
+    tz = spec.window.tz
+    _, site, records = _proxy_site(spec)
+    day = "2026-11-20"
+    junk = [
+        Junk(at(day, "13:05:44", tz), "binary", BINARY_GARBAGE),
+        truncated_line(site, at(day, "14:31:19", tz), spec.formatter, tz),
+        Junk(at(day, "15:58:02", tz), "empty", b""),
+    ]
+    return Built(records, junk)
+
+
 SPECS = (
     LogSpec(
         "nginx_access.log",
@@ -1828,6 +1985,28 @@ SPECS = (
         Window(at("2026-11-20", "08:00:00", CET), at("2026-11-20", "20:00:00", CET), CET),
         build_nginx_json,
         SEED + 6,
+    ),
+    LogSpec(
+        "alb_access.log",
+        "AWS Application Load Balancer in front of www.example.com and api.example.com, 08:00-12:00 UTC",
+        "alb",
+        "alb",
+        ALB_FORMAT,
+        format_alb,
+        Window(at("2026-11-20", "08:00:00", UTC), at("2026-11-20", "12:00:00", UTC), UTC),
+        build_alb,
+        SEED + 7,
+    ),
+    LogSpec(
+        "caddy_access.log",
+        "Caddy JSON access log of www.example.com and api.example.com, 12:00-16:00 UTC",
+        "caddy",
+        "caddy",
+        CADDY_FORMAT,
+        format_caddy,
+        Window(at("2026-11-20", "12:00:00", UTC), at("2026-11-20", "16:00:00", UTC), UTC),
+        build_caddy,
+        SEED + 8,
     ),
 )
 
@@ -1972,8 +2151,8 @@ def readme(entries: dict[str, dict[str, object]]) -> str:
     out = [
         "# Sample access logs",
         "",
-        "Realistic, deterministic nginx and Apache access logs for trying `httplog` and for",
-        "its tests: a small coffee shop (`www.example.com`) with browsers, a mobile app,",
+        "Realistic, deterministic nginx, Apache, AWS load balancer and Caddy access logs for",
+        "trying `httplog` and for its tests: a small coffee shop (`www.example.com`) with browsers, a mobile app,",
         "crawlers (Googlebot, bingbot, GPTBot, AhrefsBot), scripts (curl, python-requests),",
         "scanners and health checks; IPv4 and about 10% IPv6 clients, mostly from",
         "documentation ranges. Every file contains injected trouble with known answers.",
@@ -2031,6 +2210,16 @@ def readme(entries: dict[str, dict[str, object]]) -> str:
         f'LogFormat "{APACHE_VHOST_COMBINED_FORMAT.replace(chr(34), chr(92) + chr(34))}" vhost_combined',
         "```",
         "",
+        "`alb_access.log`: an AWS Application Load Balancer's access log entries, as AWS",
+        "documents them (`format_alb` in `generate.py`):",
+        "",
+        "```text",
+        ALB_FORMAT,
+        "```",
+        "",
+        "`caddy_access.log`: Caddy's JSON access log (`log` directive, `json` encoder):",
+        "`ts` in epoch seconds, `duration` in seconds, the request's headers as arrays.",
+        "",
         "Written as the servers write them:",
         "",
         '- nginx escapes `"`, `\\`, control and 8-bit bytes in variables as `\\xHH` (so a',
@@ -2048,6 +2237,8 @@ def readme(entries: dict[str, dict[str, object]]) -> str:
         "  the connection closed before a request line (nginx 400, Apache 408).",
         "- A TLS handshake sent to a plain-HTTP port is a valid line with status 400 and an",
         '  unreadable request (`"\\x16\\x03\\x01..."`).',
+        "- The load balancer answers 502 and 504 itself when its target fails: those entries",
+        "  have `-1` target and response timings and `-` as the target's status.",
         "",
         "## Injected bursts",
         "",

@@ -244,4 +244,4 @@ def test_an_empty_file_among_inputs_has_its_row_of_zeros(tmp_path):
     ]  # sorted by source: "a.log" < "empty.log"
     assert a.lines == 1 and a.format == "combined"
     alone = analyze(empty)
-    assert alone.inputs.rows() == [(empty, 0, 0, 0, 0)]
+    assert alone.inputs.rows() == [(empty, 0, 0, 0, 0, 0)]

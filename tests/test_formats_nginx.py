@@ -60,10 +60,10 @@ def test_tls_handshake_written_as_escaped_bytes_is_a_request_with_status_400(par
     assert (row["referer"], row["user_agent"]) == (None, None)
 
 
-def test_nginx_escapes_are_kept_as_written(parse_log):
-    line = COMBINED.replace("Mozilla/5.0 (X11; Linux x86_64)", "say \\x22hi\\x22 \\xC3\\xA9")
-    log = parse_log([line], "nginx")
-    assert log.frame["user_agent"].to_list() == ["say \\x22hi\\x22 \\xC3\\xA9"]
+def test_nginx_hex_escapes_forming_utf8_become_characters_and_controls_stay_escaped(parse_log):
+    agent = "say \\x22hi\\x22 \\xC3\\xA9 \\xE4\\xB8\\xAD \\x5C \\x0A \\xFF\\xC3"
+    log = parse_log([COMBINED.replace("Mozilla/5.0 (X11; Linux x86_64)", agent)], "nginx")
+    assert log.frame["user_agent"].to_list() == ['say "hi" é 中 \\ \\x0A \\xFF\\xC3']
 
 
 # ------------------------------------------------- every variable of the issue

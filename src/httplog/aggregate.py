@@ -99,6 +99,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "lines": pl.UInt64(),
         "parsed": pl.UInt64(),
         "rejected": pl.UInt64(),
+        "directives": pl.UInt64(),
         "bytes_read": pl.UInt64(),
         "time_min": TIME,
         "time_max": TIME,
@@ -293,6 +294,9 @@ class Partial:
         tables = {}
         for name, schema in SCHEMAS.items():
             part = df.filter(pl.col("table") == name)
+            if name == "chunks" and "directives" not in part.columns:
+                # (written before directive lines were counted apart: none then)
+                part = part.with_columns(directives=pl.lit(0, pl.UInt64))
             missing = [c for c in schema if c not in part.columns]
             if missing:
                 if part.height:
@@ -381,6 +385,7 @@ def aggregate_rows(
     format_label: str | None = None,
     detection: str | None = None,
     rejected: pl.DataFrame | None = None,
+    directives: int = 0,
 ) -> Partial:
     """Aggregate parsed rows (columns of :mod:`httplog.schema`) into a Partial.
 
@@ -470,9 +475,10 @@ def aggregate_rows(
         {
             "source": [source],
             "chunk_start": [chunk_start],
-            "lines": [lines if lines is not None else rows.height + rej.height],
+            "lines": [lines if lines is not None else rows.height + rej.height + directives],
             "parsed": [rows.height],
             "rejected": [rej.height],
+            "directives": [directives],
             "bytes_read": [bytes_read],
             "time_min": [tmin],
             "time_max": [tmax],
@@ -525,6 +531,7 @@ def aggregate_block(
         format_label=pb.format.label,  # type: ignore[attr-defined]
         detection=str(detection) if detection is not None else None,
         rejected=pb.rejected,  # type: ignore[attr-defined]
+        directives=getattr(pb, "directives", 0),
     )
     if counted != rows.height:
         part = replace(part, chunks=part.chunks.with_columns(parsed=pl.lit(counted, pl.UInt64)))
@@ -601,7 +608,7 @@ def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
     out["chunks"] = (
         chunks.group_by("source", "chunk_start")
         .agg(
-            pl.col("lines", "parsed", "rejected", "bytes_read").sum(),
+            pl.col("lines", "parsed", "rejected", "directives", "bytes_read").sum(),
             pl.col("time_min").min(),
             pl.col("time_max").max(),
             pl.col("format").drop_nulls().first(),

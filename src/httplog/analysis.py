@@ -101,7 +101,7 @@ class Analysis:
 
     Frames (columns):
 
-    - ``inputs``: source, lines, parsed, rejected, bytes_read
+    - ``inputs``: source, lines, parsed, rejected, directives, bytes_read
     - ``rejected_samples``: source, line, reason, text (first lines per reason)
     - ``classes``: class, name, requests, share — all six classes, in order
     - ``status``: status, class, reason, description, requests, share — by code
@@ -134,6 +134,12 @@ class Analysis:
     spikes: pl.DataFrame
     explanations: pl.DataFrame
     partial: Partial
+
+    @property
+    def directives(self) -> int:
+        """Directive lines (W3C's ``#`` lines, a CSV header), counted apart:
+        ``parsed + rejected + directives == lines``."""
+        return int(self.partial.chunks["directives"].sum() or 0)
 
     @property
     def requests(self) -> int:
@@ -229,7 +235,7 @@ def _with_empty_chunks(part: Partial, chunks: list[Chunk], detection: str | None
     if not missing:
         return part
     n = len(missing)
-    counts = ("chunk_start", "lines", "parsed", "rejected", "bytes_read")
+    counts = ("chunk_start", "lines", "parsed", "rejected", "directives", "bytes_read")
     row = {name: [0] * n if name in counts else [None] * n for name in SCHEMAS["chunks"]}
     row |= {"source": missing, "detection": [detection] * n}  # as every chunk has it
     empty = pl.DataFrame(row, schema=SCHEMAS["chunks"])
@@ -253,7 +259,7 @@ def finalize(partial: Partial, options: AnalyzeOptions | None = None) -> Analysi
     chunks = partial.chunks
     inputs = (
         chunks.group_by("source")
-        .agg(pl.col("lines", "parsed", "rejected", "bytes_read").sum())
+        .agg(pl.col("lines", "parsed", "rejected", "directives", "bytes_read").sum())
         .sort("source")
     )
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())

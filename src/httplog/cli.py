@@ -945,7 +945,8 @@ Format = Annotated[
         "--format",
         "-f",
         help="Named format: combined, common, vhost_combined, nginx, main, json "
-        "(or json:KEY=COLUMN,…); default: detected from the first lines.",
+        "(or json:KEY=COLUMN,…), alb, elb, s3, cloudfront, w3c, cloudstorage, caddy, "
+        "traefik, haproxy, squid; default: detected from the first lines.",
         rich_help_panel=_IN,
         show_default=False,
     ),

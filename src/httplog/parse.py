@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 import os
 import queue
@@ -49,12 +50,19 @@ from typing import Any, TypeVar
 import polars as pl
 
 from httplog import inputs as _inputs
-from httplog.errors import FormatError, UsageError
-from httplog.formats import Field, LogFormat, _columns_of, resolve
+from httplog.errors import UsageError
+from httplog.formats import KINDS, Field, LogFormat, columns_of, resolve, w3c
 from httplog.formats.detect import Detection, detect
-from httplog.formats.jsonl import compile_json, json_path, narrow
+from httplog.formats.escapes import (
+    DIALECTS,
+    beyond_ascii,
+    beyond_ascii_bytes,
+    trigger,
+    unescape,
+)
+from httplog.formats.jsonl import compile_json, json_leaf, json_path, narrow
 from httplog.inputs import Block, Chunk, Input
-from httplog.schema import COLUMNS, TIME, order_columns
+from httplog.schema import COLUMNS, order_columns
 
 _T = TypeVar("_T")
 
@@ -85,10 +93,7 @@ _ERROR_LOG = (
     r"(?:emerg|alert|crit|error|warn|notice|info|debug|trace\d)\])"
 )
 _BINARY = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{FFFD}]"
-_METHOD = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 _BOM = "\ufeff".encode()
-#: The protocol at the end of a request line (after the target).
-_PROTOCOL_AT_END = r" ([A-Za-z]+/[0-9.]+)$"
 
 #: Columns of the rejected-lines frame.
 REJECTED_SCHEMA = {
@@ -103,151 +108,18 @@ REJECTED_SCHEMA = {
 # ---------------------------------------------------------------- conversion
 
 
-def _dash_null(e: pl.Expr) -> pl.Expr:
-    """``-`` and the empty string are how servers write "no value": null."""
-    return pl.when((e != "-") & (e != "")).then(e)
-
-
-def _unescape(e: pl.Expr) -> pl.Expr:
-    r"""Apache's \" and \\ back to " and \ (nginx writes \xHH, left as written).
-
-    One left-to-right pass, as the regex ``\\(["\\])`` → ``$1`` would make,
-    but about three times faster (the two patterns start with the same byte
-    and differ in the next, so at most one matches at any place).
-
-    >>> pl.select(pl.lit(r"a\\\"b \" \x22").pipe(_unescape)).item()
-    'a\\"b " \\x22'
-    """
-    return e.str.replace_many(["\\\\", '\\"'], ["\\", '"'])
-
-
-def _time_local(e: pl.Expr) -> pl.Expr:
-    return e.str.strptime(TIME, "%d/%b/%Y:%H:%M:%S %z", strict=False)
-
-
-def _time_iso(e: pl.Expr) -> pl.Expr:
-    e = e.str.replace(",", ".", literal=True)
-    with_offset = (
-        pl.when(e.str.contains(r"[+-]\d{2}:?\d{2}$"))
-        .then(e)
-        .otherwise(e.str.replace(r"Z?$", "+00:00"))
-    )
-    return with_offset.str.strptime(TIME, "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
-
-
-def _time_epoch(e: pl.Expr, unit: str | None) -> pl.Expr:
-    """Epoch seconds (nginx ``$msec``, Apache ``%{sec}t``), or ``msec``/``usec``."""
-    scale = {"msec": 1e3, "usec": 1.0}.get(unit or "", 1e6)
-    us = (e.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64, strict=False)
-    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-
-
-def _time_strftime(e: pl.Expr, fmt: str) -> pl.Expr:
-    if "%z" in fmt or "%Z" in fmt:
-        return e.str.strptime(TIME, fmt, strict=False)
-    # No offset written: the time is taken as UTC.
-    return e.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
-
-
-def _uint(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    return _dash_null(e).cast(dtype, strict=False)
-
-
-def _upstream_seconds(e: pl.Expr) -> pl.Expr:
-    """nginx's ``0.010, 0.002 : 0.031`` (retries, redirects) → their total; ``-`` → null."""
-    nums = e.str.extract_all(r"\d+(?:\.\d+)?").cast(pl.List(pl.Float64))
-    return pl.when(nums.list.len() > 0).then(nums.list.sum().round(6))
-
-
-def _convert(f: Field, raw: pl.Expr, *, unescape: bool) -> dict[str, pl.Expr]:
-    """Typed column expressions for one field, keyed by column name.
-
-    ``request`` and ``uri`` fields read intermediate columns that
-    :func:`_prepare` adds first (``_r…`` and ``_u…``).
-    """
-    k = f.kind
-    if f.quoted and unescape and k in ("text", "raw"):
-        raw = _unescape(raw)
-    if k == "text":
-        return {f.column: _dash_null(raw)}
-    if k == "raw":
-        return {f.column: pl.when(raw != "").then(raw)}
-    if k == "time_local":
-        return {f.column: _time_local(raw)}
-    if k == "time_iso":
-        return {f.column: _time_iso(raw)}
-    if k == "time_epoch":
-        return {f.column: _time_epoch(raw, f.arg)}
-    if k == "time_strftime":
-        return {f.column: _time_strftime(raw, f.arg or "")}
-    if k == "time_any":
-        return {
-            f.column: pl.coalesce(
-                _time_iso(raw),
-                _time_local(raw.str.strip_chars("[]")),
-                pl.when(raw.str.contains(r"^\d+(?:\.\d+)?$")).then(_time_epoch(raw, None)),
-            )
-        }
-    if k == "request":
-        ok, method, proto, target = (pl.col(f"_r{n}_{f.group}") for n in "kmvt")
-        return {
-            "method": pl.when(ok).then(method),
-            "path": target.struct.field("field_0"),
-            "query": target.struct.field("field_1"),
-            "protocol": pl.when(ok).then(proto),
-        }
-    if k == "uri":
-        target = pl.col(f"_u_{f.group}")
-        return {"path": target.struct.field("field_0"), "query": target.struct.field("field_1")}
-    if k == "query":
-        return {f.column: _dash_null(raw.str.strip_prefix("?"))}
-    if k == "status":
-        return {f.column: _uint(raw, pl.UInt16())}
-    if k == "uint":
-        return {f.column: _uint(raw, COLUMNS.get(f.column, pl.UInt64()))}
-    if k == "seconds":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False)}
-    if k == "millis":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False) / 1e3}
-    if k == "micros":
-        return {f.column: _dash_null(raw).cast(pl.Float64, strict=False) / 1e6}
-    if k == "upstream_seconds":
-        return {f.column: _upstream_seconds(raw)}
-    if k == "upstream_list":
-        return {f.column: _dash_null(raw)}
-    msg = f"unknown field kind {k!r}"  # pragma: no cover - formats only make known kinds
-    raise FormatError(msg)
-
-
-def _prepare(f: Field, raw: pl.Expr, *, unescape: bool) -> list[dict[str, pl.Expr]]:
-    """Stages of intermediate columns a field needs (each stage one ``with_columns``).
-
-    A request line ``METHOD TARGET [PROTOCOL]`` is cut once at its first
-    space; the protocol is the last word when it looks like ``HTTP/1.1``; the
-    target (which may hold spaces) is what lies between, cut once at its
-    first ``?``. A request of another shape (``-``, TLS bytes, an empty
-    string) gets null method, path, query and protocol.
-    """
-    g = f.group
-    if f.quoted and unescape:
-        raw = _unescape(raw)
-    if f.kind == "uri":
-        return [{f"_u_{g}": _dash_null(raw).str.splitn("?", 2)}]
-    if f.kind != "request":
-        return []
-    parts = pl.col(f"_rs_{g}")
-    method, rest = pl.col(f"_rm_{g}"), pl.col(f"_rr_{g}")
-    proto, ok = pl.col(f"_rv_{g}"), pl.col(f"_rk_{g}")
-    target = pl.when(proto.is_null()).then(rest).otherwise(rest.str.strip_suffix(" " + proto))
-    return [
-        {f"_rs_{g}": raw.str.splitn(" ", 2)},
-        {f"_rm_{g}": parts.struct.field("field_0"), f"_rr_{g}": parts.struct.field("field_1")},
-        {
-            f"_rv_{g}": rest.str.extract(_PROTOCOL_AT_END, 1),
-            f"_rk_{g}": rest.is_not_null() & method.str.contains(_METHOD),
-        },
-        {f"_rt_{g}": pl.when(ok).then(target).str.splitn("?", 2)},
-    ]
+def _field_exprs(
+    f: Field, raw: pl.Expr, escapes: str | None, runs: bool
+) -> tuple[list[dict[str, pl.Expr]], dict[str, pl.Expr]]:
+    """(stages of intermediate columns, typed columns) of one field, as its kind says
+    (see :mod:`httplog.formats.kinds`); ``escapes``: the dialect to undo, if any;
+    ``runs``: whether some lines may hold escaped UTF-8 (those lines, column
+    ``_esc``, then take the slower path)."""
+    kind = KINDS[f.kind]
+    if escapes is not None and kind.text:
+        raw = unescape(raw, escapes, runs=pl.col("_esc") if runs else False)
+    stages = kind.prepare(f, raw) if kind.prepare is not None else []
+    return stages, kind.convert(f, raw)
 
 
 @dataclass(frozen=True)
@@ -257,23 +129,29 @@ class _Plan:
     stages: tuple[dict[str, pl.Expr], ...]
     typed: tuple[pl.Expr, ...]
     names: tuple[str, ...]
+    directive: str | None = None
 
     def apply(self, lines: pl.LazyFrame) -> pl.LazyFrame:
-        """Every line (column ``line``) → typed columns, ``text``, ``_m`` and ``_ok``."""
+        """Every line (column ``line``) → typed columns, ``text``, ``_m``, ``_ok``
+        (a request) and, for formats with directive lines, ``_d`` (a directive)."""
         lf = lines.select(text=pl.col("line"))
         for stage in self.stages:
             lf = lf.with_columns(**stage)
         lf = lf.select(*self.typed, "text", "_m")
-        return lf.with_columns(
-            _ok=pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
-        )
+        ok = pl.col("_m") & pl.col("time").is_not_null() & pl.col("status").is_not_null()
+        if self.directive is None:
+            return lf.with_columns(_ok=ok)
+        lf = lf.with_columns(_d=pl.col("text").str.contains(self.directive).fill_null(False))
+        return lf.with_columns(_ok=ok & ~pl.col("_d"))
 
 
-@functools.lru_cache(maxsize=64)
-def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None) -> _Plan:
+@functools.lru_cache(maxsize=128)
+def _plan(fmt: LogFormat, unescape: int, columns: tuple[str, ...] | None = None) -> _Plan:
     """Compile a format to a :class:`_Plan`.
 
-    ``unescape``: undo Apache's backslash escapes in quoted fields.
+    ``unescape``: undo the server's escapes (see :mod:`httplog.formats.escapes`)
+    in text fields: 0 not (no line has an escape), 1 those of ASCII, 2 also
+    runs of escaped UTF-8 (some line has an escaped byte beyond ASCII).
     ``columns``: the output columns wanted (``None``: all the format has).
     Fields feeding no wanted column are matched but not captured nor
     converted, which is most of the cost of a parse; ``time`` and ``status``
@@ -281,33 +159,39 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
     """
     wanted, fields = _wanted(fmt, columns)
     text = pl.col("text")
+    escapes = fmt.escapes if unescape and fmt.escapes not in ("none", "json") else None
     if fmt.syntax == "json":
         first = {f"_f_{f.group}": text.str.json_path_match(json_path(f.group)) for f in fields}
-        needed = [f"_f_{f.group}" for f in fields if f.column in ("time", "status")]
+        needed = [f"_f_{f.group}" for f in fields if {"time", "status"} & set(columns_of(f))]
         matched = text.str.starts_with("{").fill_null(False)
         for name in needed:
             matched = matched & pl.col(name).is_not_null()
         raw = {f.group: pl.col(f"_f_{f.group}") for f in fields}
-        unescape = False  # JSON strings come back unescaped
     else:
         pattern = fmt.pattern
         for f in fmt.fields:
             if f not in fields:
                 pattern = pattern.replace(f"(?<{f.group}>", "(?:", 1)
         first = {"_g": text.str.extract_groups(pattern)}
-        # The pattern has no optional group: a captured group is null only
-        # when the line does not match.
-        matched = pl.col("_g").struct.field(fields[0].group).is_not_null()
+        # A field that is not optional has a value exactly when the line matches.
+        anchor = next((f for f in fields if not f.optional), None)
+        if anchor is None:
+            matched = pl.lit(False)
+        else:
+            matched = pl.col("_g").struct.field(anchor.group).is_not_null()
         raw = {f.group: pl.col("_g").struct.field(f.group) for f in fields}
+    if escapes is not None and unescape > 1:
+        first = {**first, "_esc": beyond_ascii(text, escapes)}
     stages: list[dict[str, pl.Expr]] = [first, {"_m": matched}]
     prep: list[dict[str, pl.Expr]] = []
     exprs: dict[str, pl.Expr] = {}
     for f in fields:
-        for i, stage in enumerate(_prepare(f, raw[f.group], unescape=unescape)):
+        field_stages, converted = _field_exprs(f, raw[f.group], escapes, unescape > 1)
+        for i, stage in enumerate(field_stages):
             if len(prep) <= i:
                 prep.append({})
             prep[i].update(stage)
-        for name, e in _convert(f, raw[f.group], unescape=unescape).items():
+        for name, e in converted.items():
             exprs.setdefault(name, e)
     stages.extend(prep)
     for name in ("time", "status"):
@@ -322,7 +206,30 @@ def _plan(fmt: LogFormat, unescape: bool, columns: tuple[str, ...] | None = None
         if dtype is not None:
             e = e.cast(dtype, strict=False)
         typed.append(e.alias(name))
-    return _Plan(tuple(stages), tuple(typed), tuple(names))
+    return _Plan(tuple(stages), tuple(typed), tuple(names), fmt.directive)
+
+
+def _needs_unescape(
+    fmt: LogFormat, data: bytes | pl.Series, columns: tuple[str, ...] | None
+) -> int:
+    """How much unescaping a wanted text field may need (see :func:`_plan`): 0, 1 or 2.
+
+    Skipping the work when no line needs it is most of the cost of escapes.
+    """
+    mark = trigger(fmt.escapes)
+    if mark is None or not any(KINDS[f.kind].text for f in _wanted(fmt, columns)[1]):
+        return 0
+    runs = beyond_ascii_bytes(fmt.escapes)
+    if isinstance(data, bytes):
+        if mark not in data:
+            return 0
+        prefix = DIALECTS[fmt.escapes].prefix.encode() if runs is not None else b""
+        return 2 if runs is not None and prefix in data and runs.search(data) else 1
+    if not data.str.contains(mark.decode(), literal=True).any():
+        return 0
+    if runs is None:
+        return 1
+    return 2 if data.str.contains(runs.pattern.decode()).any() else 1
 
 
 def _output(plan: _Plan, columns: tuple[str, ...] | None) -> list[str]:
@@ -400,14 +307,7 @@ def _split_lines(data: bytes) -> pl.DataFrame:
 def _wanted(fmt: LogFormat, columns: tuple[str, ...] | None) -> tuple[set[str], list[Field]]:
     """The columns to compute (``time`` and ``status`` always) and the fields feeding them."""
     wanted = set(fmt.columns if columns is None else columns) | {"time", "status"}
-    return wanted, [f for f in fmt.fields if wanted & set(_columns_of(f))]
-
-
-def _needs_unescape(fmt: LogFormat, lines: pl.DataFrame, columns: tuple[str, ...] | None) -> bool:
-    """Whether a wanted quoted field may hold a backslash escape (skip the work if not)."""
-    if fmt.syntax == "json" or not any(f.quoted for f in _wanted(fmt, columns)[1]):
-        return False
-    return bool(lines["line"].str.contains("\\", literal=True).any())
+    return wanted, [f for f in fmt.fields if wanted & set(columns_of(f))]
 
 
 def parse_lines(
@@ -428,6 +328,7 @@ def parse_lines(
     restricts the parsed frame to those columns (the accounting is the same).
     ``too_long`` numbers (from 0) the lines that are only the start of a line
     too long to read (:attr:`httplog.inputs.Block.too_long`): rejected as ``too_long``.
+    Directive lines (W3C's ``#`` lines) are in neither frame.
 
     >>> from httplog.formats import resolve
     >>> lines = lines_frame(
@@ -439,8 +340,24 @@ def parse_lines(
     >>> parse_lines(lines, resolve("common"), source="x", columns=["status"])[0].columns
     ['status']
     """
+    parsed, rejected, _ = _parse_frame(
+        lines, fmt, source, chunk_start, first_line, columns, too_long
+    )
+    return parsed, rejected
+
+
+def _parse_frame(
+    lines: pl.DataFrame,
+    fmt: LogFormat,
+    source: str,
+    chunk_start: int,
+    first_line: int,
+    columns: tuple[str, ...] | list[str] | None,
+    too_long: tuple[int, ...] = (),
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """:func:`parse_lines`, and the number of directive lines (neither parsed nor rejected)."""
     cols = tuple(columns) if columns is not None else None
-    plan = _plan(fmt, _needs_unescape(fmt, lines, cols), cols)
+    plan = _plan(fmt, _needs_unescape(fmt, lines["line"], cols), cols)
     df = plan.apply(lines.lazy()).collect(engine="streaming")
     return _split_result(df, plan, fmt, cols, source, chunk_start, first_line, too_long)
 
@@ -454,8 +371,9 @@ def _split_result(
     chunk_start: int,
     first_line: int,
     too_long: tuple[int, ...] = (),
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Every line's result (see :meth:`_Plan.apply`) → (parsed rows, rejected lines,
+    directive lines)."""
     out = _output(plan, cols)
     src = pl.lit(source, pl.String).alias("source")
     ok = df["_ok"]
@@ -465,13 +383,20 @@ def _split_result(
         long = long.scatter(list(too_long), True)
         ok = ok & ~long
         df = df.with_columns(long)
+        if "_d" in df.columns:  # nor a directive, whatever it starts with
+            df = df.with_columns(_d=pl.col("_d") & ~pl.col("_long"))
         reason = pl.when(pl.col("_long")).then(pl.lit("too_long")).otherwise(reason)
     rows = df.with_columns(src).select(out) if "source" in out else df.select(out)
     if int(ok.sum()) == df.height:
-        return rows, _no_rejections()
+        return rows, _no_rejections(), 0
     parsed = rows.filter(ok)  # (selected first: the lines' text is not copied)
-    bad = df.filter(~ok)
-    lineno = (~ok).arg_true().cast(pl.UInt64) + first_line
+    bad_mask = ~ok
+    directives = 0
+    if "_d" in df.columns:
+        directives = int(df["_d"].sum())
+        bad_mask = bad_mask & ~df["_d"]
+    bad = df.filter(bad_mask)
+    lineno = bad_mask.arg_true().cast(pl.UInt64) + first_line
     rejected = bad.select(
         source=src,
         chunk_start=pl.lit(chunk_start, pl.UInt64),
@@ -479,7 +404,7 @@ def _split_result(
         reason=reason,
         text=pl.col("text").fill_null("").str.slice(0, SAMPLE_CHARS),
     )
-    return parsed, rejected
+    return parsed, rejected, directives
 
 
 def _no_rejections() -> pl.DataFrame:
@@ -568,10 +493,13 @@ class ParsedBlock:
     format: LogFormat
     parsed: pl.DataFrame
     rejected: pl.DataFrame
+    #: Directive lines (W3C's ``#`` lines, a CSV header): neither parsed nor rejected.
+    directives: int = 0
 
     @property
     def lines(self) -> int:
-        return self.parsed.height + self.rejected.height
+        """Every line of the block: ``parsed + rejected + directives``."""
+        return self.parsed.height + self.rejected.height + self.directives
 
 
 @dataclass(frozen=True)
@@ -581,7 +509,7 @@ class ParsedLog:
     ``frame`` has the columns of :mod:`httplog.schema` that the format gives;
     ``samples`` holds the first rejected lines per reason (``source``,
     ``line``, ``reason``, ``text``); ``inputs`` one row per input with its
-    ``lines``, ``parsed`` and ``rejected`` counts.
+    ``lines``, ``parsed``, ``rejected`` and ``directives`` counts.
     """
 
     frame: pl.DataFrame
@@ -591,6 +519,9 @@ class ParsedLog:
     inputs: pl.DataFrame
     detection: Detection | None = None
     lines: int = 0
+    #: Directive lines (W3C's ``#`` lines, a CSV header): counted apart, so that
+    #: ``parsed + rejected + directives == lines``.
+    directives: int = 0
 
     @property
     def parsed(self) -> int:
@@ -678,30 +609,56 @@ class _Prefetch:
 
 
 def _parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
-    """One block: its bytes are read into lines and parsed in one streaming query."""
+    """One block: its bytes are read into lines and parsed in one streaming query.
+
+    ``fmt`` is the format in force where the block starts; in a W3C log a
+    ``#Fields:`` line within the block starts a new layout for the lines after it.
+    """
+    src, start = block.chunk.source, block.chunk.start
     if fmt.syntax == "json":
         lines = lines_frame(block.data, block.lines)
         fmt = narrow(fmt, _json_keys(lines, fmt))
-        parsed, rejected = parse_lines(
-            lines,
-            fmt,
-            source=block.chunk.source,
-            chunk_start=block.chunk.start,
-            first_line=block.first_line,
-            columns=columns,
-            too_long=block.too_long,
+        parsed, rejected, directives = _parse_frame(
+            lines, fmt, src, start, block.first_line, columns, block.too_long
         )
-        return ParsedBlock(block, fmt, parsed, rejected)
-    quoted = any(f.quoted for f in _wanted(fmt, columns)[1])
-    plan = _plan(fmt, quoted and b"\\" in block.data, columns)
+        return ParsedBlock(block, fmt, parsed, rejected, directives)
+    if fmt.syntax == "w3c" and b"#Fields:" in block.data:
+        return _parse_layouts(block, fmt, columns)
+    plan = _plan(fmt, _needs_unescape(fmt, block.data, columns), columns)
     df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
     if df.height != block.lines:  # the same safety net as lines_frame's
         df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
-    src = block.chunk.source
-    parsed, rejected = _split_result(
-        df, plan, fmt, columns, src, block.chunk.start, block.first_line, block.too_long
+    parsed, rejected, directives = _split_result(
+        df, plan, fmt, columns, src, start, block.first_line, block.too_long
     )
-    return ParsedBlock(block, fmt, parsed, rejected)
+    return ParsedBlock(block, fmt, parsed, rejected, directives)
+
+
+def _parse_layouts(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -> ParsedBlock:
+    """A W3C block holding ``#Fields:`` lines: each run of lines with its own layout."""
+    lines = lines_frame(block.data, block.lines)
+    starts = lines["line"].str.starts_with("#Fields:").fill_null(False).arg_true().to_list()
+    cuts = [0, *starts, lines.height]
+    layouts = [fmt, *(w3c.from_directive(lines["line"][i], fmt) for i in starts)]
+    parsed, rejected, directives = [], [], 0
+    for (a, b), layout in zip(itertools.pairwise(cuts), layouts, strict=True):
+        if b == a:
+            continue
+        ok, bad, d = _parse_frame(
+            lines.slice(a, b - a),
+            layout,
+            block.chunk.source,
+            block.chunk.start,
+            block.first_line + a,
+            columns,
+            tuple(i - a for i in block.too_long if a <= i < b),
+        )
+        parsed.append(ok)
+        rejected.append(bad)
+        directives += d
+    frame = parsed[0] if len(parsed) == 1 else pl.concat(parsed, how="diagonal_relaxed")
+    rows = frame.select(order_columns(frame.columns))
+    return ParsedBlock(block, fmt, rows, pl.concat(rejected), directives)
 
 
 def iter_parsed(
@@ -788,25 +745,55 @@ def map_parsed(
             progress(nbytes, lines)
         return out
 
+    layouts = _Layouts()
+
     try:
         if nthreads == 1:
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                yield done(work(block, fmt))
+                yield done(work(block, layouts.at(block, fmt)))
             return
         with ThreadPoolExecutor(max_workers=nthreads, thread_name_prefix="httplog-parse") as pool:
             pending: deque[Future[tuple[int, int, _T]]] = deque()
             for block in reader:
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                pending.append(pool.submit(work, block, fmt))
+                pending.append(pool.submit(work, block, layouts.at(block, fmt)))
                 if len(pending) >= nthreads:
                     yield done(pending.popleft().result())
             while pending:
                 yield done(pending.popleft().result())
     finally:
         reader.close()
+
+
+class _Layouts:
+    """The W3C layout in force where each block starts, tracked in reading order.
+
+    Blocks are parsed side by side, so a block can't learn its layout from the
+    block before it: the reader, which sees them in order, hands each block
+    the layout of the last ``#Fields:`` line before it. A chunk starting at
+    its input's beginning starts with ``fmt`` (each file has its own header); one
+    starting inside a file (a byte range) looks back in the file.
+    """
+
+    def __init__(self) -> None:
+        self._chunk: Chunk | None = None
+        self._current: LogFormat | None = None
+
+    def at(self, block: Block, fmt: LogFormat) -> LogFormat:
+        if fmt.syntax != "w3c":
+            return fmt
+        if block.chunk is not self._chunk or self._current is None:
+            self._chunk = block.chunk
+            self._current = fmt
+            chunk = block.chunk
+            if block.offset > 0 and chunk.input.compression is None and chunk.input.size:
+                self._current = w3c.layout_before(chunk.input.path, block.offset, fmt)
+        here = self._current
+        self._current = w3c.last_layout(block.data, here) or here
+        return here
 
 
 def _detect_block(block: Block, on_detect: Callable[[Detection], None] | None) -> LogFormat:
@@ -816,9 +803,11 @@ def _detect_block(block: Block, on_detect: Callable[[Detection], None] | None) -
     d = detect(_sample(lines_frame(head)))
     if on_detect:
         on_detect(d)
-    if d.format.syntax == "json":
+    if d.format.name == "json":
         # every usual key: each block keeps those it has (see _parse_block)
         return compile_json()
+    if d.format.name == "caddy":
+        return resolve("caddy")
     return d.format
 
 
@@ -828,7 +817,7 @@ def _sample(lines: pl.DataFrame, n: int = 1000) -> list[str]:
 
 def _json_keys(lines: pl.DataFrame, fmt: LogFormat) -> set[str]:
     """Which of the format's candidate keys occur in the lines (one pass, literal search)."""
-    candidates = sorted({f.group for f in fmt.fields})
+    candidates = sorted({json_leaf(f.group) for f in fmt.fields})
     needles = [json.dumps(k) + ":" for k in candidates]
     found = lines["line"].str.extract_many(needles).explode().drop_nulls().unique()
     return {json.loads(x[:-1]) for x in found.to_list()}
@@ -865,7 +854,7 @@ def read_logs(
     counts: dict[str, int] = {}
     samples: list[pl.DataFrame] = []
     fmt_used: list[LogFormat] = []
-    per_input: dict[str, list[int]] = {i.path: [0, 0, 0] for i in inputs}
+    per_input: dict[str, list[int]] = {i.path: [0, 0, 0, 0] for i in inputs}
     for pb in iter_parsed(
         chunks_of(inputs), log_format, threads=threads, on_detect=detection.append
     ):
@@ -881,12 +870,13 @@ def read_logs(
         acc[0] += pb.lines
         acc[1] += pb.parsed.height
         acc[2] += pb.rejected.height
+        acc[3] += pb.directives
     fmt = fmt_used[0] if fmt_used else _fallback_format(log_format, detection)
     frame = _concat(parsed, fmt)
     rej = pl.concat(samples) if samples else _no_rejections()
     table = pl.DataFrame(
         [
-            {"source": k, "lines": v[0], "parsed": v[1], "rejected": v[2]}
+            {"source": k, "lines": v[0], "parsed": v[1], "rejected": v[2], "directives": v[3]}
             for k, v in per_input.items()
         ],
         schema={
@@ -894,6 +884,7 @@ def read_logs(
             "lines": pl.UInt64,
             "parsed": pl.UInt64,
             "rejected": pl.UInt64,
+            "directives": pl.UInt64,
         },
     )
     return ParsedLog(
@@ -904,6 +895,7 @@ def read_logs(
         inputs=table,
         detection=detection[0] if detection else None,
         lines=int(table["lines"].sum()),
+        directives=int(table["directives"].sum()),
     )
 
 
@@ -1034,9 +1026,8 @@ def _detect_inputs(files: list[Input]) -> LogFormat | None:
             continue
         lines = lines_frame(block.data, block.lines)
         fmt = detect(_sample(lines)).format
-        return (
-            narrow(compile_json(), _json_keys(lines, compile_json()))
-            if fmt.syntax == "json"
-            else fmt
-        )
+        if fmt.syntax == "json":
+            every = compile_json() if fmt.name == "json" else resolve(fmt.name)
+            return narrow(every, _json_keys(lines, every))
+        return fmt
     return None if not files else resolve("combined")

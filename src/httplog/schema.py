@@ -34,17 +34,25 @@ COLUMNS: dict[str, pl.DataType] = {
     "request_time": pl.Float64(),
     "upstream_response_time": pl.Float64(),
     "host": pl.String(),
-    # Typed extras that custom formats may carry.
-    "upstream_addr": pl.String(),
-    "upstream_status": pl.String(),
+    # Typed extras that custom formats may carry, and that the load balancer,
+    # CDN and proxy formats map their own fields onto.
+    "remote_port": pl.UInt16(),
+    "upstream_addr": pl.String(),  # the upstream (target, backend server, peer) as written
+    "upstream_status": pl.String(),  # its status code(s), as written ("502, 504")
+    "upstream_connect_time": pl.Float64(),  # seconds to connect to the upstream
+    "upstream_header_time": pl.Float64(),  # seconds to the upstream's response header
     "x_forwarded_for": pl.String(),
     "server_port": pl.UInt16(),
-    "request_length": pl.UInt64(),
+    "request_length": pl.UInt64(),  # bytes received from the client
     "bytes_sent": pl.UInt64(),
     "connection": pl.UInt64(),
     "scheme": pl.String(),
-    "ssl_protocol": pl.String(),
+    "ssl_protocol": pl.String(),  # TLSv1.2 …
+    "ssl_cipher": pl.String(),
+    "ssl_server_name": pl.String(),  # the SNI name the client sent
     "server_name": pl.String(),
+    "request_id": pl.String(),
+    "content_type": pl.String(),  # of the response
     "source": pl.String(),
 }
 

@@ -156,6 +156,7 @@ def to_summary(
             "total": a.lines,
             "parsed": a.parsed,
             "rejected": a.rejected,
+            "directives": a.directives,
             "rejected_ratio": a.rejected / a.lines if a.lines else 0.0,
             "rejected_by_reason": {k: int(v) for k, v in a.rejected_by_reason.items()},
         },
@@ -393,6 +394,7 @@ SCHEMA: dict[str, Any] = {
                     "total": _COUNT,
                     "parsed": _COUNT,
                     "rejected": _COUNT,
+                    "directives": _COUNT,
                     "rejected_ratio": _RATE,
                     "rejected_by_reason": {"type": "object", "additionalProperties": _COUNT},
                 }

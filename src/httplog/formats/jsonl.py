@@ -9,16 +9,17 @@ Examples
 >>> [(f.group, f.column, f.kind) for f in fmt.fields]
 [('ts', 'time', 'time_any'), ('code', 'status', 'status')]
 >>> specialize(compile_json(), ['{"time_iso8601": "x", "status": 200, "uri": "/"}']).fields[0]
-Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=False)
+Field(group='time_iso8601', column='time', kind='time_any', arg=None, quoted=False, optional=False)
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from httplog.errors import FormatError
-from httplog.formats import Field, LogFormat
+from httplog.formats.base import Field, LogFormat
 
 #: column → (kind, usual keys in order of preference).
 ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -77,14 +78,29 @@ def compile_json(keys: dict[str, str] | None = None) -> LogFormat:
 
 
 def json_path(key: str) -> str:
-    """The JSONPath of a top-level key (bracket form when it isn't a plain name).
+    """The JSONPath of a top-level key (bracket form when it isn't a plain name);
+    a JSONPath already (``$.request.method``) is kept.
 
-    >>> json_path("status"), json_path("@timestamp")
-    ('$.status', "$['@timestamp']")
+    >>> json_path("status"), json_path("@timestamp"), json_path("$.request.uri")
+    ('$.status', "$['@timestamp']", '$.request.uri')
     """
+    if key.startswith("$"):
+        return key
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
         return "$." + key
     return "$['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+def json_leaf(key: str) -> str:
+    """The last key of a JSONPath (what a line must hold for the path to have a value).
+
+    >>> json_leaf("status"), json_leaf("$.request.headers['User-Agent'][0]"), json_leaf("$.a.b")
+    ('status', 'User-Agent', 'b')
+    """
+    if not key.startswith("$"):
+        return key
+    names = re.findall(r"\['((?:[^'\\]|\\.)*)'\]|\.([A-Za-z_][\w-]*)", key)
+    return next((a or b for a, b in reversed(names)), key)
 
 
 def parse_mapping(spec: str) -> dict[str, str]:
@@ -149,10 +165,10 @@ def narrow(fmt: LogFormat, keys: set[str]) -> LogFormat:
         return fmt
     chosen: dict[str, Field] = {}
     for f in fmt.fields:
-        if f.group in keys and f.column not in chosen:
+        if json_leaf(f.group) in keys and f.column not in chosen:
             chosen[f.column] = f
     for col, over in (("uri", "request"), ("path", "request"), ("path", "uri")):
         if col in chosen and over in chosen:
             f = chosen.pop(col)
             chosen[f.group] = Field(f.group, f.group, "text")
-    return LogFormat(fmt.name, fmt.string, fmt.syntax, fmt.pattern, tuple(chosen.values()))
+    return replace(fmt, fields=tuple(chosen.values()))

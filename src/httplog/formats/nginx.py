@@ -3,32 +3,39 @@
 Known variables get a typed column; any other ``$variable`` becomes a text
 column of the same name (``$http_x_request_id`` → ``http_x_request_id``).
 
-nginx writes ``"``, ``\\`` and bytes outside printable ASCII of a variable as
-``\\xHH``; httplog keeps those escapes as written (a TLS handshake sent to a
-plain-HTTP port shows up as a request ``\\x16\\x03\\x01…``).
+nginx writes ``"``, ``\\``, control characters and bytes outside printable
+ASCII of a variable as ``\\xHH``; httplog turns runs of those that form UTF-8
+back into their characters and keeps control characters as written (a TLS
+handshake sent to a plain-HTTP port shows up as a request ``\\x16\\x03\\x01…``;
+see :mod:`httplog.formats.escapes`).
+
+Headers (``$http_*``, ``$sent_http_*``) and ``$upstream_*`` variables may hold
+lists (``203.0.113.1, 10.0.0.2``, ``10.0.0.1:80 : 10.0.0.2:80``): left
+unquoted, they reach up to the next literal of the format. Two variables with
+nothing between them compile when their values can be told apart by the
+characters they hold (``$msec`` then ``$http_x`` can't: both may hold digits).
 
 Examples
 --------
 >>> fmt = compile_nginx('$remote_addr [$time_local] "$request" $status $request_time')
 >>> [(f.column, f.kind) for f in fmt.fields]
-[('remote_addr', 'text'), ('time', 'time_local'), ('request', 'request'), ('status', 'status'), ('request_time', 'seconds')]
+[('remote_addr', 'addr'), ('time', 'time_local'), ('request', 'request'), ('status', 'status'), ('request_time', 'seconds')]
 >>> compile_nginx("log_format timed '$remote_addr [$time_local] '\\n  '$status $msec';").string
 '$remote_addr [$time_local] $status $msec'
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from httplog.errors import FormatError
-from httplog.formats import Field, LogFormat, _Builder, field_regex
+from httplog.formats.base import Builder, Field, LogFormat, field_classes, field_regex, separable
 
 #: nginx variable → (column, kind).
 VARIABLES: dict[str, tuple[str, str]] = {
-    "remote_addr": ("remote_addr", "text"),
+    "remote_addr": ("remote_addr", "addr"),
     "binary_remote_addr": ("remote_addr", "raw"),
-    "realip_remote_addr": ("remote_addr", "text"),
+    "realip_remote_addr": ("remote_addr", "addr"),
     "remote_port": ("remote_port", "uint"),
     "remote_user": ("remote_user", "text"),
     "time_local": ("time", "time_local"),
@@ -53,14 +60,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "upstream_addr": ("upstream_addr", "upstream_list"),
     "upstream_status": ("upstream_status", "upstream_list"),
     "upstream_cache_status": ("upstream_cache_status", "text"),
-    "http_referer": ("referer", "text"),
-    "http_user_agent": ("user_agent", "text"),
-    "http_x_forwarded_for": ("x_forwarded_for", "text"),
+    "http_referer": ("referer", "list"),
+    "http_user_agent": ("user_agent", "list"),
+    "http_x_forwarded_for": ("x_forwarded_for", "list"),
     "host": ("host", "text"),
-    "http_host": ("host", "text"),
+    "http_host": ("host", "list"),
     "server_name": ("server_name", "text"),
     "server_port": ("server_port", "uint"),
-    "server_addr": ("server_addr", "text"),
+    "server_addr": ("server_addr", "addr"),
     "scheme": ("scheme", "text"),
     "https": ("https", "text"),
     "ssl_protocol": ("ssl_protocol", "text"),
@@ -91,9 +98,9 @@ def compile_nginx(string: str) -> LogFormat:
     ...
     httplog.errors.FormatError: format has no time field: '$remote_addr $status'
     """
-    string = _unwrap(string)
+    string, escapes = _unwrap(string)
     pieces = _tokens(string)
-    b = _Builder()
+    b = Builder()
     for i, (lit, var) in enumerate(pieces):
         if lit is not None:
             b.literal(lit)
@@ -102,33 +109,42 @@ def compile_nginx(string: str) -> LogFormat:
         if var == _IS_ARGS:
             b.raw(r"\??")
             continue
-        column, kind = VARIABLES.get(var, (var, "text"))
+        column, kind = variable(var)
         prev = pieces[i - 1] if i > 0 else (None, None)
         nxt = pieces[i + 1] if i + 1 < len(pieces) else (None, None)
+        if prev[1] is not None and prev[1] != _IS_ARGS and var != _IS_ARGS:
+            _check_adjacent(prev[1], var, string)
         before = prev[0] or ""
         after = nxt[0] or ""
         quoted = before.endswith('"') and after.startswith('"')
         stop = "?" if nxt[1] == _IS_ARGS else after[:1]
-        if before.endswith("[") and after.startswith("]") and kind == "text":
+        if before.endswith("[") and after.startswith("]") and kind in ("text", "list"):
             rx = r"[^\]\x00-\x1f]*"
         else:
-            rx = field_regex(kind, quoted=quoted, stop=stop)
+            rx = field_regex(kind, quoted=quoted, stop=stop, after=nxt[0])
         b.add(column, kind, rx, quoted=quoted)
-    return b.build("custom", string, "nginx")
+    return b.build("custom", string, "nginx", escapes=escapes)
 
 
-def _unwrap(string: str) -> str:
-    """Accept a format pasted from nginx.conf: ``log_format name '…' '…';``."""
+def _unwrap(string: str) -> tuple[str, str]:
+    """Accept a format pasted from nginx.conf: ``log_format name [escape=…] '…' '…';``.
+
+    Returns the format string and the escaping its values get (``escape=json``
+    writes JSON escapes, ``escape=none`` none, the default ``\\xHH``).
+    """
     s = string.strip()
-    m = re.match(r"log_format\s+\w+\s+(?:escape=\w+\s+)?", s)
+    m = re.match(r"log_format\s+\w+\s+(?:escape=(\w+)\s+)?", s)
+    escapes = (
+        {"json": "json_string", "none": "none"}.get(m.group(1) or "", "nginx") if m else "nginx"
+    )
     if m:
         s = s[m.end() :]
     s = s.rstrip().rstrip(";").strip()
     if re.fullmatch(r"(?:'[^']*'\s*)+", s):
-        return "".join(re.findall(r"'([^']*)'", s))
+        return "".join(re.findall(r"'([^']*)'", s)), escapes
     if re.fullmatch(r'(?:"(?:[^"\\]|\\.)*"\s*)+', s) and m:
-        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).replace('\\"', '"')
-    return s if m else string
+        return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', s)).replace('\\"', '"'), escapes
+    return (s if m else string), escapes
 
 
 def _tokens(string: str) -> list[tuple[str | None, str | None]]:
@@ -145,14 +161,31 @@ def _tokens(string: str) -> list[tuple[str | None, str | None]]:
     if not any(v for _, v in out):
         msg = f"no $variables in nginx log_format {string!r}"
         raise FormatError(msg)
-    for (a, va), (b, vb) in itertools.pairwise(out):
-        if a is None and b is None and _IS_ARGS not in (va, vb):
-            msg = (
-                f"${va}${vb}: two nginx variables with nothing between them can't be "
-                f"told apart in {string!r}"
-            )
-            raise FormatError(msg)
     return out
 
 
-__all__ = ["VARIABLES", "Field", "compile_nginx"]
+def variable(name: str) -> tuple[str, str]:
+    """(column, kind) of an nginx variable: a known one, a header (a list), or text.
+
+    >>> variable("request_time"), variable("http_x_request_id"), variable("foo")
+    (('request_time', 'seconds'), ('http_x_request_id', 'list'), ('foo', 'text'))
+    """
+    if name in VARIABLES:
+        return VARIABLES[name]
+    if name.startswith(("http_", "sent_http_", "upstream_http_")):
+        return name, "list"
+    return name, "text"
+
+
+def _check_adjacent(a: str, b: str, string: str) -> None:
+    """Two variables with nothing between them: fine when their values can be told apart."""
+    ka, kb = variable(a)[1], variable(b)[1]
+    if not separable(field_classes(ka)[1], field_classes(kb)[0]):
+        msg = (
+            f"${a}${b}: two nginx variables with nothing between them can't be told apart "
+            f"(a {ka} value may go on with what a {kb} value starts with) in {string!r}"
+        )
+        raise FormatError(msg)
+
+
+__all__ = ["VARIABLES", "Field", "compile_nginx", "variable"]
