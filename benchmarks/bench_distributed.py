@@ -39,9 +39,10 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 import httplog
-from httplog.analysis import AnalyzeOptions, finalize
+from httplog import ReadOptions
+from httplog.analysis import finalize
 from httplog.distributed import analyze_distributed, detect_first, map_chunk, plan
-from httplog.inputs import resolve
+from httplog.inputs import resolve_inputs
 
 DEFAULT = Path(__file__).parent / "data" / "1m.log"
 #: Local clusters: workers, and environment of the worker processes.
@@ -129,7 +130,7 @@ def main() -> None:
                 runs[label] = lambda c=client, mb=mb: analyze_distributed(
                     path, client=c, chunk_bytes=mb << 20
                 )
-                tasks[label] = len(plan(resolve(path), mb << 20))
+                tasks[label] = len(plan(resolve_inputs(path), mb << 20))
                 starts[label] = start
                 clients[label] = (client, mb)
 
@@ -173,12 +174,12 @@ def main() -> None:
     for label, b in breakdowns.items():
         print(f"- {label}: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(b.items())))
 
-    inputs = resolve(path)
+    inputs = resolve_inputs(path)
     detect_s = min(clock(lambda: detect_first(inputs))[0] for _ in range(3))
     partial = single.partial  # type: ignore[attr-defined]
     final_s = min(clock(lambda: finalize(partial))[0] for _ in range(3))
     first = plan(inputs, a.chunk_mb[0] << 20)[0]
-    part = map_chunk(first, first.source, AnalyzeOptions(log_format="combined"))
+    part = map_chunk(first, first.source, ReadOptions(log_format="combined"))
     psize = len(pickle.dumps(part))
     rows = ", ".join(
         f"{t} {getattr(part, t).height:,} rows" for t in ("counts", "keys", "error_keys")

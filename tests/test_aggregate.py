@@ -12,23 +12,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from httplog.aggregate import (
-    ALPHA,
-    ZERO_BUCKET,
-    Partial,
-    aggregate_rows,
-    by_class,
-    by_status,
-    choose_window,
-    empty_partial,
-    latency_bucket,
-    merge,
-    percentiles,
-    timeline,
-    top_n,
-    window_minutes,
-)
+from httplog.aggregation import aggregate
 from httplog.errors import StateError, UsageError
+from httplog.partial import Partial, empty_partial, merge
+from httplog.reduce import by_class, by_status, by_window, choose_window, percentiles, top_n
+from httplog.sketches import ALPHA, ZERO_BUCKET, latency_bucket
+from httplog.windows import window_minutes
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 HUMAN = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -67,7 +56,7 @@ ROWS = [
 
 
 def test_counts_table_by_minute_status_and_bot():
-    p = aggregate_rows(frame(ROWS))
+    p = aggregate(frame(ROWS))
     got = p.counts.sort("minute", "status", "bot").select(
         pl.col("minute").dt.strftime("%H:%M"), "status", "bot", "requests", "bytes"
     )
@@ -84,14 +73,14 @@ def test_counts_table_by_minute_status_and_bot():
 
 
 def test_by_class_counts_and_shares():
-    c = by_class(aggregate_rows(frame(ROWS)))
+    c = by_class(aggregate(frame(ROWS)))
     assert c["class"].to_list() == ["1xx", "2xx", "3xx", "4xx", "5xx", "invalid"]
     assert c["requests"].to_list() == [1, 2, 1, 1, 2, 2]
     assert c["share"].to_list() == pytest.approx([1 / 9, 2 / 9, 1 / 9, 1 / 9, 2 / 9, 2 / 9])
 
 
 def test_by_status_counts_and_shares():
-    s = by_status(aggregate_rows(frame(ROWS)))
+    s = by_status(aggregate(frame(ROWS)))
     assert s.select("status", "requests").rows() == [
         (0, 1),
         (101, 1),
@@ -105,11 +94,11 @@ def test_by_status_counts_and_shares():
 
 
 def test_empty_input_gives_zero_classes_and_empty_tables():
-    p = aggregate_rows(frame([]))
+    p = aggregate(frame([]))
     assert by_class(p)["requests"].to_list() == [0] * 6
     assert by_class(p)["share"].to_list() == [0.0] * 6
     assert by_status(p).is_empty()
-    assert timeline(p, every="1h").is_empty()
+    assert by_window(p, every="1h").is_empty()
     assert top_n(p).is_empty()
     assert p.time_range is None
     assert by_class(empty_partial())["requests"].sum() == 0
@@ -128,7 +117,7 @@ def test_times_of_any_zone_or_unit_are_counted_in_utc_minutes():
         pl.col("time").dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     )
     for df in (paris, naive):
-        p = aggregate_rows(df)
+        p = aggregate(df)
         assert p.counts.sort("minute")["minute"].to_list() == [T0, T0 + timedelta(minutes=1)]
         assert p.chunks["time_min"].item() == T0
 
@@ -137,10 +126,10 @@ def test_rows_without_optional_columns():
     rows = pl.DataFrame(
         {"time": [T0, T0 + timedelta(minutes=3)], "status": pl.Series([200, 500], dtype=pl.UInt16)}
     )
-    p = aggregate_rows(rows)
+    p = aggregate(rows)
     assert p.counts["bytes"].sum() == 0
     assert p.keys.is_empty() and p.latency.is_empty() and p.error_keys.is_empty()
-    tl = timeline(p, every="1m")
+    tl = by_window(p, every="1m")
     assert tl["requests"].to_list() == [1, 0, 0, 1]
     assert "request_time_p50" not in tl.columns
 
@@ -168,7 +157,7 @@ def test_top_n_against_counter(seed):
         for _ in range(600)
     ]
     df = frame(rows)
-    p = aggregate_rows(df)
+    p = aggregate(df)
     n = 5
     top = top_n(p, n=n)
     for dim, col in [("path", "path"), ("remote_addr", "ip")]:
@@ -188,7 +177,7 @@ def test_top_n_against_counter(seed):
 
 def test_top_n_ties_are_broken_by_key():
     rows = [{"t": 0, "status": 200, "path": p} for p in ["/b", "/a", "/c", "/a", "/b", "/c", "/d"]]
-    top = top_n(aggregate_rows(frame(rows)), n=3).filter(
+    top = top_n(aggregate(frame(rows)), n=3).filter(
         (pl.col("dimension") == "path") & (pl.col("scope") == "all")
     )
     assert top.select("key", "requests").rows() == [("/a", 2), ("/b", 2), ("/c", 2)]
@@ -220,7 +209,7 @@ def test_percentiles_within_one_percent_of_nearest_rank(seed):
             "request_time": values,
         }
     )
-    p = aggregate_rows(rows)
+    p = aggregate(rows)
     got = percentiles(p.latency, every="1d").row(0, named=True)
     for name, q in [("p50", Fraction(1, 2)), ("p90", Fraction(9, 10)), ("p99", Fraction(99, 100))]:
         exact = nearest_rank(values, q)
@@ -236,11 +225,11 @@ def test_percentiles_exact_zero_and_per_window():
         + [{"t": 1, "status": 200, "rt": 0.5}] * 4
         + [{"t": 700, "status": 200, "rt": 3.0}]
     )
-    q = percentiles(aggregate_rows(rows).latency, every="10m")
+    q = percentiles(aggregate(rows).latency, every="10m")
     assert q["p50"].to_list()[0] == 0.0  # rank 5 of 10 is a zero
     assert q["p90"][0] == pytest.approx(0.5, rel=ALPHA)
     assert q["p99"][1] == pytest.approx(3.0, rel=ALPHA)
-    tl = timeline(aggregate_rows(rows), every="10m")
+    tl = by_window(aggregate(rows), every="10m")
     assert tl["request_time_p50"].to_list()[0] == 0.0
     assert tl["request_time_p99"][1] == pytest.approx(3.0, rel=ALPHA)
 
@@ -256,7 +245,7 @@ def test_latency_bucket_edges():
 
 def test_nan_and_negative_latencies_are_left_out():
     rows = frame([{"t": 0, "status": 200, "rt": v} for v in (float("nan"), -0.5, 0.25, None)])
-    p = aggregate_rows(rows)
+    p = aggregate(rows)
     assert p.latency["n"].sum() == 1
 
 
@@ -274,7 +263,7 @@ def test_bot_views_split_the_counts():
             {"t": 5, "status": 200, "path": "/", "ua": None},
         ]
     )
-    p = aggregate_rows(rows)
+    p = aggregate(rows)
     include, exclude, only = (by_class(p.view(bots=b)) for b in ("include", "exclude", "only"))
     assert include["requests"].to_list() == [0, 3, 0, 1, 2, 0]
     assert exclude["requests"].to_list() == [0, 2, 0, 0, 1, 0]
@@ -285,14 +274,14 @@ def test_bot_views_split_the_counts():
         "curl/8.5.0",
         "python-requests/2.32",
     }
-    assert timeline(p.view(bots="exclude"), every="1m")["5xx"].sum() == 1
+    assert by_window(p.view(bots="exclude"), every="1m")["5xx"].sum() == 1
     with pytest.raises(UsageError):
         p.view(bots="sometimes")
 
 
 def test_view_narrows_time_at_minute_granularity():
     rows = frame([{"t": 60 * i, "status": 200} for i in range(10)])
-    p = aggregate_rows(rows)
+    p = aggregate(rows)
     v = p.view(since=T0 + timedelta(minutes=3, seconds=20), until=T0 + timedelta(minutes=6))
     assert v.counts["requests"].sum() == 3  # minutes 3, 4, 5
     naive = p.view(since=datetime(2026, 11, 20, 10, 3), until=datetime(2026, 11, 20, 10, 6))
@@ -328,10 +317,10 @@ def test_choose_window_auto_keeps_charts_between_100_and_300_points():
                 "status": pl.Series([200, 200], dtype=pl.UInt16),
             }
         )
-        p = aggregate_rows(rows)
+        p = aggregate(rows)
         assert choose_window(p) == want, hours
         if hours >= 6:
-            assert 150 <= timeline(p, every=want).height <= 300
+            assert 150 <= by_window(p, every=want).height <= 300
         assert choose_window(p, "15m") == "15m"
     assert choose_window(empty_partial()) == "1h"
 
@@ -351,7 +340,7 @@ def test_parquet_round_trip(tmp_path):
             "text": pl.String,
         },
     )
-    p = aggregate_rows(rows, source="a", rejected=rej, format_label="combined")
+    p = aggregate(rows, source="a", rejected=rej, format_label="combined")
     path = str(tmp_path / "p.parquet")
     p.to_parquet(path)
     q = Partial.from_parquet(path)
@@ -367,7 +356,7 @@ def test_parquet_round_trip(tmp_path):
 
 
 def test_merge_identity_and_numbered_samples():
-    a = aggregate_rows(frame(ROWS[:4]))
+    a = aggregate(frame(ROWS[:4]))
     assert (
         merge(a, empty_partial())
         .counts.sort("minute", "status", "bot")

@@ -11,10 +11,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from httplog import inputs
-from httplog.aggregate import merge
-from httplog.analysis import Analysis, AnalyzeOptions, analyze, collect_partial, finalize
+from httplog import ViewOptions, analyze, inputs
+from httplog.aggregation import aggregate_chunks
+from httplog.analysis import Analysis, finalize
 from httplog.errors import UsageError
+from httplog.partial import merge
 from httplog.spikes import SpikeParams
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,34 +112,34 @@ def test_sample_quiet_day_has_no_spike():
 @pytest.mark.parametrize("parts", [2, 3, 7])
 def test_byte_range_split_gives_the_same_analysis(parts, assert_same_analysis):
     path = str(SAMPLES / "nginx_access.log")
-    options = AnalyzeOptions(window="5m", tz="Europe/Paris")
-    whole = analyze(path, options)
-    (inp,) = inputs.resolve(path)
+    view = ViewOptions(window="5m", tz="Europe/Paris")
+    whole = analyze(path, view=view)
+    (inp,) = inputs.resolve_inputs(path)
     chunks = inputs.split(inp, parts)
     assert len(chunks) == parts
-    partials = [collect_partial([c], options) for c in chunks]
+    partials = [aggregate_chunks([c]) for c in chunks]
     random.Random(parts).shuffle(partials)
-    assert_same_analysis(finalize(merge(*partials), options), whole)
+    assert_same_analysis(finalize(merge(*partials), view), whole)
 
 
 @needs_samples
 def test_many_blocks_in_one_pass_give_the_same_analysis(assert_same_analysis):
     # 20 byte ranges read in one pass: 20 blocks, gathered 8 at a time.
     path = str(SAMPLES / "nginx_access.log")
-    options = AnalyzeOptions(window="5m")
-    (inp,) = inputs.resolve(path)
-    partial = collect_partial(inputs.split(inp, 20), options)
+    view = ViewOptions(window="5m")
+    (inp,) = inputs.resolve_inputs(path)
+    partial = aggregate_chunks(inputs.split(inp, 20))
     assert partial.chunks.height == 20
-    assert_same_analysis(finalize(partial, options), analyze(path, options))
+    assert_same_analysis(finalize(partial, view), analyze(path, view=view))
 
 
 @needs_samples
 def test_rotated_set_equals_its_files_merged(assert_same_analysis):
-    opts = AnalyzeOptions(window="1h")
-    both = analyze([SAMPLES / "nginx_access.log", SAMPLES / "nginx_access.log.2.gz"], opts)
+    opts = ViewOptions(window="1h")
+    both = analyze([SAMPLES / "nginx_access.log", SAMPLES / "nginx_access.log.2.gz"], view=opts)
     parts = [
-        collect_partial([inputs.Chunk(i)], opts)
-        for i in inputs.resolve(
+        aggregate_chunks([inputs.Chunk(i)])
+        for i in inputs.resolve_inputs(
             [str(SAMPLES / "nginx_access.log.2.gz"), str(SAMPLES / "nginx_access.log")]
         )
     ]
@@ -178,11 +179,11 @@ def test_bots_include_exclude_only(small_log):
     # The lines read don't depend on the view.
     assert inc.lines == exc.lines == only.lines == 601
     with pytest.raises(UsageError):
-        AnalyzeOptions(bots="some")
+        ViewOptions(bots="some")
     with pytest.raises(UsageError, match="window"):
-        AnalyzeOptions(window="7m")
+        ViewOptions(window="7m")
     with pytest.raises(UsageError, match="time zone"):
-        AnalyzeOptions(tz="Europe/Pariss")
+        ViewOptions(tz="Europe/Pariss")
 
 
 def test_analysis_frames_and_options(small_log):
@@ -220,9 +221,11 @@ def test_row_filters_drop_requests_before_counting(small_log):
 
 
 def test_options_by_keyword_and_dataclass_agree(small_log, assert_same_analysis):
-    opts = AnalyzeOptions(window="10m", top=2)
-    assert_same_analysis(analyze(small_log, opts), analyze(small_log, window="10m", top=2))
-    assert_same_analysis(analyze(small_log, replace(opts, window="10m")), analyze(small_log, opts))
+    opts = ViewOptions(window="10m", top=2)
+    assert_same_analysis(analyze(small_log, view=opts), analyze(small_log, window="10m", top=2))
+    assert_same_analysis(
+        analyze(small_log, view=replace(opts, window="10m")), analyze(small_log, view=opts)
+    )
 
 
 def test_empty_log(tmp_path):

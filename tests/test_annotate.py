@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from httplog.aggregate import aggregate_rows, by_class, by_status
+from httplog.aggregation import aggregate
 from httplog.annotate import annotate_classes, annotate_status
+from httplog.reduce import by_class, by_status
 from httplog.statuscodes import describe
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
@@ -26,7 +27,7 @@ def partial():
             "status": pl.Series(CODES, dtype=pl.UInt16),
         }
     )
-    return aggregate_rows(rows)
+    return aggregate(rows)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

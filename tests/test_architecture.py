@@ -4,6 +4,7 @@ every public name is documented with an example."""
 from __future__ import annotations
 
 import inspect
+import re
 import shutil
 import subprocess
 import sys
@@ -69,8 +70,12 @@ def test_every_public_name_has_a_docstring(name):
         "read_logs",
         "scan_logs",
         "by_status",
-        "timeline",
+        "by_window",
         "top_n",
+        "aggregate",
+        "status_class",
+        "is_bot",
+        "run",
         "find_spikes",
         "explain_spike",
         "status_table",
@@ -84,3 +89,54 @@ def test_public_functions_have_a_runnable_example(name):
     doc = inspect.getdoc(obj) or ""
     module_doc = inspect.getdoc(inspect.getmodule(obj)) or ""
     assert ">>>" in doc or ">>>" in module_doc, f"httplog.{name} has no doctest example"
+
+
+def test_mypy_finds_no_type_error_in_src():
+    r = subprocess.run(
+        [*_tool("mypy"), "--config-file", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_every_type_ignore_says_why():
+    bare = []
+    for path in sorted((ROOT / "src" / "httplog").rglob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "type: ignore" in line and not re.search(r"# type: ignore\[[\w,-]+\]  # \S", line):
+                bare.append(f"{path.relative_to(ROOT)}:{n}")
+    assert not bare, f"a type: ignore without its code and a reason comment: {bare}"
+
+
+def _modules() -> list[str]:
+    """Every module and package of src/httplog, as docs/architecture.md names them."""
+    base = ROOT / "src" / "httplog"
+    names = set()
+    for path in base.rglob("*.py"):
+        rel = path.relative_to(base)
+        if rel.parts[0] in ("formats", "statuscodes", "report") and len(rel.parts) > 1:
+            names.add(f"{rel.parts[0]}/")
+        elif rel.parts[0] == "cli" and len(rel.parts) > 1:
+            names.add("cli/" if rel.name == "__init__.py" else f"cli/{rel.name}")
+        else:
+            names.add(rel.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_every_module_is_on_the_architecture_map(module):
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert f"`{module}`" in text, f"docs/architecture.md does not map {module}"
+
+
+@pytest.mark.parametrize("command", ["analyze", "aggregate", "report"])
+def test_each_command_body_fits_on_a_screen(command):
+    from httplog.cli import commands
+
+    source = inspect.getsource(getattr(commands, command))
+    body = source.split('"""', 2)[2]  # after the docstring
+    assert len(body.strip().splitlines()) <= 40, (
+        f"httplog {command} is {len(body.splitlines())} lines"
+    )

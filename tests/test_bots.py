@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from httplog.bots import bot_category_expr, bot_patterns, is_bot_expr
+from httplog.bots import bot_category, bot_patterns, is_bot
 
 #: Real user-agent strings and the category they must get (None: a human's browser).
 AGENTS: list[tuple[str, str | None]] = [
@@ -218,49 +218,47 @@ def test_the_table_has_enough_real_agents_of_every_kind():
 @pytest.mark.parametrize(("agent", "category"), AGENTS, ids=[a[:60] for a, _ in AGENTS])
 def test_agent_gets_its_bot_flag_and_category(agent, category):
     df = pl.DataFrame({"user_agent": [agent]})
-    out = df.select(bot=is_bot_expr(), category=bot_category_expr())
+    out = df.select(bot=is_bot(), category=bot_category())
     assert out.row(0) == (category is not None, category)
 
 
 def test_the_whole_table_at_once_matches_row_by_row(agents):
-    out = agents.select("expected", bot=is_bot_expr(), category=bot_category_expr())
+    out = agents.select("expected", bot=is_bot(), category=bot_category())
     assert out["category"].to_list() == out["expected"].to_list()
     assert out["bot"].to_list() == out["expected"].is_not_null().to_list()
 
 
 def test_a_null_agent_is_not_a_bot_and_has_no_category():
     df = pl.DataFrame({"user_agent": [None, "curl/8.0", None]}, schema={"user_agent": pl.String})
-    out = df.select(bot=is_bot_expr(), category=bot_category_expr())
+    out = df.select(bot=is_bot(), category=bot_category())
     assert out.rows() == [(False, None), (True, "script"), (False, None)]
     assert out.schema == pl.Schema({"bot": pl.Boolean, "category": pl.String})
 
 
 def test_an_all_null_or_empty_column_is_no_bot():
     nulls = pl.DataFrame({"user_agent": [None, None]}, schema={"user_agent": pl.String})
-    assert nulls.select(is_bot_expr())["user_agent"].to_list() == [False, False]
+    assert nulls.select(is_bot())["user_agent"].to_list() == [False, False]
     empty = nulls.clear()
-    assert empty.select(is_bot_expr(), c=bot_category_expr()).height == 0
+    assert empty.select(is_bot(), c=bot_category()).height == 0
 
 
 def test_repeated_agents_keep_their_row_order(agents):
     shuffled = agents.sample(fraction=5.0, with_replacement=True, seed=7)
-    out = shuffled.select("expected", category=bot_category_expr())
+    out = shuffled.select("expected", category=bot_category())
     assert out["category"].to_list() == out["expected"].to_list()
 
 
 @pytest.mark.parametrize("engine", ["in-memory", "streaming"])
 def test_lazy_engines_agree_with_eager(agents, engine):
-    lf = agents.lazy().select(bot=is_bot_expr(), category=bot_category_expr())
-    assert lf.collect(engine=engine).equals(
-        agents.select(bot=is_bot_expr(), category=bot_category_expr())
-    )
+    lf = agents.lazy().select(bot=is_bot(), category=bot_category())
+    assert lf.collect(engine=engine).equals(agents.select(bot=is_bot(), category=bot_category()))
 
 
 def test_works_inside_group_by_aggregations(agents):
     grouped = (
         agents.with_columns(g=pl.int_range(pl.len()) % 3)
         .group_by("g")
-        .agg(bots=is_bot_expr().sum(), expected=pl.col("expected").is_not_null().sum())
+        .agg(bots=is_bot().sum(), expected=pl.col("expected").is_not_null().sum())
     )
     assert grouped["bots"].to_list() == grouped["expected"].to_list()
 
@@ -268,9 +266,9 @@ def test_works_inside_group_by_aggregations(agents):
 def test_takes_an_expression_and_a_categorical_column():
     df = pl.DataFrame({"ua": ["  Googlebot/2.1", "Firefox/121.0"]})
     stripped = pl.col("ua").str.strip_chars()
-    assert df.select(bot_category_expr(stripped))["ua"].to_list() == ["search", None]
+    assert df.select(bot_category(stripped))["ua"].to_list() == ["search", None]
     cat = df.with_columns(pl.col("ua").cast(pl.Categorical))
-    assert cat.select(is_bot_expr("ua"))["ua"].to_list() == [True, False]
+    assert cat.select(is_bot("ua"))["ua"].to_list() == [True, False]
 
 
 def test_bot_patterns_lists_specific_categories_before_the_generic_tokens():

@@ -17,10 +17,12 @@ from typer.testing import CliRunner
 
 import httplog
 import httplog.cli as cli
-from httplog.aggregate import Partial
-from httplog.cli import ExitStatus, app, default_lang, parse_time
+import httplog.outputs
+from httplog import parse_time
+from httplog.cli import ExitStatus, app, commands, default_lang, progress
 from httplog.errors import OptionError
-from httplog.outputs import atomic_open
+from httplog.outputs import EXPORT_TABLES, atomic_open
+from httplog.partial import Partial
 from httplog.summary import validate
 
 runner = CliRunner()
@@ -199,7 +201,7 @@ def test_relative_since_uses_the_clock(log, monkeypatch):
         def now(cls, tz=None):
             return datetime(2026, 11, 20, 10, 0, tzinfo=UTC).astimezone(tz)
 
-    monkeypatch.setattr(cli, "datetime", Clock)
+    monkeypatch.setattr(commands, "datetime", Clock)
     s = summary_of(invoke("analyze", log, "--no-report", "--json", "-", "--since", "30m"))
     assert s["requests"] == 30
 
@@ -227,7 +229,7 @@ def test_json_file_and_strftime_paths(log, tmp_path, monkeypatch):
         def now(cls, tz=None):
             return datetime(2026, 11, 20, 23, 30, tzinfo=UTC).astimezone(tz)
 
-    monkeypatch.setattr(cli, "datetime", Clock)
+    monkeypatch.setattr(commands, "datetime", Clock)
     r = invoke(
         "analyze",
         log,
@@ -248,7 +250,7 @@ def test_export_writes_every_table_and_the_rows(log, tmp_path):
     d = tmp_path / "export"
     r = invoke("analyze", log, "--no-report", "--export", d, "--status", "4xx,5xx")
     assert r.exit_code == 0, r.stderr
-    for name in cli._TABLES:
+    for name in EXPORT_TABLES:
         csv = pl.read_csv(d / f"{name}.csv")
         pq = pl.read_parquet(d / f"{name}.parquet")
         assert csv.columns == pq.columns and csv.height == pq.height, name
@@ -274,7 +276,7 @@ def test_report_options_reach_the_writer(log, tmp_path, monkeypatch):
     seen = {}
 
     def fake(analysis, path, **kw):
-        seen.update(kw, path=path, lang=analysis.options.lang)
+        seen.update(kw, path=path, lang=analysis.view.lang)
         Path(path).write_text("<html>")
 
     import httplog.report
@@ -297,7 +299,7 @@ def test_a_failing_writer_leaves_the_old_outputs(log, tmp_path, monkeypatch):
             f.write(data[:100])
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "atomic_write", disk_full)
+    monkeypatch.setattr(httplog.outputs, "atomic_write", disk_full)
     r = invoke("analyze", log, "--no-report", "--json", js)
     assert r.exit_code == 2
     assert r.stderr == "httplog: error: No space left on device\n"
@@ -329,7 +331,7 @@ def test_a_crashing_report_writer_is_an_internal_error(log, tmp_path, monkeypatc
 
 
 def test_terminal_output_has_a_summary(log, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "_interactive", lambda quiet: not quiet)
+    monkeypatch.setattr(commands, "interactive", lambda quiet: not quiet)
     r = invoke("analyze", log, "--no-report", "--json", tmp_path / "s.json", "--fail-on", "5xx>1")
     assert r.exit_code == 1
     assert "600 lines (combined): 600 requests" in r.stdout
@@ -341,16 +343,20 @@ def test_terminal_output_has_a_summary(log, tmp_path, monkeypatch):
 
 
 def test_progress_bar_counts_bytes_and_lines(monkeypatch):
-    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0)
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0)
     fake = io.StringIO()
     fake.isatty = lambda: True  # type: ignore[method-assign]
     monkeypatch.setattr("sys.stderr", fake)
-    with cli._progress(1000, True) as bar:
-        bar(400, 10)
-        bar(600, 15)
+    bar = progress.Bar(True)
+    bar.start(1000)
+    bar.advance(400, 10)
+    bar.advance(600, 15)
+    bar.stop()
     assert (bar.read, bar.lines) == (1000, 25)
-    with cli._progress(None, False) as quiet_bar:
-        quiet_bar(5, 1)
+    quiet_bar = progress.Bar(False)
+    quiet_bar.start(None)
+    quiet_bar.advance(5, 1)
+    quiet_bar.stop()
     assert quiet_bar._bar is None
 
 

@@ -14,7 +14,7 @@ import pytest
 from cli_runner import SAMPLE, SAMPLE_GZ, err, run
 from polars.testing import assert_frame_equal
 
-from httplog.aggregate import SCHEMAS, Partial
+from httplog.partial import SCHEMAS, Partial
 
 INPUTS = [SAMPLE, SAMPLE_GZ]
 

@@ -394,7 +394,7 @@ main(sys.argv[2:])
 
 _SLOW_STATE = """
 import sys, time, pathlib
-from httplog.aggregate import Partial
+from httplog.partial import Partial
 marker = pathlib.Path(sys.argv[1])
 real = Partial.to_parquet
 def slow(self, path):

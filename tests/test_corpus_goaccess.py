@@ -185,7 +185,7 @@ def test_autodetection_finds_the_format_of_each_real_log(corpus, case):
     path = corpus / case.file
     auto = read_logs(path)
     given = read_logs(path, log_format=case.log_format)
-    assert auto.format.name == case.detected
+    assert auto.log_format.name == case.detected
     assert auto.detection is not None and auto.detection.matched > 0
     if "+" in case.detected:  # the trailing %D, read as a number it does not know the unit of
         assert (auto.frame["extra_1"] / 1e6).equals(given.frame["request_time"], check_names=False)
@@ -314,13 +314,13 @@ def test_status_counts_agree_with_goaccess_on_each_load_balancer_cdn_and_proxy_f
     path = _write(tmp_path, case.name, lines)
     report = run_goaccess(goaccess, path, case.goaccess, tmp_path / "goaccess.json")
     log = read_logs(path)
-    assert log.format.name == case.name
+    assert log.log_format.name == case.name
     assert +_counts(log.frame) == +status_counts(report)
     assert log.parsed + log.rejected + log.directives == log.lines == len(lines)
     general = report["general"]
     # GoAccess skips empty lines and W3C's # lines without counting them
     empty = sum(1 for line in lines if not line)
-    skipped = log.directives if log.format.name in ("w3c", "cloudfront") else 0
+    skipped = log.directives if log.log_format.name in ("w3c", "cloudfront") else 0
     assert general["total_requests"] == log.lines - empty - skipped
     assert general["valid_requests"] == log.parsed + case.extra_valid
     assert log.rejected_by_reason.get("empty", 0) == empty
@@ -344,7 +344,7 @@ def test_goaccess_presets_that_do_not_read_the_documented_format(
     rc, err = _goaccess_may_fail(goaccess, path, (f"--log-format={preset}",), tmp_path / "g.json")
     assert rc != 0 and why in err
     log = read_logs(path)  # httplog reads them as AWS and Squid document them
-    assert (log.format.name, log.parsed) == (name, 300)
+    assert (log.log_format.name, log.parsed) == (name, 300)
 
 
 def test_goaccess_ignores_w3c_fields_directives_httplog_follows_them(goaccess, tmp_path):
@@ -354,7 +354,7 @@ def test_goaccess_ignores_w3c_fields_directives_httplog_follows_them(goaccess, t
     rc, err = _goaccess_may_fail(goaccess, path, ("--log-format=W3C",), tmp_path / "g.json")
     assert rc != 0 and "Format Errors" in err
     log = read_logs(path)
-    assert (log.format.name, log.parsed, log.directives) == ("w3c", 2, 4)
+    assert (log.log_format.name, log.parsed, log.directives) == ("w3c", 2, 4)
     assert log.frame["status"].to_list() == [200, 404]
 
 

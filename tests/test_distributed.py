@@ -17,11 +17,13 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import httplog
+from httplog import ReadOptions, RowFilter, ViewOptions
 from httplog import distributed as hd
-from httplog.aggregate import SCHEMAS, Partial, merge
-from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
+from httplog.aggregation import aggregate_chunks
+from httplog.analysis import Analysis, finalize
 from httplog.errors import ClusterError, InputError, UsageError
-from httplog.inputs import iter_blocks, resolve
+from httplog.inputs import iter_blocks, resolve_inputs
+from httplog.partial import SCHEMAS, Partial, merge
 
 distributed = pytest.importorskip("distributed")
 
@@ -166,7 +168,7 @@ def _text(path: str) -> str:
 
 def _cuts_inside_lines(path: str) -> int:
     data = Path(path).read_bytes()
-    chunks = hd.plan(resolve(path), CHUNK)
+    chunks = hd.plan(resolve_inputs(path), CHUNK)
     return sum(1 for c in chunks[1:] if data[c.start - 1 : c.start] != b"\n")
 
 
@@ -174,7 +176,7 @@ def _cuts_inside_lines(path: str) -> int:
 
 
 def test_plan_cuts_plain_files_inside_lines_and_keeps_compressed_files_whole(logs):
-    chunks = hd.plan(resolve(logs["combined"]), CHUNK)
+    chunks = hd.plan(resolve_inputs(logs["combined"]), CHUNK)
     by_file: dict[str, list] = {}
     for c in chunks:
         by_file.setdefault(Path(c.source).name, []).append(c)
@@ -192,9 +194,9 @@ def test_plan_cuts_plain_files_inside_lines_and_keeps_compressed_files_whole(log
 
 def test_plan_refuses_stdin_and_nonsense_sizes(logs):
     with pytest.raises(UsageError, match="standard input"):
-        hd.plan(resolve("-"))
+        hd.plan(resolve_inputs("-"))
     with pytest.raises(UsageError, match="chunk_bytes"):
-        hd.plan(resolve(logs["combined"]), 0)
+        hd.plan(resolve_inputs(logs["combined"]), 0)
 
 
 # ------------------------------------------------------------- equivalence
@@ -216,7 +218,7 @@ def test_distributed_run_equals_the_single_process_run_exactly(logs, client):
     assert single.detection and single.detection.startswith("combined")
     assert dist.partial.chunks.height > 20
     # Progress saw every chunk that held lines, and every byte and line once.
-    assert len(progress) == len(hd.plan(resolve(logs["combined"]), CHUNK))
+    assert len(progress) == len(hd.plan(resolve_inputs(logs["combined"]), CHUNK))
     assert sum(n for n, _ in progress) == int(single.inputs["bytes_read"].sum())
     assert sum(n for _, n in progress) == single.lines
 
@@ -233,19 +235,17 @@ def test_rejected_samples_carry_line_numbers_counted_from_the_start_of_each_file
 
 
 def test_distributed_equals_single_process_with_a_given_format_filters_and_views(logs, client):
-    options = AnalyzeOptions(
-        log_format=TIMED,
+    read = ReadOptions(log_format=TIMED, filter=RowFilter(status=("2xx", "5xx"), path_prefix="/"))
+    view = ViewOptions(
         window="5m",
         tz="Europe/Paris",
         lang="zh",
         top=3,
         bots="exclude",
         since=datetime(2026, 11, 19, 12, tzinfo=UTC),
-        status=("2xx", "5xx"),
-        path_prefix="/",
     )
-    single = httplog.analyze(logs["timed"], options)
-    dist = hd.analyze_distributed(logs["timed"], options, client=client, chunk_bytes=CHUNK)
+    single = httplog.analyze(logs["timed"], read, view)
+    dist = hd.analyze_distributed(logs["timed"], read, view, client=client, chunk_bytes=CHUNK)
     assert_same_analysis(single, dist)
     assert dist.latencies == ["request_time", "upstream_response_time"]
     assert dist.detection is None
@@ -289,7 +289,7 @@ def test_the_current_default_client_is_used_when_none_is_given(logs, client, mon
 
     monkeypatch.setattr(distributed, "LocalCluster", no_new_cluster)
     one_file = logs["timed"][0]  # with the default chunk size: one task, no merge task
-    assert len(hd.plan(resolve(one_file))) == 1
+    assert len(hd.plan(resolve_inputs(one_file))) == 1
     with client.as_current():
         dist = hd.analyze_distributed(one_file, log_format=TIMED)
     assert_same_analysis(httplog.analyze(one_file, log_format=TIMED), dist)
@@ -381,8 +381,8 @@ class _Dist:
 
 
 def test_a_chunk_partial_pickles_unchanged(logs):
-    chunk = hd.plan(resolve(logs["timed"][0]), 10**9)[0]
-    part = hd.map_chunk(chunk, chunk.source, AnalyzeOptions(log_format=TIMED))
+    chunk = hd.plan(resolve_inputs(logs["timed"][0]), 10**9)[0]
+    part = hd.map_chunk(chunk, chunk.source, ReadOptions(log_format=TIMED))
     blob = pickle.dumps(part)
     back = pickle.loads(blob)
     for table in SCHEMAS:
@@ -392,9 +392,9 @@ def test_a_chunk_partial_pickles_unchanged(logs):
 def test_a_worker_that_cannot_read_an_input_says_so(logs, client, tmp_path):
     gone = tmp_path / "gone.log"
     gone.write_text("x\n")
-    chunk = hd.plan(resolve(str(gone)))[0]
+    chunk = hd.plan(resolve_inputs(str(gone)))[0]
     gone.unlink()
-    fut = client.submit(hd.map_chunk, chunk, chunk.source, AnalyzeOptions(), pure=False)
+    fut = client.submit(hd.map_chunk, chunk, chunk.source, ReadOptions(), pure=False)
     with pytest.raises(InputError, match=r"(?i)gone\.log: no such file.*Dask worker tcp://"):
         fut.result()
 
@@ -429,9 +429,9 @@ def test_per_host_parquet_partials_merge_to_exactly_one_run_over_all_logs(logs, 
 
 
 def test_the_map_step_is_collect_partial_itself(logs):
-    chunk = hd.plan(resolve(logs["timed"][1]))[0]
-    options = AnalyzeOptions(log_format=TIMED)
-    a, b = hd.map_chunk(chunk, chunk.source, options), collect_partial([chunk], options)
+    chunk = hd.plan(resolve_inputs(logs["timed"][1]))[0]
+    options = ReadOptions(log_format=TIMED)
+    a, b = hd.map_chunk(chunk, chunk.source, options), aggregate_chunks([chunk], options)
     for table in SCHEMAS:
         assert_frame_equal(getattr(a, table), getattr(b, table))
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from httplog.errors import FormatError
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.formats.apache import compile_apache
 
 T0 = datetime(2026, 11, 20, 17, 30, 5, tzinfo=UTC)  # 20/Nov/2026:12:30:05 -0500
@@ -167,7 +167,7 @@ def test_u_q_idiom_splits_path_and_query(parse_log):
 
 
 def test_a_logformat_line_pasted_from_httpd_conf_is_accepted():
-    fmt = resolve(r'LogFormat "%h %l %u %t \"%r\" %>s %b" common')
+    fmt = compile_format(r'LogFormat "%h %l %u %t \"%r\" %>s %b" common')
     assert fmt.string == '%h %l %u %t "%r" %>s %b'
 
 

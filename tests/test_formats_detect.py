@@ -79,7 +79,7 @@ def test_trailing_fields_are_parsed_typed_and_the_suggested_format_reads_the_sam
     assert log.rejected == 0
     assert log.frame["extra_1"].dtype == pl.Float64
     assert log.frame.select("extra_1", "extra_2").rows() == [(0.123, "198.51.100.7"), (None, None)]
-    again = parse_log(lines, log.format.label)
+    again = parse_log(lines, log.log_format.label)
     assert again.frame.drop("extra_1").equals(log.frame.drop("extra_1"))
     assert again.frame["extra_1"].to_list() == ["0.123", None]  # named by the user, typed then
 
@@ -97,7 +97,7 @@ def test_garbage_is_an_error_naming_the_formats_tried():
 def test_read_logs_reports_the_detection(parse_log):
     log = parse_log(["", "2026/11/20 03:12:45 [error] 1#1: boom", *[VHOST] * 3])
     assert str(log.detection) == "vhost_combined (3/4 sample lines)"
-    assert log.format.name == "vhost_combined"
+    assert log.log_format.name == "vhost_combined"
     assert (log.parsed, log.rejected_by_reason) == (3, {"empty": 1, "error_log": 1})
 
 
@@ -108,7 +108,7 @@ def test_read_logs_detects_from_the_first_non_empty_input(write_log):
     b = write_log([COMMON], "b.log")
     c = write_log([COMMON], "c.log")
     log = read_logs([c, a, b])
-    assert log.format.name == "common"
+    assert log.log_format.name == "common"
     assert log.parsed == 2
 
 
@@ -149,7 +149,7 @@ def test_every_line_of_every_format_is_parsed_rejected_or_a_directive(write_log,
     path = write_log(gzip.compress(data) if gz else data, "a.log.gz" if gz else "a.log")
     for fmt in (name, None):
         log = read_logs(path, log_format=fmt)
-        assert log.format.name == name
+        assert log.log_format.name == name
         assert log.parsed + log.rejected + log.directives == log.lines == len(lines)
         assert log.rejected == len(junk)
         assert log.inputs.row(0)[1:] == (log.lines, log.parsed, log.rejected, log.directives)

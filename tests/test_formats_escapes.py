@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.formats.escapes import unescape
 from httplog.parse import lines_frame, parse_lines
 
@@ -26,7 +26,7 @@ COMBINED = "192.0.2.1 - - " + T + ' "GET / HTTP/1.1" 200 5 "{referer}" "{agent}"
 
 def read(fmt: str, lines: list[str]) -> pl.DataFrame:
     data = "".join(line + "\n" for line in lines).encode()
-    ok, bad = parse_lines(lines_frame(data), resolve(fmt), source="t")
+    ok, bad = parse_lines(lines_frame(data), compile_format(fmt), source="t")
     assert bad.height == 0, bad.to_dicts()
     return ok
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from httplog.errors import FormatError
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.formats.jsonl import compile_json, parse_mapping
 
 T0 = datetime(2026, 11, 20, 7, 0, 12, tzinfo=UTC)
@@ -117,7 +117,7 @@ def test_a_key_mapping_names_the_columns(parse_log):
         json.dumps({"@timestamp": "2026-11-20T07:00:12Z", "code": 503, "url": "/a?b=1", "ms": 5})
     ]
     mapping = {"@timestamp": "time", "code": "status", "url": "path", "ms": "duration_ms"}
-    for spec in (resolve("json", json_keys=mapping), f"json:{json.dumps(mapping)}"):
+    for spec in (compile_format("json", json_keys=mapping), f"json:{json.dumps(mapping)}"):
         log = parse_log(lines, spec)
         assert log.frame.drop("source").row(0, named=True) == {
             "time": T0,
@@ -130,7 +130,7 @@ def test_a_key_mapping_names_the_columns(parse_log):
 
 def test_a_key_mapping_can_be_written_key_equals_column():
     assert parse_mapping("ts=time, code=status") == {"ts": "time", "code": "status"}
-    assert resolve("json:ts=time,code=status").columns == ["time", "status"]
+    assert compile_format("json:ts=time,code=status").columns == ["time", "status"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_a_key_mapping_without_time_or_status_is_an_error(mapping, message):
 @pytest.mark.parametrize("spec", ["json:ts", "json:{bad", "json:[1]"])
 def test_a_malformed_key_mapping_is_an_error(spec):
     with pytest.raises(FormatError, match="mapping"):
-        resolve(spec)
+        compile_format(spec)
 
 
 def test_keys_are_discovered_beyond_the_first_lines_of_a_block(parse_log):

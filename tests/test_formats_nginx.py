@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from httplog.errors import FormatError
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.formats.nginx import compile_nginx
 from httplog.schema import COLUMNS
 
@@ -206,7 +206,7 @@ def test_braced_variables_are_variables(parse_log):
 )
 def test_nginx_formats_that_cannot_work_are_errors_saying_why(fmt, message):
     with pytest.raises(FormatError) as e:
-        resolve(fmt)
+        compile_format(fmt)
     assert message in str(e.value)
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from httplog.errors import FormatError
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.parse import lines_frame, parse_lines
 
 #: At least 500 examples in CI; a quick run locally.
@@ -26,8 +26,8 @@ SETTINGS = settings(
 
 def parse_one(fmt: str, line: str) -> dict:
     """The row polars' engine reads from one line (asserting it is read)."""
-    ok, bad = parse_lines(lines_frame(line.encode() + b"\n"), resolve(fmt), source="t")
-    assert bad.height == 0, (fmt, line, bad.to_dicts(), resolve(fmt).pattern)
+    ok, bad = parse_lines(lines_frame(line.encode() + b"\n"), compile_format(fmt), source="t")
+    assert bad.height == 0, (fmt, line, bad.to_dicts(), compile_format(fmt).pattern)
     return ok.drop("source").row(0, named=True)
 
 
@@ -270,7 +270,7 @@ def test_directives_with_nothing_between_them_compile_when_their_values_can_be_t
 )
 def test_a_truly_ambiguous_pair_of_directives_is_an_error_naming_the_pair(fmt, pair):
     with pytest.raises(FormatError, match=re.escape(pair) + ".*can't be told apart"):
-        resolve(fmt)
+        compile_format(fmt)
 
 
 # --------------------------------------------------------- unquoted lists

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 from doc_lines import CLOUDFRONT, CLOUDFRONT_FIELDS, W3C
 
 from httplog import read_logs
-from httplog.inputs import resolve as resolve_inputs
-from httplog.inputs import split
-from httplog.parse import iter_parsed
+from httplog.engine import iter_parsed
+from httplog.inputs import resolve_inputs, split
 
 
 def test_iis_lines_read_with_the_fields_their_header_names(parse_log):
@@ -112,6 +111,6 @@ def test_cloudfront_lines_tab_separated_with_their_own_fields(parse_log):
 def test_cloudfront_gz_every_line_accounted_for(write_log):
     data = "".join(line + "\n" for line in [*CLOUDFRONT, "junk"]).encode()
     log = read_logs(write_log(gzip.compress(data), "cf.log.gz"))
-    assert log.format.name == "cloudfront"
+    assert log.log_format.name == "cloudfront"
     assert (log.parsed, log.rejected, log.directives, log.lines) == (3, 1, 2, 6)
     assert "cs-uri-stem" in CLOUDFRONT_FIELDS

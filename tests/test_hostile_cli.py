@@ -35,9 +35,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import httplog
-from httplog.aggregate import Partial
 from httplog.cli import app
-from httplog.summary import clean
+from httplog.display import clean
+from httplog.partial import Partial
 
 runner = CliRunner()
 
@@ -583,7 +583,7 @@ def test_dask_warnings_go_to_the_log_not_stderr_unless_verbose(log, monkeypatch,
     stderr_handler = logging.StreamHandler(sys.stderr)
     monkeypatch.setattr(logging.getLogger("distributed"), "handlers", [stderr_handler])
 
-    def fake(source, options, **kw):  # a run during which the cluster lost a worker
+    def fake(source, read, cluster=None, **kw):  # a run during which the cluster lost a worker
         logging.getLogger("distributed.scheduler").warning("Removing worker tcp://x: lost")
         logging.getLogger("distributed.nanny").warning("Restarting worker")
         return httplog.analyze(source).partial

@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from httplog import aggregate
-from httplog.aggregate import SCHEMAS, Partial, aggregate_rows, empty_partial, merge
-from httplog.analysis import AnalyzeOptions, finalize
+import httplog.partial as partials
+from httplog import ViewOptions
+from httplog.aggregation import aggregate
+from httplog.analysis import finalize
+from httplog.partial import SCHEMAS, Partial, empty_partial, merge
 
 T0 = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # a DST day in Europe
 AGENTS = [
@@ -77,7 +79,7 @@ def rejected_frame(lines: list[tuple[int, str]]) -> pl.DataFrame:
 
 
 def part(rows: list[dict], rejected: list[tuple[int, str]]) -> Partial:
-    return aggregate_rows(
+    return aggregate(
         to_frame(rows),
         source="x.log",
         chunk_start=0,
@@ -139,8 +141,8 @@ def test_merge_of_any_split_equals_the_whole(assert_same_analysis, data):
         merged = merge(*shuffled)
     assert_partials_equal(merged, whole)
     for opts in (
-        AnalyzeOptions(window="5m"),
-        AnalyzeOptions(window="1h", tz="Europe/Paris", bots="exclude", top=3),
+        ViewOptions(window="5m"),
+        ViewOptions(window="1h", tz="Europe/Paris", bots="exclude", top=3),
     ):
         assert_same_analysis(finalize(merged, opts), finalize(whole, opts))
 
@@ -163,12 +165,12 @@ def test_merge_in_slices_of_minutes_equals_the_whole(data):
     whole = part(rows, rejected)
     parts = [pieces(rows, rejected, cuts)[i] for i in order]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(aggregate, "SLICE_ROWS", 3)
+        mp.setattr(partials, "SLICE_ROWS", 3)
         sliced = merge(*parts)
     assert_partials_equal(sliced, whole)
     for name in ("counts", "error_keys"):
         table = getattr(sliced, name)
-        assert table.equals(table.sort(list(aggregate.KEYS[name]))), name
+        assert table.equals(table.sort(list(partials.KEYS[name]))), name
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,16 +185,16 @@ def test_fold_equals_merge_exactly_and_sorted_even_from_unsorted_partials(data, 
             p,
             **{
                 name: getattr(p, name).sample(fraction=1.0, shuffle=True, seed=seed)
-                for name in aggregate.KEYS
+                for name in partials.KEYS
             },
         )
         for p in parts
     ]
     expected = merge(*parts)
-    folded = aggregate.fold(iter(unsorted), every=every)
+    folded = partials.fold(iter(unsorted), every=every)
     for name in SCHEMAS:
         assert_frame_equal(getattr(folded, name), getattr(expected, name))
-    for name, keys in aggregate.KEYS.items():
+    for name, keys in partials.KEYS.items():
         table = getattr(folded, name)
         assert table.equals(table.sort(list(keys))), name
     assert_partials_equal(folded, part(rows, rejected))
@@ -202,10 +204,10 @@ def test_hand_made_partials_merge_like_any_other():
     """Rows with a null time (so a null minute) are kept, and tables whose
     counts are not of the schema's types are cast, not refused."""
     t = T0
-    a = aggregate_rows(
+    a = aggregate(
         pl.DataFrame({"time": [t, None], "status": pl.Series([200, 200], dtype=pl.UInt16)})
     )
-    b = aggregate_rows(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
+    b = aggregate(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
     assert merge(a, b).counts["requests"].sum() == 3
     assert merge(a, a).counts["requests"].sum() == 4
     signed = replace(b, counts=b.counts.with_columns(pl.col("requests", "bytes").cast(pl.Int64)))
@@ -229,14 +231,14 @@ def test_a_partial_file_with_repeated_or_unsorted_keys_is_made_canonical_on_load
     p = part([{**base, "t": 60 * m} for m in (3, 1, 2)], [])
     doubled = replace(
         p,
-        **{name: pl.concat([getattr(p, name)] * 2).reverse() for name in aggregate.KEYS},
+        **{name: pl.concat([getattr(p, name)] * 2).reverse() for name in partials.KEYS},
     )
     path = tmp_path / "foreign.parquet"
     doubled.to_parquet(str(path))
     back, twice = Partial.from_parquet(str(path)), merge(p, p)
-    for name in aggregate.KEYS:  # (the chunks table was not doubled)
+    for name in partials.KEYS:  # (every table with keys)
         assert_frame_equal(getattr(back, name), getattr(twice, name))
-    assert back.counts.equals(back.counts.sort(list(aggregate.KEYS["counts"])))
+    assert back.counts.equals(back.counts.sort(list(partials.KEYS["counts"])))
 
 
 def test_partial_survives_parquet_between_merges(tmp_path):

@@ -18,20 +18,13 @@ import zstandard
 from polars.testing import assert_frame_equal
 
 import httplog
+from httplog.engine import iter_parsed
 from httplog.errors import FormatError, InputError, UsageError
-from httplog.formats import resolve
-from httplog.inputs import Chunk, split
-from httplog.inputs import resolve as resolve_inputs
-from httplog.parse import (
-    REASONS,
-    REJECTED_SCHEMA,
-    iter_parsed,
-    lines_frame,
-    parse_lines,
-    read_logs,
-    row_filter,
-    scan_logs,
-)
+from httplog.filters import row_filter
+from httplog.formats import compile_format
+from httplog.inputs import Chunk, resolve_inputs, split
+from httplog.parse import REASONS, REJECTED_SCHEMA, lines_frame, parse_lines
+from httplog.scan import read_logs, scan_logs
 from httplog.schema import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -480,7 +473,9 @@ def test_a_csv_reader_that_loses_a_line_is_caught_and_the_block_split_again(monk
 
 def test_parse_lines_numbers_rejections_from_first_line():
     lines = lines_frame(f"{combined()}\nbad\n\n".encode())
-    ok, bad = parse_lines(lines, resolve("combined"), source="s", chunk_start=100, first_line=10)
+    ok, bad = parse_lines(
+        lines, compile_format("combined"), source="s", chunk_start=100, first_line=10
+    )
     assert ok.height == 1
     assert bad.schema == REJECTED_SCHEMA
     assert bad.rows() == [("s", 100, 11, "no_match", "bad"), ("s", 100, 12, "empty", "")]
@@ -527,9 +522,9 @@ def test_scan_logs_detects_the_format_and_reads_stdin_once(write_log):
 
 
 def test_read_logs_takes_a_compiled_format_and_a_path_object(write_log):
-    fmt = resolve("combined")
+    fmt = compile_format("combined")
     log = read_logs(Path(write_log([combined()])), log_format=fmt)
-    assert log.format is fmt and log.parsed == 1
+    assert log.log_format is fmt and log.parsed == 1
 
 
 @pytest.mark.parametrize(

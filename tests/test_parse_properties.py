@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from httplog.inputs import Chunk
-from httplog.inputs import resolve as resolve_inputs
-from httplog.parse import iter_parsed, read_logs
+from httplog.engine import iter_parsed
+from httplog.inputs import Chunk, resolve_inputs
+from httplog.scan import read_logs
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from httplog.aggregate import aggregate_rows, timeline
+from httplog.aggregation import aggregate
+from httplog.reduce import by_window
 from httplog.spikes import SpikeParams, explain_spikes, find_spikes, flag_windows
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
@@ -150,10 +151,10 @@ def traffic(
 
 
 def spikes_of(rows: pl.DataFrame, every: str = "5m", params: SpikeParams | None = None):
-    p = aggregate_rows(rows)
-    tl = timeline(p, every=every)
+    p = aggregate(rows)
+    tl = by_window(p, every=every)
     spikes = find_spikes(tl, params)
-    return p, tl, spikes, explain_spikes(p, spikes, tl, every=every, params=params)
+    return p, tl, spikes, explain_spikes(p, spikes, params=params)
 
 
 # ------------------------------------------------------------- steady traffic

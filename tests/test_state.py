@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 import httplog
-from httplog.aggregate import Partial, merge
-from httplog.analysis import AnalyzeOptions, collect_partial, finalize
+from httplog import ReadOptions, ViewOptions
+from httplog.aggregation import aggregate_chunks
+from httplog.analysis import finalize
 from httplog.errors import InputError, SettingsError, StateError
-from httplog.inputs import resolve
+from httplog.inputs import resolve_inputs
 from httplog.outputs import atomic_path
-from httplog.state import MANIFEST, State, write_partial
+from httplog.partial import Partial, merge
+from httplog.state import MANIFEST, State
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -51,16 +53,14 @@ class LogWriter:
             f.write(self.make(count))
 
 
-def incremental(state_dir: Path, sources: list[str], options: AnalyzeOptions | None = None):
+def incremental(state_dir: Path, sources: list[str], view: ViewOptions | None = None):
     """One incremental run through the library: plan, read the new bytes, commit."""
-    options = options or AnalyzeOptions()
     with State.open(state_dir) as st:
         settings = st.check_settings(log_format=None, status=[], path_prefix=None)
-        plan = st.plan(resolve(sources))
-        opts = AnalyzeOptions(log_format=settings["log_format"])
-        run = collect_partial(plan.chunks, opts)
+        plan = st.plan(resolve_inputs(sources))
+        run = aggregate_chunks(plan.chunks, ReadOptions(log_format=settings["log_format"]))
         merged = st.commit(plan, run, settings=settings)
-    return finalize(merged, options), run
+    return finalize(merged, view), run
 
 
 def full(sources: list[str]):
@@ -422,7 +422,7 @@ def test_atomic_path_and_write_partial(tmp_path):
     assert not target.exists()
     assert list((tmp_path / "sub").iterdir()) == []
     p = httplog.analyze(str(_state_with_data(tmp_path)[1])).partial
-    write_partial(p, target)
+    p.save(target)
     assert Partial.from_parquet(str(target)).counts.equals(p.counts)
 
 

@@ -16,10 +16,10 @@ from httplog.statuscodes import (
     LANGS,
     StatusInfo,
     annotate,
+    class_of,
     class_table,
     describe,
     status_class,
-    status_class_expr,
     status_table,
 )
 
@@ -153,7 +153,7 @@ def test_en_reason_phrases_follow_rfc_9110():
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_code_has_the_class_status_class_gives_it(lang):
     for code, row in rows(lang).items():
-        assert row["class"] == status_class(code), code
+        assert row["class"] == class_of(code), code
         assert 100 <= code <= 599
 
 
@@ -218,25 +218,25 @@ def test_class_table_lists_classes_in_order_with_their_names():
     ],
 )
 def test_status_class_buckets_100_to_599_and_calls_the_rest_invalid(code, cls):
-    assert status_class(code) == cls
+    assert class_of(code) == cls
 
 
 def test_status_class_expr_agrees_with_status_class_on_every_code_to_1000():
     df = pl.DataFrame({"status": range(1001)}, schema={"status": pl.UInt16})
-    got = df.select(status_class_expr())["status"].to_list()
-    assert got == [status_class(c) for c in range(1001)]
+    got = df.select(status_class())["status"].to_list()
+    assert got == [class_of(c) for c in range(1001)]
 
 
 def test_status_class_expr_keeps_null_and_returns_strings():
     df = pl.DataFrame({"s": [None, 500]}, schema={"s": pl.Int64})
-    out = df.select(status_class_expr("s"))
+    out = df.select(status_class("s"))
     assert out.schema["s"] == pl.String
     assert out["s"].to_list() == [None, "5xx"]
 
 
 def test_status_class_expr_takes_an_expression_and_numeric_strings():
     df = pl.DataFrame({"upstream_status": ["502", "-", "200"]})
-    got = df.select(status_class_expr(pl.col("upstream_status")))["upstream_status"]
+    got = df.select(status_class(pl.col("upstream_status")))["upstream_status"]
     assert got.to_list() == ["5xx", None, "2xx"]
 
 

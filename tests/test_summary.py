@@ -11,15 +11,9 @@ import pytest
 
 import httplog
 from httplog.alerts import evaluate, parse_conditions
-from httplog.summary import (
-    SCHEMA,
-    SUMMARY_VERSION,
-    clean,
-    to_json,
-    to_summary,
-    to_text,
-    validate,
-)
+from httplog.cli.terminal import to_text
+from httplog.display import clean
+from httplog.summary import SCHEMA, SUMMARY_VERSION, to_json, to_summary, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_logs" / "nginx_access.log"

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 import pytest
 
-from httplog.aggregate import aggregate_rows, timeline, window_minutes, window_start
+from httplog.aggregation import aggregate
 from httplog.errors import UsageError
+from httplog.reduce import by_window
+from httplog.windows import window_minutes, window_start
 
 
 def rows_at(times: list[datetime], statuses: list[int] | None = None, **cols) -> pl.DataFrame:
@@ -52,7 +54,7 @@ def test_hand_computed_5m_windows():
         status,
         bytes=pl.Series(nbytes, dtype=pl.UInt64),
     )
-    tl = timeline(aggregate_rows(df), every="5m")
+    tl = by_window(aggregate(df), every="5m")
     assert local(tl["start"]) == [
         "2026-11-20 10:00+0000",
         "2026-11-20 10:05+0000",
@@ -79,7 +81,7 @@ def test_empty_windows_are_zero_rows_with_null_percentiles():
         [500, 200],
         request_time=[0.5, 0.25],
     )
-    tl = timeline(aggregate_rows(df), every="1h")
+    tl = by_window(aggregate(df), every="1h")
     assert tl.height == 6
     assert tl["requests"].to_list() == [1, 0, 0, 0, 0, 1]
     assert tl["5xx"].to_list() == [1, 0, 0, 0, 0, 0]
@@ -93,7 +95,7 @@ def test_empty_windows_are_zero_rows_with_null_percentiles():
 def test_kolkata_hour_windows_start_at_local_hour():
     # +05:30: local :00 is UTC :30.
     df = rows_at([utc(2026, 1, 1, 10, 29), utc(2026, 1, 1, 10, 30), utc(2026, 1, 1, 12, 45)])
-    tl = timeline(aggregate_rows(df), every="1h", tz="Asia/Kolkata")
+    tl = by_window(aggregate(df), every="1h", tz="Asia/Kolkata")
     assert local(tl["start"]) == [
         "2026-01-01 15:00+0530",
         "2026-01-01 16:00+0530",
@@ -106,7 +108,7 @@ def test_kolkata_hour_windows_start_at_local_hour():
 
 def test_kolkata_day_windows_start_at_local_midnight():
     df = rows_at([utc(2026, 1, 1, 18, 29), utc(2026, 1, 1, 18, 30)])
-    tl = timeline(aggregate_rows(df), every="1d", tz="Asia/Kolkata")
+    tl = by_window(aggregate(df), every="1d", tz="Asia/Kolkata")
     assert local(tl["start"]) == ["2026-01-01 00:00+0530", "2026-01-02 00:00+0530"]
     assert tl["requests"].to_list() == [1, 1]
 
@@ -114,10 +116,10 @@ def test_kolkata_day_windows_start_at_local_midnight():
 def test_new_york_windows():
     # EST is -05:00 in January.
     df = rows_at([utc(2026, 1, 15, 4, 59), utc(2026, 1, 15, 5, 0), utc(2026, 1, 15, 6, 15)])
-    tl = timeline(aggregate_rows(df), every="1d", tz="America/New_York")
+    tl = by_window(aggregate(df), every="1d", tz="America/New_York")
     assert local(tl["start"]) == ["2026-01-14 00:00-0500", "2026-01-15 00:00-0500"]
     assert tl["requests"].to_list() == [1, 2]
-    tl = timeline(aggregate_rows(df), every="30m", tz="America/New_York")
+    tl = by_window(aggregate(df), every="30m", tz="America/New_York")
     assert tl["requests"].to_list() == [1, 1, 0, 1]
     assert local(tl["start"])[0] == "2026-01-14 23:30-0500"
 
@@ -138,7 +140,7 @@ def test_spring_forward_hour_windows(tz, day, hours):
     z = zoneinfo.ZoneInfo(tz)
     lo = datetime.fromisoformat(f"{day}T00:00").replace(tzinfo=z).astimezone(UTC)
     hi = datetime.fromisoformat(f"{day}T05:00").replace(tzinfo=z).astimezone(UTC)
-    tl = timeline(aggregate_rows(every_minute(lo, hi)), every="1h", tz=tz)
+    tl = by_window(aggregate(every_minute(lo, hi)), every="1h", tz=tz)
     assert [t.strftime("%H") for t in tl["start"]] == [*hours, "05"][: tl.height]
     assert tl.height == 4  # 4 real hours between local 00:00 and 05:00
     assert tl["requests"].to_list() == [60, 60, 60, 60]
@@ -156,7 +158,7 @@ def test_fall_back_repeated_hour_is_two_windows(tz, day, offsets):
     z = zoneinfo.ZoneInfo(tz)
     lo = datetime.fromisoformat(f"{day}T00:00").replace(tzinfo=z).astimezone(UTC)
     hi = lo + timedelta(hours=6)
-    tl = timeline(aggregate_rows(every_minute(lo, hi)), every="1h", tz=tz)
+    tl = by_window(aggregate(every_minute(lo, hi)), every="1h", tz=tz)
     starts = tl["start"].to_list()
     assert len(set(instants(tl["start"]))) == 6  # 6 real hours, none merged or dropped
     assert [t.strftime("%z") for t in starts] == offsets
@@ -181,7 +183,7 @@ def test_day_windows_of_23_and_25_hours(tz, days, hours):
     z = zoneinfo.ZoneInfo(tz)
     lo = datetime.fromisoformat(f"{days[0]}T00:00").replace(tzinfo=z).astimezone(UTC)
     hi = datetime.fromisoformat(f"{days[-1]}T23:59").replace(tzinfo=z).astimezone(UTC)
-    tl = timeline(aggregate_rows(every_minute(lo, hi + timedelta(minutes=1))), every="1d", tz=tz)
+    tl = by_window(aggregate(every_minute(lo, hi + timedelta(minutes=1))), every="1d", tz=tz)
     assert [t.strftime("%Y-%m-%d %H:%M") for t in tl["start"]] == [f"{d} 00:00" for d in days]
     spans = zip(instants(tl["start"]), instants(tl["end"]), strict=True)
     assert [(e - s) / timedelta(hours=1) for s, e in spans] == hours
@@ -239,7 +241,7 @@ def test_window_start_matches_brute_force(tz, lo, hi, every):
     got = s.to_frame().select(window_start("t", every, tz).dt.convert_time_zone("UTC"))["t"]
     assert got.to_list() == list(ref.values())
     # The timeline has exactly these windows, and each ends where the next starts.
-    tl = timeline(aggregate_rows(rows_at(list(ref))), every=every, tz=tz)
+    tl = by_window(aggregate(rows_at(list(ref))), every=every, tz=tz)
     starts = sorted(set(ref.values()))
     assert instants(tl["start"]) == starts
     assert tiles(tl)
@@ -249,4 +251,4 @@ def test_window_start_matches_brute_force(tz, lo, hi, every):
 def test_unknown_time_zone_is_a_usage_error():
     df = rows_at([utc(2026, 1, 1)])
     with pytest.raises(UsageError, match="time zone"):
-        timeline(aggregate_rows(df), every="1h", tz="Mars/Olympus_Mons")
+        by_window(aggregate(df), every="1h", tz="Mars/Olympus_Mons")

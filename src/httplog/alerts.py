@@ -54,7 +54,7 @@ from typing import Any
 
 from httplog.analysis import Analysis
 from httplog.errors import OptionError, RejectedError
-from httplog.statuscodes import CLASSES, status_class
+from httplog.statuscodes import CLASSES, class_of
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -186,7 +186,7 @@ class Check:
             if base in _LINE_COUNTS:
                 what = f"{base} share of lines"
             elif base.isdigit():
-                what = f"{base} ({status_class(int(base))}) rate"
+                what = f"{base} ({class_of(int(base))}) rate"
             else:
                 what = f"{_LABELS.get(base, base)} rate"
             return f"{c.text}: {what} is {shown} ({c.op} {limit})"

@@ -38,7 +38,7 @@ Examples
 ...         ]
 ...     }
 ... )
->>> df.select(bot=is_bot_expr(), category=bot_category_expr()).rows()
+>>> df.select(bot=is_bot(), category=bot_category()).rows()
 [(True, 'search'), (False, None), (True, 'script'), (False, None)]
 """
 
@@ -51,10 +51,30 @@ from importlib.resources import files
 
 import polars as pl
 
-__all__ = ["bot_category_expr", "bot_patterns", "is_bot_expr"]
+from httplog.errors import OptionError
+
+__all__ = ["BOTS", "bot_category", "bot_patterns", "bots_filter", "is_bot"]
 
 #: The last-resort category of bare tokens ("bot", "crawler", ...); it must come last.
 GENERIC = "generic"
+
+#: What a view keeps of crawlers and bots (``bots=``): all requests, humans' only, bots' only.
+BOTS: tuple[str, ...] = ("include", "exclude", "only")
+
+
+def bots_filter(bots: str) -> bool | None:
+    """The one check of a ``bots`` choice: the bot flag it keeps (None: both).
+
+    >>> bots_filter("include"), bots_filter("exclude"), bots_filter("only")
+    (None, False, True)
+    >>> bots_filter("some")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.OptionError: bad bots 'some': use include, exclude or only
+    """
+    if bots not in BOTS:
+        raise OptionError("bots", bots, "use include, exclude or only")
+    return {"include": None, "exclude": False, "only": True}[bots]
 
 
 @dataclass(frozen=True)
@@ -118,7 +138,7 @@ def bot_patterns() -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"pattern": pl.String, "category": pl.String}, orient="row")
 
 
-def is_bot_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
+def is_bot(col: str | pl.Expr = "user_agent") -> pl.Expr:
     """Return a Boolean expression: is the user agent a bot?
 
     Parameters
@@ -146,22 +166,22 @@ def is_bot_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
     ...         ]
     ...     }
     ... )
-    >>> df.select(is_bot_expr("ua"))["ua"].to_list()
+    >>> df.select(is_bot("ua"))["ua"].to_list()
     [True, False, True, False]
     """
     agent, distinct, rank = _ranked(col)
     return agent.is_in(distinct.filter(rank.is_not_null()).implode()).fill_null(False)
 
 
-def bot_category_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
-    """Return the bot category of each user agent in ``col`` (as for :func:`is_bot_expr`).
+def bot_category(col: str | pl.Expr = "user_agent") -> pl.Expr:
+    """Return the bot category of each user agent in ``col`` (as for :func:`is_bot`).
 
     Returns
     -------
     pl.Expr
         A ``pl.String`` expression: the first category, in the order of
         :func:`bot_patterns`, with a pattern in the agent; null for agents that
-        :func:`is_bot_expr` calls human, and for null agents.
+        :func:`is_bot` calls human, and for null agents.
 
     Examples
     --------
@@ -178,7 +198,7 @@ def bot_category_expr(col: str | pl.Expr = "user_agent") -> pl.Expr:
     ...         ]
     ...     }
     ... )
-    >>> df.select(bot_category_expr())["user_agent"].to_list()
+    >>> df.select(bot_category())["user_agent"].to_list()
     ['ai', 'social', 'scanner', 'generic', None]
     """
     names = dict(enumerate(name for name, _ in _bot_list().categories))

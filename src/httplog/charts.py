@@ -13,9 +13,9 @@ point per time window or status code), never log lines.
 - :func:`latency`: p50/p90/p99 of each latency the log has, per window.
 - :func:`bytes`: bytes sent per window.
 
-Times are wall-clock times in the analysis' time zone (``options.tz``), and the
+Times are wall-clock times in the analysis' time zone (``view.tz``), and the
 axis title says which. ``lang`` (``"en"`` or ``"zh"``, default the analysis'
-``options.lang``) picks titles, axis titles and class names; the texts live in
+``view.lang``) picks titles, axis titles and class names; the texts live in
 ``httplog/report/templates/labels.toml``. Each status class has one colour in
 every chart (:data:`CLASS_COLORS`).
 
@@ -52,8 +52,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from httplog.errors import UsageError
-from httplog.statuscodes import CLASSES, LANGS, annotate, class_table
+from httplog.statuscodes import CLASSES, annotate, check_lang, class_table
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -112,12 +111,12 @@ def label(key: str, lang: str = "en", section: str = "charts", **fields: object)
     >>> label("nav_status", "en", section="report")
     'Status codes'
     """
-    text = _labels_file()[resolve_lang(lang)][section][key]
+    text = str(_labels_file()[resolve_lang(lang)][section][key])
     return text.format(**fields) if fields else text
 
 
 def resolve_lang(lang: str | None, analysis: Analysis | None = None) -> str:
-    """``lang`` checked, or the analysis' language (``options.lang``) when ``None``.
+    """``lang`` checked, or the analysis' language (``view.lang``) when ``None``.
 
     Examples
     --------
@@ -125,11 +124,8 @@ def resolve_lang(lang: str | None, analysis: Analysis | None = None) -> str:
     ('zh', 'en')
     """
     if lang is None:
-        lang = analysis.options.lang if analysis is not None else "en"
-    if lang not in LANGS:
-        msg = f"unknown language {lang!r}: use one of {', '.join(LANGS)}"
-        raise UsageError(msg)
-    return lang
+        lang = analysis.view.lang if analysis is not None else "en"
+    return check_lang(lang)
 
 
 def class_names(lang: str) -> dict[str, str]:
@@ -156,7 +152,7 @@ def _local(times: pl.Series) -> list[str]:
 def _window_ms(tl: pl.DataFrame) -> float | None:
     if tl.is_empty():
         return None
-    return (tl["end"][0] - tl["start"][0]).total_seconds() * 1000
+    return float((tl["end"][0] - tl["start"][0]).total_seconds()) * 1000
 
 
 def _base_layout(fig: go.Figure, title: str, *, x_title: str | None, y_title: str) -> None:
@@ -210,7 +206,7 @@ def _time_axis(
     """
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
-    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.options.tz), row=last_row)
+    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.view.tz), row=last_row)
     return fig
 
 
@@ -422,7 +418,7 @@ def status_codes(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
             )
         )
     counts = status["requests"]
-    log = int(counts.max()) > 100 * max(int(counts.min()), 1)  # type: ignore[arg-type]
+    log = int(counts.max() or 0) > 100 * max(int(counts.min() or 0), 1)  # type: ignore[arg-type]  # (a count column: its min and max are ints)
     fig.update_xaxes(
         type="category",
         categoryorder="array",
@@ -439,7 +435,7 @@ def status_codes(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
 def localized_status(analysis: Analysis, lang: str) -> pl.DataFrame:
     """``analysis.status`` (codes seen) with class, reason and description in ``lang``.
 
-    The analysis holds the texts of ``analysis.options.lang``; this re-annotates
+    The analysis holds the texts of ``analysis.view.lang``; this re-annotates
     them when another language is asked for.
 
     Examples
@@ -448,7 +444,7 @@ def localized_status(analysis: Analysis, lang: str) -> pl.DataFrame:
     [(200, '2xx', 'OK'), (404, '4xx', 'Not Found'), (503, '5xx', 'Service Unavailable')]
     """
     status = analysis.status.filter(pl.col("requests") > 0)
-    if analysis.options.lang == lang:
+    if analysis.view.lang == lang:
         return status
     texts = [c for c in ("class", "reason", "description") if c in status.columns]
     return annotate(status.drop(texts), lang).select(analysis.status.columns)
@@ -521,8 +517,10 @@ def bytes(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
     (600, 'B')
     """
     lang = resolve_lang(lang, analysis)
-    tl = analysis.timeline
-    if "bytes" not in tl.columns or (tl.height and tl["bytes"].null_count() == tl.height):
+    whole = analysis.timeline
+    if "bytes" not in whole.columns or (
+        whole.height and whole["bytes"].null_count() == whole.height
+    ):
         return None
     fig, tl = _time_chart(analysis, lang, "bytes_title", "bytes_axis")
     if tl is None:
@@ -572,7 +570,10 @@ _EXAMPLE = '192.0.2.{n} - - [20/Nov/2026:10:0{m}:0{s} +0000] "GET {path} HTTP/1.
 
 def _example_analysis(*, timed: bool = False) -> Analysis:
     """A six-request analysis over three minutes, for the examples of this module."""
-    from httplog.analysis import analyze
+    from httplog.aggregation import aggregate_chunks
+    from httplog.analysis import finalize
+    from httplog.inputs import Chunk, resolve_inputs
+    from httplog.options import ReadOptions, ViewOptions
 
     rows = [(0, "/", 200), (0, "/", 200), (1, "/x", 404), (2, "/api", 503), (2, "/api", 503)]
     rows.append((2, "/", 200))
@@ -589,4 +590,5 @@ def _example_analysis(*, timed: bool = False) -> Analysis:
             '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
             '"$http_referer" "$http_user_agent" $request_time $upstream_response_time'
         )
-    return analyze(path, log_format=fmt, window="1m")
+    part = aggregate_chunks([Chunk(i) for i in resolve_inputs(path)], ReadOptions(log_format=fmt))
+    return finalize(part, ViewOptions(window="1m"))

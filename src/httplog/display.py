@@ -29,9 +29,11 @@ Examples
 
 from __future__ import annotations
 
+import unicodedata
+
 import regex
 
-__all__ = ["visible"]
+__all__ = ["clean", "visible"]
 
 #: Every character :func:`visible` replaces (see the module docstring).
 HIDDEN = regex.compile(r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]")
@@ -55,4 +57,37 @@ def visible(text: object) -> str:
     s = str(text)
     if HIDDEN.search(s) is None:
         return s
-    return HIDDEN.sub(lambda m: _stand_in(m.group()), s)
+    return str(HIDDEN.sub(lambda m: _stand_in(m.group()), s))
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    """Text from a log made safe for a terminal (:func:`visible`).
+
+    With ``limit``, cut to that many terminal cells (wide CJK characters
+    take two) and end with "…".
+
+    >>> clean("/a\\x1b[31mred\\u202e")
+    '/a␛[31mred<U+202E>'
+    >>> clean("请求已成功完成", 9)
+    '请求已成…'
+    """
+    s = visible(text)
+    if limit is None or cells(s) <= limit:
+        return s
+    out, used = [], 0
+    for ch in s:
+        w = cells(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def cells(s: str) -> int:
+    """Terminal cells ``s`` takes (wide and full-width characters take two).
+
+    >>> cells("ab"), cells("请求")
+    (2, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)

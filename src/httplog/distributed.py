@@ -3,9 +3,9 @@
 The work unit is a :class:`~httplog.inputs.Chunk`: a whole compressed file,
 or a byte range of about ``chunk_bytes`` of a plain file, cut at line ends
 (:func:`httplog.inputs.split`). Each task runs
-:func:`httplog.analysis.collect_partial` on its chunk — the very code of the
-single-machine path — and returns a small :class:`~httplog.aggregate.Partial`.
-Partials are merged on the workers with :func:`httplog.aggregate.merge`, a few
+:func:`httplog.aggregation.aggregate_chunks` on its chunk — the very code of the
+single-machine path — and returns a small :class:`~httplog.partial.Partial`.
+Partials are merged on the workers with :func:`httplog.partial.merge`, a few
 at a time (a tree), and the client turns the merged partial into an
 :class:`~httplog.analysis.Analysis` with :func:`httplog.analysis.finalize`.
 The result equals the single-process one exactly; only
@@ -13,7 +13,7 @@ The result equals the single-process one exactly; only
 
 :func:`analyze_distributed` gives the :class:`~httplog.analysis.Analysis`;
 :func:`collect_distributed` stops at the merged partial (to save with
-:meth:`~httplog.aggregate.Partial.to_parquet`, as ``httplog aggregate`` does).
+:meth:`~httplog.partial.Partial.to_parquet`, as ``httplog aggregate`` does).
 
 The format is detected once, on the client, from the first lines of the
 first input (as the single-process path does), and that format is given to
@@ -32,13 +32,13 @@ The plan of a run needs no cluster: a 25-byte plain file cut into ranges of
 at most 10 bytes gives three chunks; a compressed file stays whole.
 
 >>> import gzip, os, tempfile
->>> from httplog.inputs import resolve
+>>> from httplog.inputs import resolve_inputs
 >>> d = tempfile.mkdtemp()
 >>> with open(os.path.join(d, "a.log"), "wb") as f:
 ...     _ = f.write(b"x" * 24 + b"\\n")
 >>> with gzip.open(os.path.join(d, "b.log.gz"), "wb") as f:
 ...     _ = f.write(b"x" * 24 + b"\\n")
->>> [(os.path.basename(c.source), c.start, c.end) for c in plan(resolve([d + "/*"]), 10)]
+>>> [(os.path.basename(c.source), c.start, c.end) for c in plan(resolve_inputs([d + "/*"]), 10)]
 [('a.log', 0, 9), ('a.log', 9, 18), ('a.log', 18, 25), ('b.log.gz', 0, None)]
 """
 
@@ -51,24 +51,32 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 import polars as pl
 
 from httplog import inputs as _inputs
-from httplog.aggregate import SCHEMAS, Partial, empty_partial, merge
-from httplog.analysis import Analysis, AnalyzeOptions, collect_partial, finalize
+from httplog.aggregation import aggregate_chunks
+from httplog.analysis import Analysis, finalize
+from httplog.engine import chunks_of, iter_parsed
 from httplog.errors import ClusterError, InputError, UsageError
-from httplog.formats import resolve
+from httplog.formats import compile_format
 from httplog.formats.detect import Detection
-from httplog.inputs import Chunk, Input
-from httplog.parse import chunks_of, iter_parsed
+from httplog.inputs import Chunk, Input, Source
+from httplog.options import (
+    CHUNK_BYTES,
+    Cluster,
+    Fields,
+    ReadOptions,
+    ViewOptions,
+    for_reading,
+    options_from,
+)
+from httplog.partial import TABLES, Partial, empty_partial, merge
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from distributed import Client, Future
 
-#: Default size of the byte ranges plain files are cut into (one task each).
-CHUNK_BYTES = 64 * 1024 * 1024
 #: How many partials one merge task folds together.
 FAN_IN = 8
 #: How long to try to reach a ``scheduler`` address (Dask's default is 30 s).
@@ -91,22 +99,31 @@ def plan(inputs: list[Input], chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
     start in it, so a line crossing a cut is read once)."""
     if chunk_bytes < 1:
         msg = f"chunk_bytes must be at least 1, not {chunk_bytes}"
-        raise UsageError(msg)
+        raise UsageError(msg, option="chunk_bytes", value=chunk_bytes)
+    check_shareable(inputs)
     chunks: list[Chunk] = []
     for inp in inputs:
-        if inp.path == _inputs.STDIN:
-            msg = "standard input can't be read by Dask workers: give paths the workers can read"
-            raise UsageError(msg)
         parts = 1 if inp.compression else max(1, -(-(inp.size or 0) // chunk_bytes))
         chunks.extend(_inputs.split(inp, parts))
     return chunks
+
+
+def check_shareable(inputs: list[Input]) -> None:
+    """Dask workers open the inputs themselves: standard input and pipes can't be shared."""
+    for inp in inputs:
+        if inp.path == _inputs.STDIN:
+            msg = "standard input can't be read by Dask workers: give paths the workers can read"
+            raise UsageError(msg, option="sources", value=inp.path)
+        if inp.inode is None:
+            msg = f"{inp.path}: not a regular file (a pipe?): Dask workers can't read it"
+            raise UsageError(msg, option="sources", value=inp.path)
 
 
 def detect_first(inputs: list[Input]) -> Detection | None:
     """Detect the format exactly as the single-process path does: from the
     first block of the first non-empty input (``None`` if every input is empty).
 
-    This runs :func:`httplog.parse.iter_parsed` itself and stops it as soon as
+    This runs :func:`httplog.engine.iter_parsed` itself and stops it as soon as
     the format is known, so the sample and the choice can't drift from it.
     """
     found: list[Detection] = []
@@ -130,9 +147,7 @@ class _Detected(Exception):
 # ----------------------------------------------------------------- map step
 
 
-def map_chunk(
-    chunk: Chunk, label: str, options: AnalyzeOptions, detection: str | None = None
-) -> Partial:
+def map_chunk(chunk: Chunk, label: str, read: ReadOptions, detection: str | None = None) -> Partial:
     """One task: the partial aggregate of one chunk (runs on a worker).
 
     ``chunk`` names the file by the path the worker opens; ``label`` is the
@@ -141,27 +156,26 @@ def map_chunk(
     format detection, recorded as the single-process path records it.
     """
     try:
-        part = collect_partial([chunk], options)
+        part = aggregate_chunks([chunk], read)
     except InputError as e:
         msg = f"{e} (on Dask worker {_worker_address()}: inputs must be readable by every worker)"
-        raise InputError(msg) from None
+        raise InputError(msg, path=e.path) from None
     if chunk.source != label:
-        part = replace(
-            part,
+        part = part.with_tables(
             **{
-                name: getattr(part, name).with_columns(source=pl.lit(label, pl.String))
-                for name, schema in SCHEMAS.items()
-                if "source" in schema
+                name: part.table(name).with_columns(source=pl.lit(label, pl.String))
+                for name, t in TABLES.items()
+                if "source" in t.columns
             },
         )
     if detection is not None:
         chunks = part.chunks.with_columns(detection=pl.lit(detection, pl.String))
-        part = replace(part, chunks=chunks)
+        part = part.with_tables(chunks=chunks)
     return part
 
 
 def merge_partials(*partials: Partial) -> Partial:
-    """One merge task of the tree: :func:`httplog.aggregate.merge` of a few partials."""
+    """One merge task of the tree: :func:`httplog.partial.merge` of a few partials."""
     return merge(empty_partial(), *partials)
 
 
@@ -178,15 +192,16 @@ def _worker_address() -> str:
 
 
 def analyze_distributed(
-    source: str | os.PathLike[str] | list[str | os.PathLike[str]],
-    options: AnalyzeOptions | None = None,
+    source: Source,
+    read: ReadOptions | None = None,
+    view: ViewOptions | None = None,
     *,
     client: Client | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int, int], None] | None = None,
-    **kwargs: object,
+    **fields: Unpack[Fields],
 ) -> Analysis:
     """Analyse logs on a Dask cluster; the result equals :func:`httplog.analyze`'s.
 
@@ -196,87 +211,69 @@ def analyze_distributed(
     worker processes, started and closed), else the current default client,
     else a local cluster with one worker per CPU. Give at most one of the three.
 
-    ``source`` and ``options`` (or its fields by keyword) are as for
-    :func:`httplog.analyze`; plain files are cut into tasks of about
-    ``chunk_bytes``. ``progress(nbytes, lines)`` is called on the client as
-    each chunk finishes.
+    ``source``, ``read``, ``view`` and the options' single fields by keyword
+    are as for :func:`httplog.analyze`; plain files are cut into tasks of
+    about ``chunk_bytes``. ``progress(nbytes, lines)`` is called on the client
+    as each chunk finishes.
     """
-    options = replace(options or AnalyzeOptions(), **kwargs)  # type: ignore[arg-type]
-    partial = collect_distributed(
-        source,
-        options,
-        client=client,
-        workers=workers,
-        scheduler=scheduler,
-        chunk_bytes=chunk_bytes,
-        progress=progress,
-    )
-    return finalize(partial, options)
+    read, view = for_reading(*options_from(read, view, **fields))
+    cluster = Cluster(client, scheduler, workers, chunk_bytes)
+    partial = collect_distributed(source, read, cluster, progress=progress)
+    return finalize(partial, view, read=read)
 
 
 def collect_distributed(
-    source: str | os.PathLike[str] | list[str | os.PathLike[str]],
-    options: AnalyzeOptions | None = None,
+    source: Source,
+    read: ReadOptions | None = None,
+    cluster: Cluster | None = None,
     *,
     client: Client | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     chunk_bytes: int = CHUNK_BYTES,
     progress: Callable[[int, int], None] | None = None,
-    max_line: int | None = None,
 ) -> Partial:
     """The merged partial aggregate of the inputs, computed on a Dask cluster:
-    the distributed twin of :func:`httplog.analysis.collect_partial` over whole
-    inputs (what ``httplog aggregate`` saves). Arguments as for
-    :func:`analyze_distributed`; ``max_line`` is the longest line read
-    (:attr:`httplog.inputs.Chunk.max_line`)."""
-    options = options or AnalyzeOptions()
-    given = [
-        n
-        for n, v in (("client", client), ("workers", workers), ("scheduler", scheduler))
-        if v is not None
-    ]
-    if len(given) > 1:
-        msg = f"give one of client, workers and scheduler, not {' and '.join(given)}"
-        raise UsageError(msg)
-    if workers is not None and workers < 1:
-        msg = f"workers must be at least 1, not {workers}"
-        raise UsageError(msg)
+    the distributed twin of :func:`httplog.aggregation.aggregate_chunks` over
+    whole inputs (what ``httplog aggregate`` saves). The cluster is ``cluster``
+    (a :class:`~httplog.options.Cluster`), or made of the other arguments, as
+    for :func:`analyze_distributed`."""
+    read = read or ReadOptions()
+    if cluster is None:
+        cluster = Cluster(client, scheduler, workers, chunk_bytes)
     dist = _import_distributed()
-    inputs = _inputs.resolve(source)
-    chunks = plan(inputs, chunk_bytes)
-    if max_line is not None:
-        chunks = [replace(c, max_line=max_line) for c in chunks]
-    task_options, detection = _resolved(options, inputs)
-    with _cluster(dist, client, workers, scheduler) as c:
-        return _run(dist, c, chunks, task_options, detection, progress)
+    inputs = _inputs.resolve_inputs(source)
+    chunks = plan(inputs, cluster.chunk_bytes)
+    task_read, detection = _resolved(read, inputs)
+    with _cluster(dist, cluster) as c:
+        return _run(dist, c, chunks, task_read, detection, progress)
 
 
-def _resolved(options: AnalyzeOptions, inputs: list[Input]) -> tuple[AnalyzeOptions, str | None]:
-    """The options every task gets: the format resolved or detected once, here,
+def _resolved(read: ReadOptions, inputs: list[Input]) -> tuple[ReadOptions, str | None]:
+    """The options every task gets: the format compiled or detected once, here,
     and one block at a time unless ``threads`` says otherwise (a cluster runs
     tasks side by side already)."""
-    options = replace(options, threads=options.threads or 1)
-    if options.log_format is not None:
-        return replace(options, log_format=resolve(options.log_format)), None
+    read = replace(read, threads=read.threads or 1)
+    if read.log_format is not None:
+        return replace(read, log_format=compile_format(read.log_format)), None
     d = detect_first(inputs)
     if d is None:  # nothing to read anywhere: nothing to detect either
-        return options, None
-    return replace(options, log_format=d.format), str(d)
+        return read, None
+    return replace(read, log_format=d.format), str(d)
 
 
 def _run(
     dist: Any,
     client: Client,
     chunks: list[Chunk],
-    options: AnalyzeOptions,
+    read: ReadOptions,
     detection: str | None,
     progress: Callable[[int, int], None] | None,
 ) -> Partial:
-    futures: list[Future] = []
+    futures: list[Future[Any]] = []
     try:
         level = [
-            client.submit(map_chunk, _absolute(c), c.source, options, detection, pure=False)
+            client.submit(map_chunk, _absolute(c), c.source, read, detection, pure=False)
             for c in chunks
         ]
         futures += level
@@ -288,11 +285,14 @@ def _run(
                 for i in range(0, len(level), FAN_IN)
             ]
             futures += level
-        for done in dist.as_completed(counts):
-            progress(*done.result())  # type: ignore[misc]
-        return level[0].result()  # merged (or one chunk's): sorted as merge sorts
+        if progress is not None:
+            for done in dist.as_completed(counts):
+                progress(*done.result())
+        merged: Partial = level[0].result()  # merged (or one chunk's): sorted as merge sorts
+        return merged
     except BaseException as e:
-        client.cancel(futures)  # don't leave the rest of a failed run on the cluster
+        # don't leave the rest of a failed run on the cluster (Client.cancel is untyped)
+        cast(Any, client).cancel(futures)
         if isinstance(e, _cluster_failures(dist)):
             msg = f"the run on Dask failed: {type(e).__name__}: {_text(e)}"
             raise ClusterError(msg) from None
@@ -347,25 +347,24 @@ def _import_distributed() -> Any:
 
 
 @contextmanager
-def _cluster(
-    dist: Any, client: Client | None, workers: int | None, scheduler: str | None
-) -> Iterator[Client]:
+def _cluster(dist: Any, cluster: Cluster) -> Iterator[Client]:
     """The client to run on; what this opened is closed on the way out."""
+    client, workers, scheduler = cluster.client, cluster.workers, cluster.scheduler
     if client is not None:
-        yield client
+        yield client  # type: ignore[misc]  # (a Client, as Cluster's docstring says)
         return
     if scheduler is not None:
         try:
             c = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
         except Exception as e:  # refused, timed out, an unknown scheme, a bad address ...
             msg = f"can't connect to the Dask scheduler at {scheduler}: {type(e).__name__}: {e}"
-            raise UsageError(msg) from None
+            raise UsageError(msg, option="scheduler", value=scheduler) from None
         with c:
             try:  # tasks sent to a scheduler without workers would wait forever
                 c.wait_for_workers(1, timeout=_workers_timeout())
             except (OSError, TimeoutError) as e:
                 msg = f"the Dask scheduler at {scheduler} has no worker ({e})"
-                raise UsageError(msg) from None
+                raise UsageError(msg, option="scheduler", value=scheduler) from None
             yield c
         return
     if workers is None:

@@ -25,33 +25,72 @@ class HttplogError(Exception):
 
 
 class InputError(HttplogError):
-    """An input can't be read: missing, unreadable, a directory, bad compression."""
+    """An input can't be read: missing, unreadable, a directory, bad compression
+    (``path``: the input, when one is to blame)."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = path
+        super().__init__(message)
 
 
 class FormatError(HttplogError):
     """A log format can't be compiled or resolved (unknown name, bad directive)."""
 
 
+class DetectionError(FormatError):
+    """No format fits the first lines: ``tried`` (the named formats tried) and
+    ``sampled`` (how many lines were looked at)."""
+
+    def __init__(self, message: str, *, tried: tuple[str, ...], sampled: int):
+        self.tried = tried
+        self.sampled = sampled
+        super().__init__(message)
+
+
 class UsageError(HttplogError):
-    """An option has a value that makes no sense (bad window, language, condition)."""
+    """An option has a value that makes no sense (bad window, language, condition).
 
+    ``option`` names the parameter at fault (as the Python API names it) and
+    ``value`` its value, when the error is about one.
+    """
 
-class OptionError(UsageError):
-    """One option's value is wrong: ``option`` (its parameter name), ``value``,
-    ``problem`` (what is wrong) and ``limit`` (what it may be, or None)."""
-
-    def __init__(self, option: str, value: object, problem: str, *, limit: str | None = None):
+    def __init__(self, message: str, *, option: str | None = None, value: object = None):
         self.option = option
         self.value = value
+        super().__init__(message)
+
+
+class OptionError(UsageError, ValueError):
+    """One option's value is wrong: ``option`` (its parameter name), ``value``,
+    ``problem`` (what is wrong) and ``limit`` (what it may be, or None).
+
+    It is a ValueError too, as a bad argument is in Python."""
+
+    option: str
+
+    def __init__(self, option: str, value: object, problem: str, *, limit: str | None = None):
         self.problem = problem
         self.limit = limit
-        super().__init__(self.describe(option))
+        super().__init__(self._message(option, value), option=option, value=value)
+
+    def _message(self, name: str, value: object) -> str:
+        shown = repr(value) if isinstance(value, str) else str(value)
+        limit = f" ({self.limit})" if self.limit else ""
+        return f"bad {name} {shown}: {self.problem}{limit}"
 
     def describe(self, name: str) -> str:
         """The message, naming the option ``name`` (such as ``--top``)."""
-        shown = repr(self.value) if isinstance(self.value, str) else str(self.value)
-        limit = f" ({self.limit})" if self.limit else ""
-        return f"bad {name} {shown}: {self.problem}{limit}"
+        return self._message(name, self.value)
+
+
+class ConflictError(UsageError):
+    """Options that can't be given together (or one that needs another):
+    ``options`` names them as the Python API does, ``problem`` says why."""
+
+    def __init__(self, message: str, *, options: tuple[str, ...], problem: str):
+        self.options = options
+        self.problem = problem
+        super().__init__(message, option=options[0])
 
 
 class OutputError(HttplogError):

@@ -12,7 +12,7 @@ Examples
 >>> d = tempfile.mkdtemp()
 >>> p = os.path.join(d, "a.log")
 >>> _ = open(p, "wb").write(b"one\\ntwo\\nthree\\n")
->>> [b.data for c in split(resolve([p])[0], 2) for b in iter_blocks(c)]
+>>> [b.data for c in split(resolve_inputs([p])[0], 2) for b in iter_blocks(c)]
 [b'one\\ntwo\\n', b'three\\n']
 """
 
@@ -27,21 +27,31 @@ import lzma
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import zstandard
 from zstandard import ZstdError as _ZstdError
 
 from httplog.errors import HttplogError, InputError
 
-try:  # ISA-L's gzip reads about three times faster than zlib's; used when installed
-    from isal.igzip import GzipFile as _GzipFile
-    from isal.isal_zlib import error as _GzipError
-except ImportError:  # pragma: no cover - depends on the environment
-    from gzip import GzipFile as _GzipFile
-    from zlib import error as _GzipError
+
+def _gzip() -> tuple[Callable[..., BinaryIO], type[BaseException]]:
+    """The gzip reader and its error: ISA-L's (about three times faster than
+    zlib's) when installed. (Their classes are binary streams and an exception
+    class, whatever the stubs say: hence the casts.)"""
+    try:
+        from isal import igzip, isal_zlib
+    except ImportError:  # pragma: no cover - depends on the environment
+        import gzip
+        import zlib
+
+        return cast(Callable[..., BinaryIO], gzip.GzipFile), zlib.error
+    return cast(Callable[..., BinaryIO], igzip.GzipFile), cast(type[BaseException], isal_zlib.error)
+
+
+_GzipFile, _GzipError = _gzip()
 
 #: What reading a damaged input raises (each becomes an InputError naming the file).
 READ_ERRORS: tuple[type[BaseException], ...] = (
@@ -132,14 +142,18 @@ class Block:
         return n + (1 if self.data and not self.data.endswith(b"\n") else 0)
 
 
-def resolve(sources: str | os.PathLike[str] | list[str | os.PathLike[str]]) -> list[Input]:
+#: What names inputs: a path, a glob, ``-`` (standard input), or a list of them.
+Source = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+
+
+def resolve_inputs(sources: Source) -> list[Input]:
     """Expand globs, check every path, and sniff compression.
 
     Inputs come back sorted by path (stdin last) so that results never
     depend on the order the user named them in; a file named twice (or
     through two paths, a link) is read once.
 
-    >>> resolve(["/nonexistent/access.log"])
+    >>> resolve_inputs(["/nonexistent/access.log"])
     Traceback (most recent call last):
     ...
     httplog.errors.InputError: /nonexistent/access.log: no such file
@@ -250,7 +264,7 @@ def split(inp: Input, parts: int) -> list[Chunk]:
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
     >>> _ = open(p, "wb").write(b"x" * 100)
-    >>> [(c.start, c.end) for c in split(resolve(p)[0], 3)]
+    >>> [(c.start, c.end) for c in split(resolve_inputs(p)[0], 3)]
     [(0, 34), (34, 68), (68, 100)]
     """
     if inp.compression or inp.path == STDIN or not inp.size or parts <= 1:
@@ -329,7 +343,7 @@ class _ZstdReader(io.RawIOBase):
 def open_stream(inp: Input) -> BinaryIO:
     """The decompressed byte stream of an input.
 
-    Files were sniffed by :func:`resolve`; standard input and pipes are
+    Files were sniffed by :func:`resolve_inputs`; standard input and pipes are
     sniffed here, so ``zcat``-less ``cat access.log.gz | httplog -`` works.
     """
     try:
@@ -341,16 +355,17 @@ def open_stream(inp: Input) -> BinaryIO:
     if inp.size is None:  # stdin or a pipe: sniff the stream itself
         head = raw.read(6)
         comp = _sniff(head)
-        raw = io.BufferedReader(_Prepend(head, raw), 1 << 20)  # type: ignore[assignment]
+        raw = io.BufferedReader(_Prepend(head, raw), 1 << 20)
     try:
+        # (the decompressing readers are binary streams: BinaryIO in all but name)
         if comp == "gzip":
-            return _GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+            return _GzipFile(fileobj=raw, mode="rb")
         if comp == "bz2":
-            return bz2.BZ2File(raw, "rb")  # type: ignore[return-value]
+            return cast(BinaryIO, bz2.BZ2File(raw, "rb"))
         if comp == "xz":
-            return lzma.LZMAFile(raw, "rb")  # type: ignore[return-value]
+            return cast(BinaryIO, lzma.LZMAFile(raw, "rb"))
         if comp == "zstd":
-            return io.BufferedReader(_ZstdReader(raw), 1 << 20)  # type: ignore[return-value]
+            return io.BufferedReader(_ZstdReader(raw), 1 << 20)
     except OSError as e:  # pragma: no cover - the constructors do not read
         msg = f"{inp.path}: {e.strerror or e}"
         raise InputError(msg) from None

@@ -53,7 +53,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from httplog.errors import OutputError
 
@@ -145,7 +145,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         finally:
             if not binary:
                 with contextlib.suppress(OSError, ValueError):
-                    f.detach()  # type: ignore[union-attr]
+                    f.detach()  # type: ignore[union-attr]  # (the TextIOWrapper made above)
 
 
 @contextlib.contextmanager
@@ -193,6 +193,34 @@ def temp_file(parent: str, name: str) -> tuple[int, str]:
     return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
 
 
+#: Temporary files of this process that must go even on a hard exit (a copy of stdin).
+_TEMPORARY: set[str] = set()
+
+
+@contextlib.contextmanager
+def temporary(name: str) -> Iterator[tuple[int, str]]:
+    """A temporary file of ours in the system's temporary directory, (fd, path),
+    removed on the way out — or by :func:`remove_temporary` on a hard exit."""
+    tmpdir = tempfile.gettempdir()
+    clean_stale(tmpdir)  # copies left by runs that were killed
+    fd, tmp = temp_file(tmpdir, name)
+    _TEMPORARY.add(tmp)
+    try:
+        yield fd, tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        _TEMPORARY.discard(tmp)
+
+
+def remove_temporary() -> None:
+    """Remove the temporary files :func:`temporary` made that are still there
+    (for an exit that skips ``finally`` blocks: ``os._exit``)."""
+    for tmp in list(_TEMPORARY):
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
 @contextlib.contextmanager
 def _replacing(t: _Target) -> Iterator[str]:
     """A temporary file beside ``t.real``; renamed over it (and the directory synced) on success."""
@@ -226,7 +254,8 @@ def _in_place(t: _Target) -> Iterator[IO[bytes]]:
     if t.path == STDOUT:
         with contextlib.suppress(Exception):
             sys.stdout.flush()
-        raw: IO[bytes] = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
+        # (a _TextSink is a binary stream, as IO[bytes] says, but a RawIOBase)
+        raw = cast(IO[bytes], getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout))
         yield raw
         try:
             raw.flush()
@@ -338,7 +367,84 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# ------------------------------------------------------------------ exports
+# ------------------------------------------------------------- what a run writes
+
+#: The tables of an analysis an export writes (as CSV and Parquet).
+EXPORT_TABLES: tuple[str, ...] = (
+    "classes",
+    "status",
+    "timeline",
+    "top",
+    "spikes",
+    "explanations",
+    "inputs",
+    "rejected_samples",
+)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run writes (None: not written; ``-``: standard output):
+
+    - ``report``: the HTML report (``plotly_js``: ``inline`` or ``cdn``; ``title``);
+    - ``json``: the JSON summary;
+    - ``export``: a directory of every table (CSV and Parquet), the summary,
+      and the parsed rows (``rows.parquet``).
+    """
+
+    report: str | None = None
+    json: str | None = None
+    export: str | None = None
+    plotly_js: str = "inline"
+    title: str | None = None
+
+    @property
+    def to_stdout(self) -> bool:
+        """Whether the report or the summary goes to standard output."""
+        return is_stdout(self.report) or is_stdout(self.json)
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables to export (none without an export)."""
+        return EXPORT_TABLES if self.export is not None else ()
+
+    def planned(self, rows: bool) -> list[Planned]:
+        """Every file these outputs write (to compare with the inputs: :func:`check_outputs`)."""
+        out = []
+        if self.report is not None:
+            out.append(Planned("report", self.report))
+        if self.json is not None:
+            out.append(Planned("json", self.json))
+        if self.export is not None:
+            out += [Planned("export", f) for f in export_files(self.export, EXPORT_TABLES, rows)]
+        return out
+
+    def write(
+        self,
+        *,
+        summary_json: str,
+        tables: Mapping[str, Any],
+        report: Callable[[str], None] | None = None,
+        rows: Callable[[str], None] | None = None,
+    ) -> list[tuple[str, str]]:
+        """Write every output, each atomically: the report (``report(path)``
+        writes it), the summary, the export (``rows(path)`` writes its
+        ``rows.parquet``); a summary for standard output goes last, once the
+        files are complete. Returns what was written to files: (what, path)."""
+        written: list[tuple[str, str]] = []
+        if self.report is not None and report is not None:
+            report(self.report)
+            if not is_stdout(self.report):
+                written.append(("Report", self.report))
+        if self.json is not None and not is_stdout(self.json):
+            atomic_write(self.json, summary_json)
+            written.append(("Summary", self.json))
+        if self.export is not None:
+            write_export(self.export, tables, summary_json, rows)
+            written.append(("Export", self.export))
+        if self.json is not None and is_stdout(self.json):
+            atomic_write(STDOUT, summary_json)
+        return written
 
 
 def export_files(directory: str, tables: Iterable[str], rows: bool) -> list[str]:

@@ -69,14 +69,25 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
 
 import polars as pl
+from polars._typing import PolarsDataType
 
-from httplog.aggregate import Partial
-from httplog.statuscodes import status_class_expr
+from httplog.options import SpikeParams
+from httplog.partial import Partial
+from httplog.statuscodes import status_class
 
-SPIKE_SCHEMA = {
+__all__ = [
+    "EXPLANATION_SCHEMA",
+    "SPIKE_SCHEMA",
+    "SpikeParams",
+    "explain_spike",
+    "explain_spikes",
+    "find_spikes",
+    "flag_windows",
+]
+
+SPIKE_SCHEMA: dict[str, PolarsDataType] = {
     "spike": pl.UInt32,
     "kind": pl.String,
     "start": pl.Datetime("us", "UTC"),
@@ -89,7 +100,7 @@ SPIKE_SCHEMA = {
     "excess": pl.UInt64,
 }
 
-EXPLANATION_SCHEMA = {
+EXPLANATION_SCHEMA: dict[str, PolarsDataType] = {
     "spike": pl.UInt32,
     "dimension": pl.String,
     "rank": pl.UInt32,
@@ -101,40 +112,6 @@ EXPLANATION_SCHEMA = {
     "lift": pl.Float64,
     "excess": pl.Float64,
 }
-
-
-@dataclass(frozen=True)
-class SpikeParams:
-    """Parameters of spike detection (the module docstring says how they are used).
-
-    Defaults were tuned on generated traffic (a week of 5-minute windows,
-    diurnal volume from a few to a few hundred requests per window, error
-    rates drifting ±30% hour to hour and errors in clusters): no spike on
-    steady weeks, every injected burst found (see ``tests/test_spikes.py``).
-    """
-
-    #: Earlier windows the baseline is computed over (48 five-minute windows: 4 hours).
-    history: int = 48
-    #: Normal earlier windows (with requests) the baseline needs (else: see the method).
-    min_history: int = 8
-    #: Requests a window needs to be judged (and for its rate to count in the MAD).
-    min_requests: int = 20
-    #: Errors a window needs to be anomalous.
-    min_errors: int = 5
-    #: Robust z-score: the rate must exceed the baseline by ``mad_k`` × 1.4826 × MAD.
-    mad_k: float = 5.0
-    #: Counting noise: the Freeman-Tukey deviate of the errors against the
-    #: expected ``baseline × requests``, over the square root of the
-    #: baseline's dispersion, must reach ``z``.
-    z: float = 5.0
-    #: The rate must exceed the baseline by at least this much (absolute).
-    min_delta: float = 0.02
-    #: ... and be at least this many times the baseline.
-    min_ratio: float = 2.0
-    #: Kinds of errors to look at.
-    kinds: tuple[str, ...] = ("5xx", "4xx")
-    #: Keys per dimension in an explanation.
-    top: int = 5
 
 
 def flag_windows(timeline: pl.DataFrame, kind: str, p: SpikeParams | None = None) -> pl.DataFrame:
@@ -171,10 +148,10 @@ def flag_windows(timeline: pl.DataFrame, kind: str, p: SpikeParams | None = None
     )
 
 
-def _flag(n: list[float], e: list[float], p: SpikeParams) -> dict[str, list]:
+def _flag(n: list[float], e: list[float], p: SpikeParams) -> dict[str, list[float] | list[bool]]:
     """The sequential pass of :func:`flag_windows` (see the module docstring)."""
     size = len(n)
-    cols: dict[str, list] = {
+    cols: dict[str, list[float]] = {
         k: [0.0] * size for k in ("rate", "baseline", "mad", "dispersion", "deviate", "threshold")
     }
     flags = [False] * size
@@ -230,7 +207,7 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
 
     ``start``/``end`` keep the timeline's time zone. The timeline needs
     ``start``, ``end``, ``requests`` and the columns of the kinds looked at
-    (``5xx``, ``4xx``): :func:`httplog.aggregate.timeline` makes one.
+    (``5xx``, ``4xx``): :func:`httplog.by_window` makes one.
 
     >>> from datetime import datetime, timedelta, UTC
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -247,8 +224,13 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
     ('5xx', 1, 90, 0.003, 87)
     """
     p = params or SpikeParams()
-    tz = timeline.schema["start"].time_zone if "start" in timeline.schema else "UTC"  # type: ignore[attr-defined]
-    schema = {**SPIKE_SCHEMA, "start": pl.Datetime("us", tz), "end": pl.Datetime("us", tz)}
+    start = timeline.schema.get("start")
+    tz = start.time_zone if isinstance(start, pl.Datetime) else "UTC"
+    schema: dict[str, PolarsDataType] = {
+        **SPIKE_SCHEMA,
+        "start": pl.Datetime("us", tz),
+        "end": pl.Datetime("us", tz),
+    }
     out = []
     for kind in p.kinds:
         if kind not in timeline.columns or timeline.is_empty():
@@ -283,23 +265,17 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
 
 
 def explain_spikes(
-    p: Partial,
-    spikes: pl.DataFrame,
-    timeline: pl.DataFrame | None = None,
-    *,
-    every: str | None = None,
-    tz: str = "UTC",
-    params: SpikeParams | None = None,
+    p: Partial, spikes: pl.DataFrame, *, params: SpikeParams | None = None
 ) -> pl.DataFrame:
     """Over-represented keys of each spike (columns of :data:`EXPLANATION_SCHEMA`).
 
     Each spike's baseline is the errors of its kind outside every spike of
-    that kind (see :func:`explain_spike`). ``timeline``, ``every`` and ``tz``
-    are accepted for symmetry with :func:`find_spikes` and not needed: the
-    spikes' start and end say which minutes they hold.
+    that kind (see :func:`explain_spike`); the spikes' start and end say
+    which minutes of the partial they hold.
 
     >>> from datetime import datetime, timedelta, UTC
-    >>> from httplog.aggregate import aggregate_rows, timeline
+    >>> from httplog.aggregation import aggregate
+    >>> from httplog.reduce import by_window
     >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
     >>> times = [t0 + timedelta(seconds=10 * i) for i in range(3000)]
     >>> rows = pl.DataFrame(
@@ -312,8 +288,8 @@ def explain_spikes(
     ...         "path": ["/pay" if 1500 <= i < 1560 else f"/p{i % 7}" for i in range(3000)],
     ...     }
     ... )
-    >>> p = aggregate_rows(rows)
-    >>> spikes = find_spikes(timeline(p, every="5m"))
+    >>> p = aggregate(rows)
+    >>> spikes = find_spikes(by_window(p, every="5m"))
     >>> why = explain_spikes(p, spikes)
     >>> why.filter(pl.col("rank") == 1).select("dimension", "key").rows()
     [('path', '/pay'), ('status', '502')]
@@ -333,7 +309,6 @@ def explain_spike(
     p: Partial,
     spike: dict[str, object],
     *,
-    every: str | None = None,
     params: SpikeParams | None = None,
     exclude: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
@@ -348,8 +323,27 @@ def explain_spike(
     baseline share; a key never seen failing in the baseline counts as one
     error there) and ``excess`` (count minus what the baseline share
     predicts). Keys are ranked by excess; the top ``params.top`` are kept.
-    ``every`` is not needed (kept for compatibility). See
-    :func:`explain_spikes` for an example.
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> t = [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 30, 31)]
+    >>> p = aggregate(
+    ...     pl.DataFrame(
+    ...         {
+    ...             "time": t,
+    ...             "status": pl.Series([500] * 4, dtype=pl.UInt16),
+    ...             "path": ["/a", "/b", "/x", "/x"],
+    ...         }
+    ...     )
+    ... )
+    >>> spike = {
+    ...     "spike": 1,
+    ...     "kind": "5xx",
+    ...     "start": t[2],
+    ...     "end": datetime(2026, 1, 1, 11, tzinfo=UTC),
+    ... }
+    >>> explain_spike(p, spike).filter(pl.col("rank") == 1).select("dimension", "key").rows()
+    [('path', '/x'), ('status', '500')]
     """
     params = params or SpikeParams()
     kind = str(spike["kind"])
@@ -357,7 +351,7 @@ def explain_spike(
     start = pl.lit(spike["start"]).dt.convert_time_zone("UTC")
     end = pl.lit(spike["end"]).dt.convert_time_zone("UTC")
     in_spike = (m >= start) & (m < end)
-    status = p.counts.filter(status_class_expr("status") == kind).select(
+    status = p.counts.filter(status_class("status") == kind).select(
         "minute",
         dimension=pl.lit("status"),
         key=pl.col("status").cast(pl.String),

@@ -5,8 +5,8 @@ A state directory remembers what earlier runs read and what it added up to:
 - ``state.json``, the manifest: the options that change counting (format,
   status and path filters), one record per *stream* of log content read so
   far, and the name and SHA-256 of the partial file;
-- ``partial-<id>.parquet``: the merged :class:`~httplog.aggregate.Partial` of
-  everything read (:meth:`~httplog.aggregate.Partial.to_parquet`);
+- ``partial-<id>.parquet``: the merged :class:`~httplog.partial.Partial` of
+  everything read (:meth:`~httplog.partial.Partial.to_parquet`);
 - ``lock``: held while a run uses the directory.
 
 A *stream* is the content of a log file as it grows, wherever it moves: the
@@ -51,13 +51,12 @@ matching its checksum, partial missing or not matching its checksum) raises
 Examples
 --------
 >>> import os, tempfile
->>> from httplog.aggregate import empty_partial
->>> from httplog.inputs import resolve
+>>> from httplog.inputs import resolve_inputs
 >>> d = tempfile.mkdtemp()
 >>> log = os.path.join(d, "access.log")
 >>> _ = open(log, "wb").write(b"line one\\nline two\\npartial")
 >>> with State.open(os.path.join(d, "state")) as st:
-...     plan = st.plan(resolve([log]))
+...     plan = st.plan(resolve_inputs([log]))
 ...     [(c.start, c.complete_only) for c in plan.chunks]
 [(0, True)]
 """
@@ -70,18 +69,17 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
 
-from httplog.aggregate import Partial, empty_partial, merge
 from httplog.errors import HttplogError, InputError, SettingsError, StateError
-from httplog.formats import resolve as resolve_format
 from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, expand_glob, open_stream
-from httplog.outputs import atomic_path, atomic_write, fsync_dir
+from httplog.outputs import atomic_write, fsync_dir
+from httplog.partial import Partial, empty_partial, merge
 
 #: Version of the state directory's layout (2: the manifest checksums itself).
 STATE_VERSION = 2
@@ -110,12 +108,6 @@ def _manifest_digest(manifest: dict[str, Any]) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def write_partial(partial: Partial, path: str | os.PathLike[str]) -> None:
-    """Write a partial to ``path`` atomically (complete or not at all)."""
-    with atomic_path(path) as tmp:
-        partial.to_parquet(tmp)
 
 
 # ------------------------------------------------------------------ records
@@ -647,7 +639,7 @@ class State:
         name = f"partial-{uuid.uuid4().hex}.parquet"
         ppath = os.path.join(self.path, name)
         try:
-            write_partial(merged, ppath)
+            merged.save(ppath)
             with open(ppath, "rb") as f:
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
         except OSError as e:
@@ -698,48 +690,41 @@ class Update:
     info: dict[str, Any]
 
 
-def counting_settings(
-    log_format: str | None, status: Iterable[str] = (), path_prefix: str | None = None
-) -> dict[str, Any]:
-    """The options that change what is counted, normalised for :meth:`State.check_settings`.
-
-    >>> counting_settings("combined", ["5xx", "404"])
-    {'log_format': 'combined', 'status': ['404', '5xx'], 'path_prefix': None}
-    """
-    label = resolve_format(log_format).label if log_format is not None else None
-    return {"log_format": label, "status": sorted(status), "path_prefix": path_prefix}
-
-
 def update(
     path: str | os.PathLike[str],
     inputs: list[Input],
     collect: Callable[[list[Chunk], str | None], Partial],
     *,
-    settings: dict[str, Any],
+    settings: Mapping[str, Any],
     check: Callable[[Partial], None] | None = None,
     reset: bool = False,
 ) -> Update:
     """One incremental run: plan, read only what is new, check, save.
 
-    ``collect(chunks, log_format)`` reads the chunks into a partial (the
-    CLI passes :func:`httplog.analysis.collect_partial` with its options and
-    a progress bar); ``log_format`` is the format the state counts with.
-    ``check(merged)`` may raise to leave the state untouched (the CLI's
-    ``--max-rejected``). ``settings`` come from :func:`counting_settings`.
-    ``reset`` starts the state over (see :meth:`State.open`).
+    ``collect(chunks, log_format)`` reads the chunks into a partial
+    (:func:`httplog.run` passes :func:`httplog.aggregation.aggregate_chunks`
+    with its read options); ``log_format`` is the format the state counts with.
+    ``check(merged)`` may raise to leave the state untouched (a run's
+    ``max_rejected``). ``settings`` are the read options' counting ones
+    (:meth:`httplog.options.ReadOptions.counting`). ``reset`` starts the state
+    over (see :meth:`State.open`).
 
     >>> import tempfile
-    >>> from httplog.analysis import AnalyzeOptions, collect_partial
-    >>> from httplog.inputs import resolve
+    >>> from httplog.aggregation import aggregate_chunks
+    >>> from httplog.inputs import resolve_inputs
+    >>> from httplog.options import ReadOptions
     >>> d = tempfile.mkdtemp()
     >>> log = os.path.join(d, "access.log")
     >>> line = '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\\n'
     >>> def collect(chunks, fmt):
-    ...     return collect_partial(chunks, AnalyzeOptions(log_format=fmt))
+    ...     return aggregate_chunks(chunks, ReadOptions(log_format=fmt))
     >>> for n in (3, 2):
     ...     _ = open(log, "a").write(line * n)
     ...     u = update(
-    ...         os.path.join(d, "st"), resolve(log), collect, settings=counting_settings(None)
+    ...         os.path.join(d, "st"),
+    ...         resolve_inputs(log),
+    ...         collect,
+    ...         settings=ReadOptions().counting(),
     ...     )
     ...     print(u.info["new_lines"], int(u.merged.counts["requests"].sum()))
     3 3

@@ -1,17 +1,17 @@
-"""The JSON summary of an analysis (a stable contract, version 1) and its text twin.
+"""The JSON summary of an analysis: a stable contract (version 1), and its schema.
 
 :func:`to_summary` turns an :class:`~httplog.analysis.Analysis` into plain
 JSON-ready data: totals, classes, status codes with descriptions, windows,
 top keys, spikes with what explains them, and the alert conditions that hold.
-:data:`SCHEMA` is its JSON Schema (draft 2020-12) and :func:`validate` a small
-validator for it, so a monitoring script can rely on every field documented in
-``docs/cli.md``. Version 1 only ever gains fields; renaming or removing one
-bumps :data:`SUMMARY_VERSION`.
+:data:`SCHEMA` is its JSON Schema (draft 2020-12) and :func:`validate` checks
+a summary against it (with the ``jsonschema`` library), so a monitoring
+script can rely on every field documented in ``docs/cli.md``. Version 1 only
+ever gains fields; renaming or removing one bumps :data:`SUMMARY_VERSION`.
 
 Times are ISO 8601 with the UTC offset of the analysis' time zone. Rates and
 shares are fractions (0.025 is 2.5%). Texts that come from logs (paths, user
-agents) are data: JSON-escaped here, and stripped of control characters by
-:func:`to_text` before they reach a terminal.
+agents) are data: JSON-escaped here (the terminal text of ``httplog.cli``
+makes them visible with :func:`httplog.display.clean`).
 
 Examples
 --------
@@ -37,28 +37,21 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+import jsonschema
 import polars as pl
 
 from httplog.analysis import Analysis
-from httplog.display import visible
+from httplog.errors import OptionError
 from httplog.statuscodes import CLASSES
+from httplog.version import package_version
 
 #: Version of the summary's layout; bumped only when a field changes meaning or goes.
 SUMMARY_VERSION = 1
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("httplog")
-    except PackageNotFoundError:  # pragma: no cover - source tree without metadata
-        return "0+unknown"
 
 
 def _iso(t: datetime | None, tz: str) -> str | None:
@@ -71,16 +64,16 @@ def _iso(t: datetime | None, tz: str) -> str | None:
     return t.astimezone(ZoneInfo(tz)).isoformat()
 
 
-def _num(x: object) -> float | None:
+def _num(x: Any) -> float | None:
     """A finite float, or None (JSON has no NaN or infinity)."""
     if x is None:
         return None
-    f = float(x)  # type: ignore[arg-type]
+    f = float(x)
     return f if math.isfinite(f) else None
 
 
-def _int(x: object) -> int:
-    return int(x or 0)  # type: ignore[call-overload]
+def _int(x: Any) -> int:
+    return int(x or 0)
 
 
 def _check_dict(b: object) -> dict[str, Any]:
@@ -88,18 +81,14 @@ def _check_dict(b: object) -> dict[str, Any]:
         return dict(b)
     as_dict = getattr(b, "as_dict", None)
     if as_dict is None:
-        msg = f"an alert is a mapping or has as_dict(), not {type(b).__name__}"
-        raise TypeError(msg)
+        raise OptionError("breaches", type(b).__name__, "an alert is a mapping or has as_dict()")
     return dict(as_dict())
 
 
 def _format_label(a: Analysis) -> str:
     if a.format != "unknown":
         return a.format
-    fmt = a.options.log_format
-    if fmt is None:
-        return "unknown"
-    return fmt if isinstance(fmt, str) else fmt.label
+    return a.read.format_label or "unknown"
 
 
 def to_summary(
@@ -119,8 +108,8 @@ def to_summary(
     ``incremental`` with ``--state``); it can't replace documented ones.
     """
     a = analysis
-    o = a.options
-    tz = o.tz
+    v, f = a.view, a.filter
+    tz = v.tz
     requests = a.requests
     classes = {r["class"]: _int(r["requests"]) for r in a.classes.iter_rows(named=True)}
     rates = {c: (classes.get(c, 0) / requests if requests else 0.0) for c in CLASSES}
@@ -128,19 +117,19 @@ def to_summary(
 
     summary: dict[str, Any] = {
         "version": SUMMARY_VERSION,
-        "generator": {"name": "httplog", "version": _version()},
+        "generator": {"name": "httplog", "version": package_version()},
         "generated_at": _iso(generated_at or datetime.now(UTC), tz),
         "format": _format_label(a),
         "detection": a.detection,
         "window": a.window,
         "tz": tz,
-        "lang": o.lang,
+        "lang": v.lang,
         "filters": {
-            "since": _iso(o.since, tz),
-            "until": _iso(o.until, tz),
-            "status": list(o.status),
-            "path_prefix": o.path_prefix,
-            "bots": o.bots,
+            "since": _iso(f.since, tz),
+            "until": _iso(f.until, tz),
+            "status": list(f.status),
+            "path_prefix": f.path_prefix,
+            "bots": v.bots,
         },
         "inputs": [
             {
@@ -192,16 +181,15 @@ def to_summary(
     }
     if checks is not None:
         summary["checks"] = [_check_dict(c) for c in checks]
-    for k, v in (extra or {}).items():
+    for k, x in (extra or {}).items():
         if k in summary:
-            msg = f"extra summary field {k!r} would replace a documented one"
-            raise ValueError(msg)
-        summary[k] = v
+            raise OptionError("extra", k, "this summary field would replace a documented one")
+        summary[k] = x
     return summary
 
 
 def _windows(a: Analysis) -> list[dict[str, Any]]:
-    tz = a.options.tz
+    tz = a.view.tz
     out = []
     for r in a.timeline.iter_rows(named=True):
         w: dict[str, Any] = {
@@ -224,7 +212,7 @@ def _windows(a: Analysis) -> list[dict[str, Any]]:
 def _top(a: Analysis) -> dict[str, dict[str, list[dict[str, Any]]]]:
     out: dict[str, dict[str, list[dict[str, Any]]]] = {}
     # as many entries per table as the analysis has: its options' ``top`` (``--top``)
-    top = a.top.filter(pl.col("rank") <= a.options.top)
+    top = a.top.filter(pl.col("rank") <= a.view.top)
     for r in top.iter_rows(named=True):
         scopes = out.setdefault(r["dimension"], {"all": [], "4xx": [], "5xx": []})
         scopes.setdefault(r["scope"], []).append(
@@ -234,7 +222,7 @@ def _top(a: Analysis) -> dict[str, dict[str, list[dict[str, Any]]]]:
 
 
 def _spikes(a: Analysis) -> list[dict[str, Any]]:
-    tz = a.options.tz
+    tz = a.view.tz
     ex = a.explanations
     out = []
     for s in a.spikes.iter_rows(named=True):
@@ -549,194 +537,77 @@ SCHEMA: dict[str, Any] = {
 
 # --------------------------------------------------------------- validation
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-
-
-def _is_type(value: object, name: str) -> bool:
-    if name in ("integer", "number") and isinstance(value, bool):
-        return False
-    if name == "number" and isinstance(value, float) and not math.isfinite(value):
-        return False
-    return isinstance(value, _TYPES[name])
-
-
-def validate(instance: object, schema: Mapping[str, Any] | None = None) -> list[str]:
-    """Check ``instance`` against a JSON Schema; return the problems (empty: valid).
-
-    Supports the keywords :data:`SCHEMA` uses: ``type``, ``const``, ``enum``,
-    ``required``, ``properties``, ``additionalProperties``, ``items``,
-    ``minimum`` and ``format: date-time``.
-
-    >>> validate({"version": 2}, {"properties": {"version": {"const": 1}}})
-    ['$.version: expected 1, got 2']
-    """
-    errors: list[str] = []
-    _validate(instance, SCHEMA if schema is None else schema, "$", errors)
-    return errors
-
-
-def _validate(value: object, schema: Mapping[str, Any], where: str, errors: list[str]) -> None:
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{where}: expected {schema['const']!r}, got {value!r}")
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{where}: {value!r} is not one of {schema['enum']!r}")
-        return
-    if "type" in schema:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_is_type(value, t) for t in types):
-            errors.append(f"{where}: expected {' or '.join(types)}, got {type(value).__name__}")
-            return
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if "minimum" in schema and number and value < schema["minimum"]:  # type: ignore[operator]
-        errors.append(f"{where}: {value!r} is below {schema['minimum']!r}")
-    if schema.get("format") == "date-time" and isinstance(value, str) and not _is_datetime(value):
-        errors.append(f"{where}: {value!r} is not an ISO 8601 date-time with offset")
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            if key not in value:
-                errors.append(f"{where}: missing {key!r}")
-        props = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        for key, v in value.items():
-            if key in props:
-                _validate(v, props[key], f"{where}.{key}", errors)
-            elif extra is False:
-                errors.append(f"{where}: unexpected {key!r}")
-            elif isinstance(extra, Mapping):
-                _validate(v, extra, f"{where}.{key}", errors)
-    if isinstance(value, list) and "items" in schema:
-        for i, v in enumerate(value):
-            _validate(v, schema["items"], f"{where}[{i}]", errors)
-
-
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
+_FORMATS = jsonschema.FormatChecker(formats=())
 
 
-def _is_datetime(s: str) -> bool:
-    if not _DATETIME.match(s):
+@_FORMATS.checks("date-time")
+def _is_datetime(value: object) -> bool:
+    """ISO 8601 with a UTC offset (``date-time`` in :data:`SCHEMA`)."""
+    if not isinstance(value, str):
+        return True  # (a type's business, not a format's)
+    if not _DATETIME.match(value):
         return False
     try:
-        datetime.fromisoformat(s)
+        datetime.fromisoformat(value)
     except ValueError:
         return False
     return True
 
 
-# --------------------------------------------------------------------- text
+def _finite(checker: object, value: object) -> bool:
+    """JSON numbers are finite: NaN and infinities are not numbers here."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (not isinstance(value, float) or math.isfinite(value))
+    )
 
 
-def clean(text: object, limit: int | None = None) -> str:
-    """Text from a log made safe for a terminal (:func:`httplog.display.visible`).
+@cache
+def _validator(schema_json: str) -> Any:
+    base = jsonschema.Draft202012Validator
+    types = base.TYPE_CHECKER.redefine("number", _finite)
+    cls = jsonschema.validators.extend(base, type_checker=types)  # type: ignore[no-untyped-call]  # (untyped in its stubs)
+    return cls(json.loads(schema_json), format_checker=_FORMATS)
 
-    With ``limit``, cut to that many terminal cells (wide CJK characters
-    take two) and end with "…".
 
-    >>> clean("/a\\x1b[31mred\\u202e")
-    '/a␛[31mred<U+202E>'
-    >>> clean("请求已成功完成", 9)
-    '请求已成…'
+def validate(instance: object, schema: Mapping[str, Any] | None = None) -> list[str]:
+    """Check ``instance`` against a JSON Schema (default :data:`SCHEMA`); the
+    problems found (empty: valid), each as ``$.path: what is wrong``.
+
+    >>> validate({"version": 2}, {"properties": {"version": {"const": 1}}})
+    ['$.version: expected 1, got 2']
     """
-    s = visible(text)
-    if limit is None or _cells(s) <= limit:
-        return s
-    out, used = [], 0
-    for ch in s:
-        w = _cells(ch)
-        if used + w > limit - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+    v = _validator(json.dumps(SCHEMA if schema is None else schema, sort_keys=True))
+    found = [f"{_where(e.absolute_path)}: {_problem(e)}" for e in v.iter_errors(instance)]
+    return list(dict.fromkeys(found))
 
 
-def _cells(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+def _where(path: Iterable[object]) -> str:
+    out = "$"
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
 
 
-def _pct(x: float) -> str:
-    if x == 0:
-        return "0%"
-    if x < 0.001:
-        return "<0.1%"
-    return f"{x * 100:.1f}%"
-
-
-def _n(x: int) -> str:
-    return f"{x:,}"
-
-
-def _short_time(t: str | None) -> str:
-    return t.replace("T", " ")[:19] if t else "-"
-
-
-def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> str:
-    """A short plain-text account of a summary (from :func:`to_summary`) for a terminal.
-
-    Totals, class shares, the top status codes with their descriptions,
-    spikes with what explains them, and breached alerts. Log texts are
-    passed through :func:`clean`.
-    """
-    s = summary
-    out: list[str] = []
-    lines = s["lines"]
-    fmt = clean(s["format"], 60)
-    head = f"{_n(lines['total'])} lines ({fmt}): {_n(s['requests'])} requests"
-    if lines["rejected"]:
-        reasons = ", ".join(f"{n} {clean(r)}" for r, n in lines["rejected_by_reason"].items())
-        head += f", {_n(lines['rejected'])} rejected ({_pct(lines['rejected_ratio'])}: {reasons})"
-    out.append(head)
-    if not s["requests"]:
-        out.append(
-            "No requests found"
-            + (" (the input is empty)." if not lines["total"] else " (see the filters and format).")
-        )
-    else:
-        tr = s["time_range"]
-        out.append(
-            f"From {_short_time(tr['start'])} to {_short_time(tr['end'])} ({s['tz']}), "
-            f"{s['window']} windows"
-        )
-        cls = "  ".join(
-            f"{c} {_n(s['classes'][c])} ({_pct(s['rates'][c])})"
-            for c in s["classes"]
-            if s["classes"][c] or c not in ("1xx", "invalid")
-        )
-        out.append(f"Classes: {cls}")
-        out.append("")
-        out.append("Top status codes:")
-        ranked = sorted(s["status_codes"], key=lambda r: (-r["count"], r["code"]))[:codes]
-        for r in ranked:
-            label = f"  {r['code']:>3}  {clean(r['reason'] or r['class'], 24):<24} "
-            label += f"{_n(r['count']):>10} {_pct(r['share']):>6}  "
-            out.append(label + clean(r["description"], max(10, width - len(label))))
-    if s["spikes"]:
-        out.append("")
-        out.append(f"Spikes ({len(s['spikes'])}):")
-        for sp in s["spikes"]:
-            start, end = _short_time(sp["start"]), _short_time(sp["end"])
-            if end[:10] == start[:10]:
-                end = end[11:16]
-            line = (
-                f"  {sp['kind']} {start} – {end}: "
-                f"peak {_pct(sp['peak_rate'])} (baseline {_pct(sp['baseline_rate'])}), "
-                f"{_n(sp['errors'])} errors, {_n(sp['excess'])} excess"
-            )
-            out.append(line)
-            why = [f"{c['code']}" for c in sp["top_codes"][:2]]
-            why += [clean(p["path"], 40) for p in sp["top_paths"][:2]]
-            if why:
-                out.append("      mostly " + ", ".join(why))
-    if s.get("alerts"):
-        out.append("")
-        out.append("Alerts:")
-        out.extend(f"  {clean(b['message'])}" for b in s["alerts"])
-    return "\n".join(out) + "\n"
+def _problem(e: jsonschema.ValidationError) -> str:
+    """The problem in a few words (the keyword that failed says which)."""
+    value, arg = e.instance, e.validator_value
+    if e.validator == "const":
+        return f"expected {arg!r}, got {value!r}"
+    if e.validator == "enum":
+        return f"{value!r} is not one of {arg!r}"
+    if e.validator == "type":
+        types = arg if isinstance(arg, list) else [arg]
+        return f"expected {' or '.join(str(t) for t in types)}, got {type(value).__name__}"
+    if e.validator == "minimum":
+        return f"{value!r} is below {arg!r}"
+    if e.validator == "format":
+        return f"{value!r} is not an ISO 8601 date-time with offset"
+    if e.validator == "required" and isinstance(arg, list) and isinstance(value, dict):
+        return "; ".join(f"missing {k!r}" for k in arg if k not in value)
+    if e.validator == "additionalProperties" and isinstance(value, dict):
+        props = e.schema.get("properties", {}) if isinstance(e.schema, Mapping) else {}
+        return "; ".join(f"unexpected {k!r}" for k in value if k not in props)
+    return e.message

@@ -9,17 +9,17 @@ shape, so the parser has a single code path.
 The rooms: :mod:`~httplog.formats.base` (the shape, the builder, regex
 escaping), :mod:`~httplog.formats.kinds` (what each field kind matches and
 becomes), :mod:`~httplog.formats.escapes` (each server's escaping),
-:mod:`~httplog.formats.named` (the named formats and :func:`resolve`), one
+:mod:`~httplog.formats.named` (the named formats and :func:`compile_format`), one
 module per family of formats, and :mod:`~httplog.formats.detect`.
 
 Examples
 --------
->>> fmt = resolve("combined")
+>>> fmt = compile_format("combined")
 >>> fmt.name, [f.column for f in fmt.fields][:4]
 ('combined', ['remote_addr', 'remote_logname', 'remote_user', 'time'])
->>> resolve('$remote_addr [$time_local] "$request" $status').name
+>>> compile_format('$remote_addr [$time_local] "$request" $status').name
 'custom'
->>> resolve("json:ts=time,code=status").fields[1]
+>>> compile_format("json:ts=time,code=status").fields[1]
 Field(group='code', column='status', kind='status', arg=None, quoted=False, optional=False)
 """
 
@@ -34,7 +34,7 @@ from httplog.formats.base import (
     strftime_regex,
 )
 from httplog.formats.kinds import KINDS, columns_of
-from httplog.formats.named import NAMED, NAMES, resolve
+from httplog.formats.named import NAMED, NAMES, compile_format
 
 __all__ = [
     "KINDS",
@@ -44,8 +44,8 @@ __all__ = [
     "Field",
     "LogFormat",
     "columns_of",
+    "compile_format",
     "escape",
     "field_regex",
-    "resolve",
     "strftime_regex",
 ]

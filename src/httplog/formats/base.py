@@ -102,7 +102,7 @@ class LogFormat:
 
     @property
     def label(self) -> str:
-        """How the format is named to users, and what :func:`~httplog.formats.resolve`
+        """How the format is named to users, and what :func:`~httplog.formats.compile_format`
         reads back: its name, or the string of a custom one."""
         from httplog.formats.named import NAMES
 

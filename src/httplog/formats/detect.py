@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from httplog.errors import FormatError
+from httplog.errors import DetectionError
 from httplog.formats import w3c
 from httplog.formats.base import LogFormat
 from httplog.formats.caddy import caddy
 from httplog.formats.jsonl import compile_json, json_path, narrow, specialize
-from httplog.formats.named import NAMES, resolve
+from httplog.formats.named import NAMES, compile_format
 from httplog.formats.trailing import describe, detect_trailing
 
 #: How many non-empty lines from the start of the first input are looked at.
@@ -60,7 +60,7 @@ def detect(lines: list[str]) -> Detection:
     """
     sample = [ln for ln in lines if ln and ln.strip()][:SAMPLE_LINES]
     if not sample:
-        return Detection(resolve("combined"), 0, 0)
+        return Detection(compile_format("combined"), 0, 0)
     s = pl.Series("line", sample, dtype=pl.String)
     found = scores(sample)
     name = max(NAMES, key=lambda n: (found[n][0], -NAMES.index(n)))
@@ -71,9 +71,9 @@ def detect(lines: list[str]) -> Detection:
     if best == 0:
         msg = (
             f"could not detect the log format: none of {', '.join(NAMES)} matches any of "
-            f"the first {len(sample)} lines; give one with --format or --log-format"
+            f"the first {len(sample)} lines"
         )
-        raise FormatError(msg)
+        raise DetectionError(msg, tried=tuple(NAMES), sampled=len(sample))
     return Detection(fmt, best, len(sample))
 
 
@@ -96,10 +96,10 @@ def scores(lines: list[str]) -> dict[str, tuple[int, LogFormat]]:
         elif name == "caddy":
             fmt, n = caddy_fmt, int(is_caddy.sum())
         elif name in ("w3c", "cloudfront"):
-            data, directives, fmt = w3c.score(lines, resolve(name))
+            data, directives, fmt = w3c.score(lines, compile_format(name))
             n = data + directives if data else 0
         else:
-            fmt = resolve(name)
+            fmt = compile_format(name)
             n = int(s.str.contains(fmt.pattern).sum())
             if n and fmt.directive:
                 n += int(s.str.contains(fmt.directive).sum())

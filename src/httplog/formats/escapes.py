@@ -46,6 +46,7 @@ import re
 from dataclasses import dataclass, field
 
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 
 _H = "[0-9A-Fa-f]"
 
@@ -199,7 +200,7 @@ def _decode(e: pl.Expr, d: Dialect) -> pl.Expr:
     is_run = el.str.starts_with(d.prefix) & (el.str.len_bytes() >= len(d.prefix) + 2)
     hex_digits = pl.when(is_run).then(el.str.replace_all(d.prefix, "", literal=True))
     chars = hex_digits.str.decode("hex", strict=False).cast(pl.String)
-    out = pl.when(is_run).then(chars)
+    out: Then | ChainedThen = pl.when(is_run).then(chars)
     for written, meant in d.simple.items():
         out = out.when(el == written).then(pl.lit(meant))
     return e.str.extract_all(d.token).list.eval(out.otherwise(el)).list.join("")

@@ -1,10 +1,10 @@
-"""The named formats, and :func:`resolve`: a name or a format string → a :class:`LogFormat`.
+"""The named formats, and :func:`compile_format`: a name or a format string → a :class:`LogFormat`.
 
 Examples
 --------
->>> resolve("common").string
+>>> compile_format("common").string
 '%h %l %u %t "%r" %>s %b'
->>> resolve('$remote_addr [$time_local] "$request" $status').name
+>>> compile_format('$remote_addr [$time_local] "$request" $status').name
 'custom'
 """
 
@@ -54,7 +54,7 @@ def _fixed() -> dict[str, Callable[[], LogFormat]]:
     }
 
 
-#: Names accepted by :func:`resolve`, in the order autodetection prefers on a tie.
+#: Names accepted by :func:`compile_format`, in the order autodetection prefers on a tie.
 NAMES: tuple[str, ...] = (
     "main",
     "vhost_combined",
@@ -75,7 +75,7 @@ NAMES: tuple[str, ...] = (
 )
 
 
-def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -> LogFormat:
+def compile_format(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -> LogFormat:
     """Turn a format name or string into a :class:`LogFormat`.
 
     ``spec`` is a named format (see :data:`NAMES`), ``json:KEY=COLUMN,…``
@@ -83,7 +83,7 @@ def resolve(spec: str | LogFormat, *, json_keys: dict[str, str] | None = None) -
     ``$variables``), or an Apache ``LogFormat`` string (it has ``%``
     directives). ``json_keys`` maps JSON keys to columns for ``json``.
 
-    >>> resolve("bogus")
+    >>> compile_format("bogus")
     Traceback (most recent call last):
     ...
     httplog.errors.FormatError: unknown log format 'bogus': not a named format (main, vhost_combined, traefik, combined, nginx, common, alb, elb, s3, cloudfront, w3c, cloudstorage, haproxy, squid, caddy, json) nor an nginx ($var) or Apache (%x) format string

@@ -30,7 +30,7 @@ import polars as pl
 
 from httplog.formats.base import LogFormat
 from httplog.formats.kinds import KINDS, QUOTED, WORD
-from httplog.formats.named import NAMED, resolve
+from httplog.formats.named import NAMED, compile_format
 
 #: Named formats that may be followed by trailing fields, richest first.
 BASES = ("vhost_combined", "combined", "common")
@@ -45,7 +45,7 @@ def detect_trailing(lines: pl.Series) -> tuple[int, LogFormat] | None:
     """(lines that fit, format) of the best "named format + N fields" for a sample."""
     best: tuple[int, LogFormat] | None = None
     for base in BASES:
-        prefix = resolve(base).pattern.removesuffix(_SUFFIX)
+        prefix = compile_format(base).pattern.removesuffix(_SUFFIX)
         rests = lines.str.extract_groups(f"{prefix}(?<_rest>(?: {_EXTRA})+){_SUFFIX}")
         rest = [r for r in rests.struct.field("_rest").to_list() if r]
         if not rest:
@@ -71,7 +71,7 @@ def _compile(base: str, shape: tuple[bool, ...], numeric: list[bool]) -> LogForm
         f' "%{{extra_{i}}}e"' if quoted else f" %{{extra_{i}}}e"
         for i, quoted in enumerate(shape, 1)
     )
-    fmt = resolve(NAMED[base][1] + extras)
+    fmt = compile_format(NAMED[base][1] + extras)
     pattern, fields = fmt.pattern, list(fmt.fields)
     for i, f in enumerate(fields):
         k = f.column.removeprefix("extra_")
@@ -86,7 +86,7 @@ def _compile(base: str, shape: tuple[bool, ...], numeric: list[bool]) -> LogForm
 def describe(fmt: LogFormat) -> str | None:
     """``combined + 2 trailing fields`` for such a format (None for another).
 
-    >>> describe(LogFormat("common+1", "…", "apache", "")), describe(resolve("common"))
+    >>> describe(LogFormat("common+1", "…", "apache", "")), describe(compile_format("common"))
     ('common + 1 trailing field', None)
     """
     m = re.fullmatch(r"(\w+)\+(\d+)", fmt.name)

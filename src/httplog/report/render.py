@@ -37,8 +37,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +51,7 @@ from httplog.display import visible
 from httplog.errors import UsageError
 from httplog.outputs import atomic_open
 from httplog.statuscodes import CLASSES, describe
+from httplog.version import package_version
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -181,16 +180,16 @@ def _cell(value: object, limit: int = KEY_CHARS) -> Cell:
     return Cell(text[: limit - 1] + "…", text[:TITLE_CHARS])
 
 
-def _int(n: object) -> str:
-    return f"{int(n or 0):,}"  # type: ignore[call-overload]
+def _int(n: Any) -> str:
+    return f"{int(n or 0):,}"
 
 
-def _pct(x: object, digits: int = 2) -> str:
-    return f"{float(x or 0) * 100:.{digits}f}%"  # type: ignore[arg-type]
+def _pct(x: Any, digits: int = 2) -> str:
+    return f"{float(x or 0) * 100:.{digits}f}%"
 
 
-def _size(n: object) -> str:
-    v = float(n or 0)  # type: ignore[arg-type]
+def _size(n: Any) -> str:
+    v = float(n or 0)
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if v < 1000 or unit == "TB":
             return f"{v:,.0f} {unit}" if unit == "B" else f"{v:,.1f} {unit}"
@@ -210,7 +209,7 @@ def _when(t: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
-    js = get_plotlyjs().replace("\r\n", "\n").replace("\r", "\n")
+    js = str(get_plotlyjs()).replace("\r\n", "\n").replace("\r", "\n")
     # An HTML parser ends a script at "</script" and treats "<!--" specially;
     # the bundle has neither today, but make sure it never will.
     return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
@@ -248,14 +247,14 @@ def _templates_json() -> str:
         t.layout.plot_bgcolor = "rgba(0,0,0,0)"
         t.layout.font.family = _UI_FONT
         out[key] = t.to_plotly_json()
-    return pio.json.to_json_plotly(out)
+    return str(pio.json.to_json_plotly(out))
 
 
 def _figure_json(fig: go.Figure) -> str:
     fig = go.Figure(fig)
     fig.layout.template = None
     fig.update_layout(autosize=True)
-    return pio.to_json(fig, validate=False, remove_uids=True)
+    return str(pio.to_json(fig, validate=False, remove_uids=True))
 
 
 @cache
@@ -275,18 +274,12 @@ def _environment() -> jinja2.Environment:
 @cache
 def _css() -> Markup:
     env = _environment()
-    text = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
+    assert env.loader is not None  # (_environment gives it one)
+    text = env.loader.get_source(env, "report.css")[0]
     if "</" in text:  # pragma: no cover - guards the shipped stylesheet
         msg = "report.css must not contain '</' (it is inlined in <style>)"
         raise RuntimeError(msg)
     return Markup(text)
-
-
-def _version() -> str:
-    try:
-        return _dist_version("httplog")
-    except PackageNotFoundError:  # pragma: no cover - source tree without metadata
-        return "0+unknown"
 
 
 def _status_rows(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
@@ -332,7 +325,7 @@ def _dim_label(dim: str, lang: str) -> str:
 
 
 def _spikes(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
-    tz = analysis.options.tz
+    tz = analysis.view.tz
     out = []
     expl = analysis.explanations
     for s in analysis.spikes.iter_rows(named=True):
@@ -400,18 +393,18 @@ def _rejected_summary(analysis: Analysis, lang: str) -> str:
 
 
 def _filters(analysis: Analysis) -> list[str]:
-    o = analysis.options
+    o, tz, bots = analysis.filter, analysis.view.tz, analysis.view.bots
     out = []
     if o.since is not None:
-        out.append(f"since {_when(o.since, o.tz)}")
+        out.append(f"since {_when(o.since, tz)}")
     if o.until is not None:
-        out.append(f"until {_when(o.until, o.tz)}")
+        out.append(f"until {_when(o.until, tz)}")
     if o.status:
         out.append("status " + ",".join(o.status))
     if o.path_prefix:
         out.append(f"path prefix {o.path_prefix}")
-    if o.bots != "include":
-        out.append(f"bots {o.bots}")
+    if bots != "include":
+        out.append(f"bots {bots}")
     return [visible(f) for f in out]
 
 
@@ -419,7 +412,7 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
     def L(key: str, **fields: object) -> str:
         return charts.label(key, lang, section="report", **fields)
 
-    tz = analysis.options.tz
+    tz = analysis.view.tz
     requests = analysis.requests
     classes = {r["class"]: r for r in analysis.classes.iter_rows(named=True)}
     names = charts.class_names(lang)
@@ -581,7 +574,7 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
         "cdn_url": cdn_url,
         "cdn_sri": cdn_sri,
         "app_js": Markup(_APP_JS),
-        "generated": L("generated", version=_version(), when=when),
+        "generated": L("generated", version=package_version(), when=when),
     }
 
 
@@ -642,7 +635,7 @@ def write_report(
         Where to write the page; missing directories are created.
     lang:
         ``"en"`` or ``"zh"``: headings, class names and status descriptions.
-        Default ``analysis.options.lang``.
+        Default ``analysis.view.lang``.
     plotly_js:
         ``"inline"`` embeds plotly.js once (about 4.8 MB; works offline);
         ``"cdn"`` loads it from the CDN plotly.py uses (a small file that needs

@@ -20,7 +20,7 @@ Examples
 'Not Found'
 >>> describe(404, "zh").description
 '请求失败，请求所希望得到的资源未被在服务器上发现'
->>> status_class(499), status_class(600)
+>>> class_of(499), class_of(600)
 ('4xx', 'invalid')
 """
 
@@ -34,17 +34,18 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from httplog.errors import UsageError
+from httplog.errors import OptionError, UsageError
 
 __all__ = [
     "CLASSES",
     "LANGS",
     "StatusInfo",
     "annotate",
+    "check_lang",
+    "class_of",
     "class_table",
     "describe",
     "status_class",
-    "status_class_expr",
     "status_table",
 ]
 
@@ -82,7 +83,7 @@ class StatusInfo:
     description: str
 
 
-def status_class(code: int) -> str:
+def class_of(code: int) -> str:
     """Return the class of a status code: ``"1xx"`` ... ``"5xx"``, else ``"invalid"``.
 
     Only 100-599 are valid HTTP status codes (RFC 9110 section 15); anything
@@ -100,9 +101,9 @@ def status_class(code: int) -> str:
 
     Examples
     --------
-    >>> status_class(204), status_class(302), status_class(599)
+    >>> class_of(204), class_of(302), class_of(599)
     ('2xx', '3xx', '5xx')
-    >>> status_class(0), status_class(99), status_class(600)
+    >>> class_of(0), class_of(99), class_of(600)
     ('invalid', 'invalid', 'invalid')
     """
     if 100 <= code <= 599:
@@ -110,8 +111,8 @@ def status_class(code: int) -> str:
     return "invalid"
 
 
-def status_class_expr(col: str | pl.Expr = "status") -> pl.Expr:
-    """Return an expression giving the class of each status code, as in :func:`status_class`.
+def status_class(col: str | pl.Expr = "status") -> pl.Expr:
+    """Return an expression giving the class of each status code, as in :func:`class_of`.
 
     The column is read as an integer (a string column is parsed; text that is
     not a number becomes null). Null stays null.
@@ -129,7 +130,7 @@ def status_class_expr(col: str | pl.Expr = "status") -> pl.Expr:
     Examples
     --------
     >>> df = pl.DataFrame({"status": [200, 404, 503, 0, 999, None]}, schema={"status": pl.UInt16})
-    >>> df.select(status_class_expr())["status"].to_list()
+    >>> df.select(status_class())["status"].to_list()
     ['2xx', '4xx', '5xx', 'invalid', 'invalid', None]
     """
     expr = pl.col(col) if isinstance(col, str) else col
@@ -164,7 +165,7 @@ def status_table(lang: str = "en") -> pl.DataFrame:
     >>> status_table("zh").filter(pl.col("status") == 302)["reason"].item()
     'Move Temporarily'
     """
-    return _status_table(_check_lang(lang)).clone()
+    return _status_table(check_lang(lang)).clone()
 
 
 def class_table(lang: str = "en") -> pl.DataFrame:
@@ -182,7 +183,7 @@ def class_table(lang: str = "en") -> pl.DataFrame:
     >>> class_table("zh").row(3)
     ('4xx', '请求错误')
     """
-    names = _load(_check_lang(lang))["classes"]
+    names = _load(check_lang(lang))["classes"]
     return pl.DataFrame(
         {"class": list(CLASSES), "name": [names[c]["name"] for c in CLASSES]},
         schema={"class": pl.String, "name": pl.String},
@@ -215,8 +216,8 @@ def describe(code: int, lang: str = "en") -> StatusInfo:
     >>> describe(999, "zh")
     StatusInfo(code=999, status_class='invalid', reason='', description='无效状态码')
     """
-    data = _load(_check_lang(lang))
-    cls = status_class(code)
+    data = _load(check_lang(lang))
+    cls = class_of(code)
     entry = data["codes"].get(str(code)) if cls != "invalid" else None
     if entry is None:
         return StatusInfo(code, cls, "", data["classes"][cls]["name"])
@@ -267,7 +268,7 @@ def annotate(frame: FrameT, lang: str = "en", *, col: str = "status") -> FrameT:
     │ 0      ┆ invalid ┆           ┆ invalid status                  │
     └────────┴─────────┴───────────┴─────────────────────────────────┘
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     lf = frame.lazy()
     clash = [c for c in ANNOTATIONS if c in lf.collect_schema().names()]
     if clash:
@@ -285,7 +286,7 @@ def annotate(frame: FrameT, lang: str = "en", *, col: str = "status") -> FrameT:
     out = (
         lf.with_columns(
             code.cast(pl.Int64, strict=False).alias(key),
-            status_class_expr(code).alias("class"),
+            status_class(code).alias("class"),
         )
         .join(texts, on=key, how="left", maintain_order="left")
         .join(names, on="class", how="left", maintain_order="left")
@@ -300,12 +301,20 @@ def annotate(frame: FrameT, lang: str = "en", *, col: str = "status") -> FrameT:
     return out
 
 
-def _check_lang(lang: str) -> str:
-    """Return ``lang`` if it is one of :data:`LANGS`, else raise :class:`UsageError`."""
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is one of :data:`LANGS` (the one language check),
+    else raise an :class:`~httplog.errors.OptionError` naming the allowed ones.
+
+    >>> check_lang("zh")
+    'zh'
+    >>> check_lang("fr")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.OptionError: bad lang 'fr': unknown language (use one of 'en', 'zh')
+    """
     if lang not in LANGS:
         allowed = ", ".join(repr(x) for x in LANGS)
-        msg = f"unknown language {lang!r} for status codes; allowed: {allowed}"
-        raise UsageError(msg)
+        raise OptionError("lang", lang, "unknown language", limit=f"use one of {allowed}")
     return lang
 
 
@@ -348,5 +357,5 @@ def _status_table(lang: str) -> pl.DataFrame:
         },
     )
     return table.select(
-        "status", status_class_expr("status").alias("class"), "reason", "description", "source"
+        "status", status_class("status").alias("class"), "reason", "description", "source"
     )

@@ -1,0 +1,319 @@
+"""The map step: parsed rows → a :class:`~httplog.partial.Partial`.
+
+:func:`aggregate` counts any frame with the parsed columns (:mod:`httplog.schema`)
+into a partial; :func:`aggregate_block` does it for one parsed block with
+where it came from, and :func:`aggregate_chunks` for chunks of inputs, block
+by block on the parse engine's threads, folding the blocks' partials as they
+come (:func:`~httplog.partial.fold`). Each table of the partial is built by
+its builder in :data:`BUILDERS` from one shared frame of the block's rows
+(minute, bot flag, bytes, the dimensions and latencies the log has).
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, UTC
+>>> rows = pl.DataFrame(
+...     {
+...         "time": [datetime(2026, 1, 1, 10, 0, s, tzinfo=UTC) for s in (1, 2, 3)],
+...         "status": pl.Series([200, 404, 404], dtype=pl.UInt16),
+...         "path": ["/", "/x", "/x"],
+...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0"],
+...     }
+... )
+>>> p = aggregate(rows)
+>>> p.counts.sort("status", "bot").select("status", "bot", "requests").rows()
+[(200, False, 1), (404, False, 1), (404, True, 1)]
+>>> p.error_keys.filter(pl.col("dimension") == "path")["requests"].sum()
+2
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import polars as pl
+
+from httplog.bots import is_bot
+from httplog.engine import map_parsed
+from httplog.formats import compile_format
+from httplog.formats.detect import Detection
+from httplog.inputs import Chunk
+from httplog.options import ReadOptions
+from httplog.parse import REJECTED_SCHEMA, ParsedBlock
+from httplog.partial import TABLES, Partial, fold
+from httplog.schema import DIMENSIONS, LATENCIES, TIME
+from httplog.sketches import latency_bucket
+
+#: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
+AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What every builder reads: the block's rows as one lazy frame with
+    ``minute``, ``bot``, ``_bytes`` (0 when unknown) and ``_kind`` (status // 100),
+    and which of the dimensions and latencies the log has."""
+
+    frame: pl.LazyFrame
+    dimensions: tuple[str, ...]
+    latencies: tuple[str, ...]
+
+
+#: A table's builder: the queries whose results, concatenated, are its rows.
+Builder = Callable[[Rows], list[pl.LazyFrame]]
+
+
+def _counts(r: Rows) -> list[pl.LazyFrame]:
+    return [
+        r.frame.group_by("minute", "status", "bot").agg(
+            requests=pl.len(), bytes=pl.col("_bytes").sum()
+        )
+    ]
+
+
+def _latency(r: Rows) -> list[pl.LazyFrame]:
+    return [
+        r.frame.filter(pl.col(m).is_not_null() & (pl.col(m) >= 0))
+        .group_by("minute", bucket=latency_bucket(m), bot="bot")
+        .agg(n=pl.len())
+        .drop_nulls("bucket")
+        .with_columns(metric=pl.lit(m))
+        for m in r.latencies
+    ]
+
+
+def _keys(r: Rows) -> list[pl.LazyFrame]:
+    return [
+        r.frame.filter(pl.col(d).is_not_null())
+        .group_by(key=d, bot="bot")
+        .agg(requests=pl.len(), bytes=pl.col("_bytes").sum())
+        .with_columns(dimension=pl.lit(d))
+        for d in r.dimensions
+    ]
+
+
+def _error_keys(r: Rows) -> list[pl.LazyFrame]:
+    errs = r.frame.filter(pl.col("_kind").is_in([4, 5]))
+    return [
+        errs.filter(pl.col(d).is_not_null())
+        .group_by("minute", "_kind", key=d, bot="bot")
+        .agg(requests=pl.len())
+        .with_columns(dimension=pl.lit(d), kind=pl.format("{}xx", "_kind"))
+        for d in r.dimensions
+    ]
+
+
+#: How each table of requests is built (the tables of lines — ``rejected``,
+#: ``samples``, ``chunks`` — come from the block's accounting instead).
+BUILDERS: dict[str, Builder] = {
+    "counts": _counts,
+    "latency": _latency,
+    "keys": _keys,
+    "error_keys": _error_keys,
+}
+
+
+def aggregate(
+    rows: pl.DataFrame | pl.LazyFrame,
+    *,
+    source: str = "",
+    chunk_start: int = 0,
+    lines: int | None = None,
+    bytes_read: int = 0,
+    format_label: str | None = None,
+    detection: str | None = None,
+    rejected: pl.DataFrame | None = None,
+    directives: int = 0,
+) -> Partial:
+    """Aggregate parsed rows (columns of :mod:`httplog.schema`) into a Partial.
+
+    ``rows`` (a DataFrame or a LazyFrame, such as :func:`httplog.scan_logs`
+    gives) needs ``time`` (UTC) and ``status``; the other columns are used when
+    present (``bytes``, the :data:`~httplog.schema.DIMENSIONS` and
+    :data:`~httplog.schema.LATENCIES`; ``user_agent`` flags bots). The keyword
+    arguments describe where the rows came from (the ``chunks`` table);
+    ``rejected`` holds the rejected lines (columns of the ``samples`` table).
+
+    >>> import httplog, os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 503 0 "-" "-"\\n'
+    ... )
+    >>> httplog.aggregate(httplog.scan_logs(p)).counts.select("status", "requests").rows()
+    [(503, 1)]
+    """
+    if isinstance(rows, pl.LazyFrame):
+        names = rows.collect_schema().names()
+        rows = rows.select([c for c in AGGREGATED if c in names]).collect()
+    if rows.schema["time"] != TIME:  # a frame made by hand: naive times are UTC
+        rows = rows.with_columns(pl.col("time").cast(TIME))
+    cols = rows.columns
+    dims = tuple(d for d in DIMENSIONS if d in cols)
+    lats = tuple(m for m in LATENCIES if m in cols)
+    bot = is_bot("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
+    nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
+    # One pass over the rows for everything the group-bys share (the bot flag
+    # above all); then every table is a group-by of this frame, run together.
+    base = rows.select(
+        *dims,
+        *lats,
+        "status",
+        minute=pl.col("time").dt.truncate("1m"),
+        bot=bot,
+        _bytes=nbytes.cast(pl.UInt64),
+        _kind=pl.col("status") // 100,
+    )
+    shared = Rows(base.lazy(), dims, lats)
+    queries = {name: build(shared) for name, build in BUILDERS.items()}
+    flat = [q for qs in queries.values() for q in qs]
+    results = iter(pl.collect_all(flat))
+    tables: dict[str, pl.DataFrame] = {}
+    for name, qs in queries.items():
+        t = TABLES[name]
+        got = [next(results) for _ in qs]
+        if not got:
+            tables[name] = t.empty()
+            continue
+        df = got[0] if len(got) == 1 else pl.concat(got, how="diagonal_relaxed")
+        df = df.select(t.cast())
+        # Minute tables are sorted here, where blocks are aggregated side by
+        # side, so that merging them needs no sort (see partial._add_up_runs);
+        # other tables are sorted when merged anyway.
+        tables[name] = t.sorted(df) if t.by_minute else df
+
+    rej = rejected if rejected is not None else pl.DataFrame(schema=REJECTED_SCHEMA)
+    tmin, tmax = (rows["time"].min(), rows["time"].max()) if rows.height else (None, None)
+    tables["chunks"] = pl.DataFrame(
+        {
+            "source": [source],
+            "chunk_start": [chunk_start],
+            "lines": [lines if lines is not None else rows.height + rej.height + directives],
+            "parsed": [rows.height],
+            "rejected": [rej.height],
+            "directives": [directives],
+            "bytes_read": [bytes_read],
+            "time_min": [tmin],
+            "time_max": [tmax],
+            "format": [format_label],
+            "detection": [detection],
+        },
+        schema=dict(TABLES["chunks"].columns),
+    )
+    tables["rejected"] = rej.group_by("source", "reason").agg(count=pl.len().cast(pl.UInt64))
+    tables["samples"] = TABLES["samples"].canonical(rej.select(list(REJECTED_SCHEMA)))
+    return Partial(**tables)
+
+
+def aggregate_block(
+    pb: ParsedBlock, *, keep: pl.Expr | None = None, detection: str | None = None
+) -> Partial:
+    """Aggregate one parsed block (rows, rejections, where it came from).
+
+    ``keep`` (a row filter) drops requests before they are counted; the lines
+    stay accounted for.
+
+    >>> import os, tempfile
+    >>> from httplog.inputs import Chunk, resolve_inputs
+    >>> from httplog.engine import iter_parsed
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.log")
+    >>> _ = open(path, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"\\n'
+    ... )
+    >>> (pb,) = iter_parsed([Chunk(i) for i in resolve_inputs(path)])
+    >>> aggregate_block(pb).counts.select("status", "bot", "requests").rows()
+    [(200, True, 1)]
+    """
+    rows = pb.parsed
+    counted = rows.height
+    if keep is not None:
+        rows = rows.filter(keep)
+    block = pb.block
+    part = aggregate(
+        rows,
+        source=block.chunk.source,
+        chunk_start=block.chunk.start,
+        lines=pb.lines,
+        bytes_read=block.size,
+        format_label=pb.format.label,
+        detection=detection,
+        rejected=pb.rejected,
+        directives=pb.directives,
+    )
+    if counted != rows.height:
+        chunks = part.chunks.with_columns(parsed=pl.lit(counted, pl.UInt64))
+        part = part.with_tables(chunks=chunks)
+    return part
+
+
+def aggregate_chunks(
+    chunks: Iterable[Chunk],
+    read: ReadOptions | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> Partial:
+    """Parse chunks and fold them into one partial aggregate (the map step of a run).
+
+    Chunks may be whole inputs or byte ranges (:func:`httplog.inputs.split`);
+    the partials of separate calls merge (:func:`~httplog.partial.merge`)
+    into the partial of one call over all the chunks. ``read`` says how to
+    parse and which rows to count; ``progress(nbytes, lines)`` is called after
+    each block.
+
+    >>> import os, tempfile
+    >>> from httplog.inputs import Chunk, resolve_inputs
+    >>> p = os.path.join(tempfile.mkdtemp(), "access.log")
+    >>> _ = open(p, "w").write(
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 404 0 "-" "curl/8"\\n'
+    ... )
+    >>> part = aggregate_chunks([Chunk(i) for i in resolve_inputs(p)])
+    >>> part.counts.select("status", "requests").rows()
+    [(404, 1)]
+    """
+    read = read or ReadOptions()
+    chunks = [replace(c, max_line=read.max_line_bytes) for c in chunks]
+    fmt = compile_format(read.log_format) if read.log_format is not None else None
+    detections: list[Detection] = []
+    keep = read.filter.expr
+
+    def count(pb: ParsedBlock) -> Partial:
+        # Runs where the block was parsed (a pool thread with threads > 1):
+        # only the small partial comes back, not the parsed rows.
+        found = str(detections[0]) if detections else None
+        return aggregate_block(pb, keep=keep, detection=found)
+
+    blocks = map_parsed(
+        chunks,
+        count,
+        fmt,
+        threads=read.threads,
+        on_detect=detections.append,
+        progress=progress,
+        columns=AGGREGATED,
+    )
+    with contextlib.closing(blocks):  # stops the reader and pool threads on any error
+        merged = fold(blocks)
+    detection = str(detections[0]) if detections else None
+    return _with_empty_chunks(merged, chunks, detection)
+
+
+def _with_empty_chunks(part: Partial, chunks: list[Chunk], detection: str | None) -> Partial:
+    """The partial with a row of zeros in ``chunks`` for each input read from
+    its start that had no line (an empty file), so that every input is
+    accounted for. (A byte range further in that holds no line start needs
+    no row: the range before it reads its lines.)"""
+    seen = set(part.chunks.filter(pl.col("chunk_start") == 0)["source"])
+    missing = [s for s in dict.fromkeys(c.source for c in chunks if c.start == 0) if s not in seen]
+    if not missing:
+        return part
+    n = len(missing)
+    schema = dict(TABLES["chunks"].columns)
+    counts = ("chunk_start", "lines", "parsed", "rejected", "directives", "bytes_read")
+    row: dict[str, list[object]] = {
+        name: [0] * n if name in counts else [None] * n for name in schema
+    }
+    row |= {"source": list(missing), "detection": [detection] * n}  # as every chunk has it
+    empty = pl.DataFrame(row, schema=schema)
+    rows = pl.concat([part.chunks, empty])
+    return part.with_tables(chunks=rows.sort("source", "chunk_start"))

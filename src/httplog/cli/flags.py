@@ -1,0 +1,552 @@
+"""The flags: their declarations (typer), their checks, and the options they map onto.
+
+Each reporting command (``analyze``, ``report``) shares the view, spike,
+output and alert flags, so the helpers here take a command's parameters by
+name (``dict(locals())`` at the top of the command). What a flag's value
+means is the library's: :class:`httplog.ReadOptions`, :class:`httplog.ViewOptions`,
+:class:`httplog.Outputs` and :class:`httplog.Cluster` check them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+import httplog
+from httplog.cli.config import config_callback
+
+DEFAULT_REPORT = "httplog-report.html"
+
+
+class Bots(StrEnum):
+    include = "include"
+    exclude = "exclude"
+    only = "only"
+
+
+class PlotlyJS(StrEnum):
+    inline = "inline"
+    cdn = "cdn"
+
+
+_IN = "Input"
+
+_FILTER = "Filters (what is counted)"
+
+_VIEW = "View"
+
+_SPIKE = "Spike detection"
+
+_OUT = "Outputs"
+
+_ALERT = "Alerts"
+
+_SCHED = "Scheduled runs"
+
+_DASK = "Dask cluster"
+
+
+Config = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="TOML file with any of these options (keys are the long option names); "
+        "flags on the command line win.",
+        is_eager=True,
+        callback=config_callback,
+        rich_help_panel=_IN,
+        show_default=False,
+    ),
+]
+
+Format = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Named format: combined, common, vhost_combined, nginx, main, json "
+        "(or json:KEY=COLUMN,…), alb, elb, s3, cloudfront, w3c, cloudstorage, caddy, "
+        "traefik, haproxy, squid; default: detected from the first lines.",
+        rich_help_panel=_IN,
+        show_default=False,
+    ),
+]
+
+LogFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format",
+        help="An nginx log_format ($remote_addr …) or Apache LogFormat (%h …) string.",
+        rich_help_panel=_IN,
+        show_default=False,
+    ),
+]
+
+Threads = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        help="Blocks parsed at a time (default 2; 1 on a one-CPU machine).",
+        rich_help_panel=_IN,
+    ),
+]
+
+MaxLineBytes = Annotated[
+    str | None,
+    typer.Option(
+        "--max-line-bytes",
+        metavar="BYTES",
+        help="A longer line is rejected as too_long, never held in memory whole "
+        "(default 1M; K, M, G suffixes).",
+        rich_help_panel=_IN,
+        show_default=False,
+    ),
+]
+
+Since = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Only requests at or after: ISO time or date (in --tz unless it has an offset), "
+        "or a duration ago (30m, 24h, 7d).",
+        rich_help_panel=_FILTER,
+        show_default=False,
+    ),
+]
+
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Only requests before (exclusive); same forms as --since.",
+        rich_help_panel=_FILTER,
+        show_default=False,
+    ),
+]
+
+Status = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--status",
+        help="Only these statuses: class (5xx), code (404) or range (500-504); repeatable "
+        "or comma-separated.",
+        rich_help_panel=_FILTER,
+        show_default=False,
+    ),
+]
+
+PathPrefix = Annotated[
+    str | None,
+    typer.Option(
+        "--path",
+        help="Only requests whose path starts with this prefix.",
+        rich_help_panel=_FILTER,
+        show_default=False,
+    ),
+]
+
+BotsOpt = Annotated[
+    Bots,
+    typer.Option(
+        "--bots", help="Crawlers and bots: include, exclude or only.", rich_help_panel=_VIEW
+    ),
+]
+
+Window = Annotated[
+    str,
+    typer.Option(
+        "--window", "-w", help="Time window: 1m, 5m, 1h, 1d … or auto.", rich_help_panel=_VIEW
+    ),
+]
+
+Tz = Annotated[
+    str,
+    typer.Option(
+        "--tz",
+        help="Time zone of windows and times shown (IANA name); also expands %Y… in paths.",
+        rich_help_panel=_VIEW,
+    ),
+]
+
+Lang = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of descriptions: en or zh (default: from LC_ALL/LC_MESSAGES/LANG).",
+        rich_help_panel=_VIEW,
+        show_default=False,
+    ),
+]
+
+Top = Annotated[
+    int,
+    typer.Option("--top", help="Entries per top table (1 to 100,000).", rich_help_panel=_VIEW),
+]
+
+SpikeKinds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--spike-kinds", help="Kinds of spikes to find: 5xx, 4xx.", rich_help_panel=_SPIKE
+    ),
+]
+
+
+def _spike_opt(name: str, help_: str, kind: type = int) -> Any:
+    return Annotated[
+        kind | None,
+        typer.Option(f"--spike-{name}", help=help_, rich_help_panel=_SPIKE, show_default=False),
+    ]
+
+
+SpikeHistory = _spike_opt("history", "Windows before a window that make its baseline (48).")
+
+SpikeMinHistory = _spike_opt(
+    "min-history", "Fewer usable earlier windows: use the whole span's median (8)."
+)
+
+SpikeMinRequests = _spike_opt("min-requests", "Requests a window needs to be judged (20).")
+
+SpikeMinErrors = _spike_opt("min-errors", "Errors a spike window needs at least (5).")
+
+SpikeMinDelta = _spike_opt("min-delta", "Rate must exceed the baseline by this much (0.02).", float)
+
+SpikeMinRatio = _spike_opt("min-ratio", "Rate must be this many times the baseline (2.0).", float)
+
+SpikeZ = _spike_opt("z", "Noise-test score the excess errors must pass (5).", float)
+
+SpikeMadK = _spike_opt("mad-k", "Robust deviations (MAD) above the baseline (5).", float)
+
+SpikeTop = _spike_opt("top", "Keys per dimension that explain a spike (5).")
+
+Output = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help=f"HTML report path (strftime fields expanded); default ./{DEFAULT_REPORT}.",
+        rich_help_panel=_OUT,
+        show_default=False,
+    ),
+]
+
+NoReport = Annotated[
+    bool, typer.Option("--no-report", help="Write no HTML report.", rich_help_panel=_OUT)
+]
+
+PlotlyOpt = Annotated[
+    PlotlyJS,
+    typer.Option(
+        "--plotly-js",
+        help="Embed plotly.js (inline: works offline) or load it from a CDN (smaller).",
+        rich_help_panel=_OUT,
+    ),
+]
+
+Title = Annotated[
+    str | None,
+    typer.Option("--title", help="Title of the report.", rich_help_panel=_OUT, show_default=False),
+]
+
+Json = Annotated[
+    str | None,
+    typer.Option(
+        "--json",
+        help="Write the JSON summary here ('-' for stdout; strftime fields expanded).",
+        rich_help_panel=_OUT,
+        show_default=False,
+    ),
+]
+
+Export = Annotated[
+    str | None,
+    typer.Option(
+        "--export",
+        help="Directory for every table as CSV and Parquet, the summary, and the parsed rows "
+        "(rows.parquet).",
+        rich_help_panel=_OUT,
+        show_default=False,
+    ),
+]
+
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing but errors and alerts (and --json -).",
+        rich_help_panel=_OUT,
+    ),
+]
+
+Verbose = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also print Dask's own log lines (warnings about lost workers …) on stderr.",
+        rich_help_panel=_OUT,
+    ),
+]
+
+FailOn = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a condition holds: 5xx-rate>2%, 4xx-rate>10%, spikes>0, rejected>1%, "
+        "requests<100, 5xx>50 … (repeatable or comma-separated).",
+        rich_help_panel=_ALERT,
+        show_default=False,
+    ),
+]
+
+MaxRejected = Annotated[
+    str,
+    typer.Option(
+        "--max-rejected",
+        help="More rejected lines than this is an error (exit 2): the format is probably wrong.",
+        rich_help_panel=_ALERT,
+    ),
+]
+
+StateDir = Annotated[
+    str | None,
+    typer.Option(
+        "--state",
+        help="Directory remembering what was read: each run reads only new lines (log "
+        "rotation included) and reports over everything seen.",
+        rich_help_panel=_SCHED,
+        show_default=False,
+    ),
+]
+
+StateReset = Annotated[
+    bool,
+    typer.Option(
+        "--state-reset",
+        help="Start the --state directory over: forget what it holds (even if it is damaged) "
+        "and read the inputs in full.",
+        rich_help_panel=_SCHED,
+    ),
+]
+
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run on this Dask cluster (tcp://host:8786); every worker must read the inputs "
+        "at the same path. Needs the dask extra.",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
+
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        metavar="N",
+        help="Run on a local Dask cluster of N worker processes. Needs the dask extra.",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
+
+ChunkMB = Annotated[
+    int | None,
+    typer.Option(
+        "--chunk-mb",
+        metavar="MIB",
+        help="With --scheduler or --workers: cut plain files into tasks of about this many "
+        "MiB (64).",
+        rich_help_panel=_DASK,
+        show_default=False,
+    ),
+]
+
+
+# ------------------------------------------------------------------ checks
+
+#: The flags of a command, by parameter name (``dict(locals())`` of the command).
+Flags = Mapping[str, Any]
+#: Options whose values are comma-separated lists.
+_LISTS = ("status", "fail_on", "spike_kinds")
+#: The Dask flags' ranges (a flag's own units: MiB).
+_CLUSTER_RANGES: dict[str, tuple[int, int]] = {"workers": (1, 1024), "chunk_mb": (1, 1 << 20)}
+
+
+def split(items: list[str] | None) -> tuple[str, ...]:
+    """Repeated and comma-separated values, as one tuple."""
+    return tuple(p.strip() for item in items or [] for p in item.split(",") if p.strip())
+
+
+def check_flags(ctx: typer.Context) -> None:
+    """What no flag accepts, checked before anything is read: an empty value, a
+    NUL character (only a config file can hold one), a list with no value. (What
+    a value means is checked by the options it maps onto.)"""
+    for p in ctx.command.params:
+        name = p.name or ""
+        value = ctx.params.get(name)
+        if value is None or isinstance(value, bool) or name in ("config", "scheduler"):
+            continue
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        for v in items:
+            if isinstance(v, str) and "\x00" in v:
+                raise httplog.OptionError(name, v, "holds a NUL character")
+            if isinstance(v, str) and not v.strip() and name != "title":
+                raise httplog.OptionError(name, v, "empty: give a value or leave the option out")
+        if name in _LISTS and items and not split(items):
+            raise httplog.OptionError(name, ",".join(items), "holds no value")
+
+
+def default_lang(environ: Mapping[str, str] | None = None) -> str:
+    """``zh`` when the locale (LC_ALL, else LC_MESSAGES, else LANG) is Chinese, else ``en``.
+
+    >>> default_lang({"LANG": "zh_CN.UTF-8"}), default_lang({"LC_ALL": "C", "LANG": "zh_TW"})
+    ('zh', 'en')
+    """
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+# ------------------------------------------------------ flags → options
+
+
+def log_format(fmt: str | None, string: str | None) -> str | None:
+    """``--format`` or ``--log-format`` (not both); ``auto``: detect."""
+    if fmt and string:
+        msg = "give --format (a named format) or --log-format (a format string), not both"
+        raise httplog.UsageError(msg, option="log_format", value=fmt)
+    if fmt in ("auto", ""):
+        return None
+    return fmt or string
+
+
+def read_options(flags: Flags, now: datetime | None = None) -> httplog.ReadOptions:
+    """The input and filter flags; ``now`` (for ``--since`` and ``--until`` as a
+    row filter: ``aggregate``'s) or None (a reporting command: they are a view)."""
+    since = until = None
+    if now is not None:
+        since, until = _times(flags, now)
+    size = flags.get("max_line_bytes")
+    return httplog.ReadOptions(
+        log_format=log_format(flags.get("format"), flags.get("log_format")),
+        filter=httplog.RowFilter(
+            since=since,
+            until=until,
+            status=split(flags.get("status")),
+            path_prefix=flags.get("path") or None,
+        ),
+        threads=flags.get("threads"),
+        max_line_bytes=httplog.MAX_LINE_BYTES if size is None else httplog.parse_size(size),
+    )
+
+
+def view_options(flags: Flags, now: datetime) -> httplog.ViewOptions:
+    """The view and spike flags of a reporting command."""
+    since, until = _times(flags, now)
+    spikes: dict[str, Any] = {
+        k: flags[f"spike_{k}"]
+        for k in (*httplog.SpikeParams.__dataclass_fields__,)
+        if k != "kinds" and flags.get(f"spike_{k}") is not None
+    }
+    if flags.get("spike_kinds"):
+        spikes["kinds"] = split(flags["spike_kinds"])
+    return httplog.ViewOptions(
+        window=flags["window"],
+        tz=flags["tz"],
+        lang=flags["lang"] or default_lang(),
+        top=flags["top"],
+        bots=str(flags["bots"].value if isinstance(flags["bots"], Bots) else flags["bots"]),
+        since=since,
+        until=until,
+        spikes=httplog.SpikeParams(**spikes),
+    )
+
+
+def _times(flags: Flags, now: datetime) -> tuple[datetime | None, datetime | None]:
+    tz = flags["tz"]
+    since, until = flags.get("since"), flags.get("until")
+    t0 = httplog.parse_time(since, tz, now, "since") if since else None
+    t1 = httplog.parse_time(until, tz, now, "until") if until else None
+    return t0, t1
+
+
+def outputs(flags: Flags, now: datetime) -> httplog.Outputs:
+    """The output flags of a reporting command, paths expanded (strftime, in ``--tz``)."""
+    local = now.astimezone(httplog.zone(flags["tz"]))
+
+    def path(p: str | None) -> str | None:
+        return None if p is None else httplog.expand_path(p, local)
+
+    return httplog.Outputs(
+        report=None if flags["no_report"] else path(flags["output"] or DEFAULT_REPORT),
+        json=path(flags["json"]),
+        export=path(flags["export"]),
+        plotly_js=PlotlyJS(flags["plotly_js"]).value,
+        title=flags["title"],
+    )
+
+
+def _from_command_line(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def cluster(ctx: typer.Context, flags: Flags) -> httplog.Cluster | None:
+    """``--scheduler``/``--workers``/``--chunk-mb`` → where to run (None: in this process)."""
+    scheduler, workers, chunk_mb = flags["scheduler"], flags["workers"], flags["chunk_mb"]
+    if scheduler is not None and workers is not None:
+        # One from the command line, the other from --config: the command line wins.
+        if _from_command_line(ctx, "scheduler") and not _from_command_line(ctx, "workers"):
+            workers = None
+        elif _from_command_line(ctx, "workers") and not _from_command_line(ctx, "scheduler"):
+            scheduler = None
+        else:
+            msg = "give --scheduler (a running Dask cluster) or --workers (a local one), not both"
+            raise httplog.UsageError(msg, option="scheduler", value=scheduler)
+    if scheduler is not None and not scheduler.strip():
+        msg = "--scheduler needs an address, such as tcp://host:8786"
+        raise httplog.UsageError(msg, option="scheduler", value=scheduler)
+    if scheduler is not None and "\x00" in scheduler:
+        raise httplog.OptionError("scheduler", scheduler, "holds a NUL character")
+    for name, value in (("workers", workers), ("chunk_mb", chunk_mb)):
+        lo, hi = _CLUSTER_RANGES[name]
+        if value is not None and not lo <= value <= hi:
+            problem = "must not be negative" if value < 0 else "out of range"
+            raise httplog.OptionError(name, value, problem, limit=f"{lo:,} to {hi:,}")
+    if scheduler is None and workers is None:
+        if chunk_mb is not None and _from_command_line(ctx, "chunk_mb"):
+            msg = "--chunk-mb is for Dask runs: give --scheduler or --workers too"
+            raise httplog.UsageError(msg, option="chunk_mb", value=chunk_mb)
+        return None
+    kept = {} if chunk_mb is None else {"chunk_bytes": chunk_mb * 1024 * 1024}
+    return httplog.Cluster(
+        scheduler=scheduler.strip() if scheduler is not None else None,
+        workers=workers,
+        verbose=bool(flags.get("verbose")),
+        **kept,
+    )
+
+
+def need_paths(paths: list[str] | None, what: str) -> list[str]:
+    if not paths:
+        msg = f"no {what} given (name them, use '-' for stdin, or set paths in --config)"
+        raise httplog.UsageError(msg, option="paths")
+    return list(paths)
+
+
+def need_state(state: str | None, reset: bool) -> None:
+    if reset and not state:
+        msg = "--state-reset starts a --state directory over: give --state too"
+        raise httplog.UsageError(msg, option="state_reset", value=reset)

@@ -1,0 +1,583 @@
+"""Partial aggregates: the tables a block of requests adds up to, their merge and their file.
+
+A :class:`Partial` is a handful of small tables keyed by minute, status code,
+bot flag and key. Partials from any split of the input — blocks, byte ranges
+of a file, files on other machines, yesterday's incremental state — merge
+with :func:`merge` into exactly the partial of the whole.
+
+Every table is *declared* in :data:`TABLES` (a :class:`Table`): its columns,
+its key columns, and how each value column merges (``sum``, ``min``, ``max``,
+``first``); a table without keys keeps its rows, and a ``bound`` keeps a table
+small after each merge (the first rejected lines per reason). :func:`merge`,
+:func:`fold`, :meth:`Partial.view` and the Parquet form read those
+declarations, so a new table is one declaration here, one field of
+:class:`Partial`, and its map step in :mod:`httplog.aggregation`.
+
+Examples
+--------
+>>> import polars as pl
+>>> from datetime import datetime, UTC
+>>> t = datetime(2026, 1, 1, 10, tzinfo=UTC)
+>>> a = empty_partial().with_tables(
+...     counts=pl.DataFrame(
+...         {"minute": [t], "status": [503], "bot": [False], "requests": [2], "bytes": [0]}
+...     )
+... )
+>>> merge(a, a).counts.select("status", "requests").rows()
+[(503, 4)]
+>>> TABLES["counts"].keys
+('minute', 'status', 'bot')
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import polars as pl
+
+from httplog.bots import bots_filter
+from httplog.errors import StateError
+from httplog.outputs import atomic_path
+from httplog.parse import REJECTED_SCHEMA, first_samples
+from httplog.schema import TIME
+
+#: How a value column of a keyed table merges: rows with equal keys become one,
+#: the column summed, its min or max, or its first non-null value (for a value
+#: every partial has the same, such as a label: ``first`` is not commutative).
+Merge = Literal["sum", "min", "max", "first"]
+
+_MERGES: dict[str, Callable[[str], pl.Expr]] = {
+    "sum": lambda c: pl.col(c).sum(),
+    "min": lambda c: pl.col(c).min(),
+    "max": lambda c: pl.col(c).max(),
+    "first": lambda c: pl.col(c).drop_nulls().first(),
+}
+
+#: Version of the partial's on-disk form (Parquet).
+PARTIAL_VERSION = 1
+#: A UTC minute, the time key of the minute tables.
+MINUTE = pl.Datetime("us", "UTC")
+#: Minute tables longer than this are added up a slice of minutes at a time.
+SLICE_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a :class:`Partial`, declared.
+
+    ``columns`` (name → dtype, in order); ``keys``, the columns rows are
+    grouped by when partials merge (none: rows are kept as they are); ``merge``,
+    how each other column merges. ``bound`` runs after every merge, to keep the
+    table small (it must commute with merging: the first rows of a union are
+    the first of the firsts). ``defaults`` are columns an older file may lack,
+    with the value they stand for there.
+    """
+
+    columns: Mapping[str, pl.DataType]
+    keys: tuple[str, ...] = ()
+    merge: Mapping[str, Merge] = field(default_factory=dict)
+    bound: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    defaults: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        values = [c for c in self.columns if c not in self.keys]
+        if self.keys and sorted(values) != sorted(
+            self.merge
+        ):  # pragma: no cover - a bad declaration
+            msg = f"a keyed table must say how each value column merges: {values} vs {list(self.merge)}"
+            raise ValueError(msg)
+
+    @property
+    def by_minute(self) -> bool:
+        """Keyed by minute first: a *minute table* (blocks of a log share only edge minutes)."""
+        return bool(self.keys) and self.keys[0] == "minute"
+
+    @property
+    def by_bot(self) -> bool:
+        """Has a ``bot`` column, so a view of bots or humans narrows it."""
+        return "bot" in self.columns
+
+    def empty(self) -> pl.DataFrame:
+        return pl.DataFrame(schema=dict(self.columns))
+
+    def cast(self) -> list[pl.Expr]:
+        """The columns in order, cast to their dtypes."""
+        return [pl.col(c).cast(t) for c, t in self.columns.items()]
+
+    def sorted(self, df: pl.DataFrame) -> pl.DataFrame:
+        """The table sorted by its keys (as it is, if it is sorted already)."""
+        keys = list(self.keys)
+        if df.height < 2 or df.select(pl.struct(keys).is_sorted()).item():
+            return df
+        return df.sort(keys)
+
+    def add_up(self, df: pl.DataFrame, *, sliced: bool = True) -> pl.DataFrame:
+        """Rows with equal keys merged into one, sorted by the keys.
+
+        A long minute table is done in slices of minutes: the result is the same
+        (minutes come first in the keys), and the copies made on the way stay small.
+        """
+        if self.by_minute and sliced and df.height > SLICE_ROWS:
+            minutes = df["minute"].unique().sort()
+            if minutes.len() > 1:
+                step = max(1, minutes.len() * SLICE_ROWS // df.height)
+                cuts = minutes.gather_every(step).to_list()[1:]
+                pieces = []
+                for lo, hi in itertools.pairwise([None, *cuts, None]):
+                    m = pl.col("minute")
+                    cond = (m >= lo if lo is not None else pl.lit(True)) & (
+                        m < hi if hi is not None else pl.lit(True)
+                    )
+                    pieces.append(self.add_up(df.filter(cond), sliced=False))
+                return pl.concat(pieces)
+        aggs = [_MERGES[how](c).cast(self.columns[c]) for c, how in self.merge.items()]
+        merged = df.group_by(list(self.keys)).agg(aggs).select(self.cast())
+        # Key columns are never null: no need for nulls_last (slower).
+        return merged.sort(list(self.keys))
+
+    def canonical(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Sorted by the keys, repeated keys merged (cheap when it is already so:
+        a sort check and a comparison of neighbouring rows)."""
+        if not self.keys:
+            return self.bound(df) if self.bound is not None else df
+        df = self.sorted(df)
+        key = pl.struct(list(self.keys))
+        if df.height > 1 and df.select((key == key.shift()).any()).item():
+            return self.add_up(df)
+        return df
+
+    def combine(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
+        """The merge of several of this table's frames (each with unique keys)."""
+        if not self.keys:
+            df = pl.concat(frames) if frames else self.empty()
+            return self.bound(df) if self.bound is not None else df
+        if self.by_minute:
+            return _add_up_runs(self, frames)
+        frames = [f for f in frames if f.height]
+        return self.add_up(pl.concat(frames)) if frames else self.empty()
+
+
+_COUNT = pl.UInt64()
+
+#: Every table of a partial. See :class:`Partial` for what each holds.
+TABLES: dict[str, Table] = {
+    "counts": Table(
+        {
+            "minute": MINUTE,
+            "status": pl.UInt16(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+            "bytes": _COUNT,
+        },
+        keys=("minute", "status", "bot"),
+        merge={"requests": "sum", "bytes": "sum"},
+    ),
+    "latency": Table(
+        {
+            "minute": MINUTE,
+            "metric": pl.String(),
+            "bucket": pl.Int32(),
+            "bot": pl.Boolean(),
+            "n": _COUNT,
+        },
+        keys=("minute", "metric", "bucket", "bot"),
+        merge={"n": "sum"},
+    ),
+    "keys": Table(
+        {
+            "dimension": pl.String(),
+            "key": pl.String(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+            "bytes": _COUNT,
+        },
+        keys=("dimension", "key", "bot"),
+        merge={"requests": "sum", "bytes": "sum"},
+    ),
+    "error_keys": Table(
+        {
+            "minute": MINUTE,
+            "kind": pl.String(),
+            "dimension": pl.String(),
+            "key": pl.String(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+        },
+        keys=("minute", "kind", "dimension", "key", "bot"),
+        merge={"requests": "sum"},
+    ),
+    "rejected": Table(
+        {"source": pl.String(), "reason": pl.String(), "count": _COUNT},
+        keys=("source", "reason"),
+        merge={"count": "sum"},
+    ),
+    "samples": Table(REJECTED_SCHEMA, bound=first_samples),
+    "chunks": Table(
+        {
+            "source": pl.String(),
+            "chunk_start": pl.UInt64(),
+            "lines": _COUNT,
+            "parsed": _COUNT,
+            "rejected": _COUNT,
+            "directives": _COUNT,
+            "bytes_read": _COUNT,
+            "time_min": TIME,
+            "time_max": TIME,
+            "format": pl.String(),
+            "detection": pl.String(),
+        },
+        keys=("source", "chunk_start"),
+        merge={
+            "lines": "sum",
+            "parsed": "sum",
+            "rejected": "sum",
+            "directives": "sum",
+            "bytes_read": "sum",
+            "time_min": "min",
+            "time_max": "max",
+            "format": "first",
+            "detection": "first",
+        },
+        # (written before directive lines were counted apart: none then)
+        defaults={"directives": 0},
+    ),
+}
+
+#: Columns of each table (name → dtype).
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
+#: Key columns of each keyed table.
+KEYS: dict[str, tuple[str, ...]] = {n: t.keys for n, t in TABLES.items() if t.keys}
+#: The minute tables (see :meth:`Table.by_minute`).
+MINUTE_TABLES: tuple[str, ...] = tuple(n for n, t in TABLES.items() if t.by_minute)
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A mergeable aggregate of requests and of the lines they came from.
+
+    Tables (declared in :data:`TABLES`): ``counts`` (minute × status × bot:
+    requests, bytes), ``latency`` (minute × metric × bucket × bot: a histogram
+    per latency column, see :mod:`httplog.sketches`), ``keys`` (dimension × key
+    × bot: requests, bytes), ``error_keys`` (minute × 4xx/5xx × dimension × key
+    × bot), ``rejected`` (source × reason), ``samples`` (the first rejected
+    lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
+    rejected, directives, bytes, first and last time, format).
+    """
+
+    counts: pl.DataFrame
+    latency: pl.DataFrame
+    keys: pl.DataFrame
+    error_keys: pl.DataFrame
+    rejected: pl.DataFrame
+    samples: pl.DataFrame
+    chunks: pl.DataFrame
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The table ``name`` (one of :data:`TABLES`)."""
+        return getattr(self, name)  # type: ignore[no-any-return]  # (a field: a DataFrame)
+
+    def with_tables(self, **tables: pl.DataFrame) -> Partial:
+        """This partial with some tables replaced."""
+        return replace(self, **tables)
+
+    # ------------------------------------------------------------ views
+
+    def view(
+        self,
+        *,
+        bots: str = "include",
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Partial:
+        """The requests of bots only, of humans only, or all; within [since, until).
+
+        Time narrows minute tables at minute granularity; the overall ``keys``
+        table has no time and is not narrowed (the 4xx/5xx top tables are).
+
+        >>> from httplog.aggregation import aggregate
+        >>> rows = pl.DataFrame(
+        ...     {
+        ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2, 3)],
+        ...         "status": pl.Series([200, 200, 404, 503], dtype=pl.UInt16),
+        ...         "user_agent": ["Mozilla/5.0", "Googlebot/2.1", "Mozilla/5.0", "Mozilla/5.0"],
+        ...     }
+        ... )
+        >>> p = aggregate(rows)
+        >>> [p.view(bots=b).counts["requests"].sum() for b in ("include", "exclude", "only")]
+        [4, 3, 1]
+        >>> p.view(since=datetime(2026, 1, 1, 10, 2, tzinfo=UTC)).counts["requests"].sum()
+        2
+        """
+        bot = bots_filter(bots)
+        since, until = _utc(since), _utc(until)
+        out: dict[str, pl.DataFrame] = {}
+        for name, t in TABLES.items():
+            df = self.table(name)
+            if bot is not None and t.by_bot:
+                df = df.filter(pl.col("bot") == bot)
+            if t.by_minute and since is not None:
+                df = df.filter(pl.col("minute") >= since.replace(second=0, microsecond=0))
+            if t.by_minute and until is not None:
+                df = df.filter(pl.col("minute") < until)
+            out[name] = df
+        if since is not None or until is not None:
+            lo = pl.lit(since, TIME) if since is not None else pl.col("time_min")
+            hi = pl.lit(until, TIME) if until is not None else pl.col("time_max")
+            out["chunks"] = self.chunks.with_columns(
+                time_min=pl.max_horizontal("time_min", lo),
+                time_max=pl.min_horizontal("time_max", hi),
+            )
+        return replace(self, **out)
+
+    @property
+    def minute_span(self) -> tuple[datetime, datetime] | None:
+        """The first and the last minute with requests (UTC), or None without requests."""
+        if self.counts.is_empty():
+            return None
+        lo, hi = self.counts["minute"].min(), self.counts["minute"].max()
+        return lo, hi  # type: ignore[return-value]  # (a Datetime column's min/max: datetimes)
+
+    @property
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """First and last request time (UTC), or None without requests."""
+        span = self.minute_span
+        if span is None:
+            return None
+        m_lo, m_hi = span
+        # (the min and max of a Datetime column are datetimes; polars types them wider)
+        lo: datetime | None = self.chunks["time_min"].min()  # type: ignore[assignment]  # (see above)
+        hi: datetime | None = self.chunks["time_max"].max()  # type: ignore[assignment]  # (see above)
+        first = max(lo, m_lo) if lo is not None else m_lo
+        last = min(hi, m_hi + timedelta(minutes=1)) if hi is not None else m_hi
+        return first, last
+
+    @property
+    def format_label(self) -> str:
+        """The format(s) the chunks were parsed with."""
+        names = sorted(set(self.chunks["format"].drop_nulls().to_list()))
+        return " + ".join(names) if names else "unknown"
+
+    @property
+    def detection(self) -> str | None:
+        """How the format was detected (None: it was named)."""
+        found = self.chunks["detection"].drop_nulls()
+        return found[0] if len(found) else None
+
+    @property
+    def lines(self) -> int:
+        """Every line read."""
+        return int(self.chunks["lines"].sum() or 0)
+
+    @property
+    def rejected_lines(self) -> int:
+        """Lines that are not requests (see :mod:`httplog.parse` for the reasons)."""
+        return int(self.chunks["rejected"].sum() or 0)
+
+    @property
+    def requests(self) -> int:
+        """Requests counted."""
+        return int(self.counts["requests"].sum() or 0)
+
+    def numbered_samples(self) -> pl.DataFrame:
+        """Samples with line numbers counted from the start of their source.
+
+        A sample's line is counted from its chunk's start; the lines of the
+        source's earlier chunks are added to it.
+        """
+        before = self.chunks.select(
+            "source",
+            "chunk_start",
+            offset=pl.col("lines").cum_sum().over("source", order_by="chunk_start")
+            - pl.col("lines"),
+        )
+        return (
+            self.samples.join(before, on=["source", "chunk_start"], how="left")
+            .with_columns(line=pl.col("line") + pl.col("offset").fill_null(0))
+            .select("source", "line", "reason", "text")
+            .sort("source", "line")
+        )
+
+    # ---------------------------------------------------------- on disk
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the partial to ``path`` atomically (complete or not at all:
+        :func:`httplog.outputs.atomic_path`; ``-`` is standard output)."""
+        with atomic_path(path) as tmp:
+            self.to_parquet(tmp)
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write the partial as one Parquet file (a ``table`` column tells the
+        tables apart; :meth:`save` writes it atomically).
+
+        Rows are sorted by each table's keys, so equal partials make equal files.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "state.parquet")
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> counts = {"minute": [t], "status": [500], "bot": [False], "requests": [1], "bytes": [0]}
+        >>> empty_partial().with_tables(counts=pl.DataFrame(counts)).to_parquet(path)
+        >>> Partial.from_parquet(path).counts.select("status", "requests").rows()
+        [(500, 1)]
+        """
+        frames = [
+            self.table(name)
+            .sort(list(t.keys or t.columns), nulls_last=True)
+            .with_columns(table=pl.lit(name))
+            for name, t in TABLES.items()
+        ]
+        meta = pl.DataFrame(
+            {"table": ["meta"], "version": [PARTIAL_VERSION], "kind": ["httplog-partial"]}
+        )
+        pl.concat([meta, *frames], how="diagonal_relaxed").write_parquet(os.fspath(path))
+
+    @classmethod
+    def from_parquet(cls, path: str | os.PathLike[str]) -> Partial:
+        """Read a partial written by :meth:`to_parquet`; anything else is a StateError."""
+        path = os.fspath(path)
+        try:
+            df = pl.read_parquet(path, glob=False)  # a path, never a pattern
+        except Exception as e:  # polars raises several kinds for a bad file
+            msg = f"{path}: not a readable httplog partial ({type(e).__name__})"
+            raise StateError(msg) from None
+        if "table" not in df.columns or "kind" not in df.columns:
+            msg = f"{path}: not an httplog partial"
+            raise StateError(msg)
+        meta = df.filter(pl.col("table") == "meta")
+        if meta.height != 1 or meta["kind"][0] != "httplog-partial":
+            msg = f"{path}: not an httplog partial"
+            raise StateError(msg)
+        if meta["version"][0] != PARTIAL_VERSION:
+            msg = f"{path}: partial version {meta['version'][0]}, this httplog reads {PARTIAL_VERSION}"
+            raise StateError(msg)
+        tables = {}
+        for name, t in TABLES.items():
+            part = df.filter(pl.col("table") == name)
+            for column, value in t.defaults.items():
+                if column not in part.columns:
+                    part = part.with_columns(pl.lit(value, t.columns[column]).alias(column))
+            missing = [c for c in t.columns if c not in part.columns]
+            if missing:
+                if part.height:
+                    msg = f"{path}: table {name} lacks {missing}"
+                    raise StateError(msg)
+                tables[name] = t.empty()
+                continue
+            # A file made elsewhere may be unsorted or repeat keys: merge expects neither.
+            tables[name] = t.canonical(part.select(t.cast()))
+        return cls(**tables)
+
+
+def empty_partial() -> Partial:
+    """The partial of nothing (the identity of :func:`merge`).
+
+    >>> empty_partial().counts.columns
+    ['minute', 'status', 'bot', 'requests', 'bytes']
+    """
+    return Partial(**{name: t.empty() for name, t in TABLES.items()})
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    """A datetime in UTC (a naive one is taken as UTC)."""
+    if t is None:
+        return None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+# -------------------------------------------------------------- merge step
+
+
+def merge(*partials: Partial) -> Partial:
+    """Merge partial aggregates: the result is the partial of all their inputs.
+
+    Merging is associative and commutative, and ``empty_partial()`` is its
+    identity: any split of the input, merged in any order, gives the same
+    result as the whole. The merged tables are sorted by their keys. Each
+    partial's tables must have unique keys, as every partial httplog makes
+    has (:func:`httplog.aggregate`, :func:`merge`, :meth:`Partial.from_parquet`).
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> a = aggregate(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
+    >>> merge(a, a, empty_partial()).counts.select("status", "requests").rows()
+    [(200, 2)]
+    """
+    return _merge(partials)
+
+
+def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
+    """:func:`merge` of partials that arrive one at a time (the blocks of a run).
+
+    The result equals ``merge(*partials)``. Tables without minutes are merged
+    every ``every`` partials, as they shrink when merged; minute tables (where
+    the partials of consecutive blocks of a log share only the minutes at their
+    edges) are gathered and added up once, at the end, without copies on the way.
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> a = aggregate(pl.DataFrame({"time": [t], "status": pl.Series([200], dtype=pl.UInt16)}))
+    >>> fold(iter([a] * 20), every=3).counts.select("status", "requests").rows()
+    [(200, 20)]
+    """
+    runs: dict[str, list[pl.DataFrame]] = {name: [] for name in MINUTE_TABLES}
+    no_minutes = {name: TABLES[name].empty() for name in MINUTE_TABLES}
+    acc = empty_partial()
+    batch: list[Partial] = []
+    for p in partials:
+        for name in MINUTE_TABLES:
+            runs[name].append(p.table(name))
+        batch.append(replace(p, **no_minutes))
+        if len(batch) >= every:
+            acc = _merge([acc, *batch])
+            batch = []
+    acc = _merge([acc, *batch])
+    return replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
+
+
+def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
+    if not partials:
+        return empty_partial()
+    out = {name: t.combine([p.table(name) for p in partials]) for name, t in TABLES.items()}
+    return Partial(**out)
+
+
+def _add_up_runs(t: Table, frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """One minute table from several, equal keys added up, sorted by its keys.
+
+    Each table has unique keys (as every partial's table has: see
+    :func:`merge`). A minute whose rows all come from one table is taken as
+    it is: once that table is sorted, its rows are in order and added up
+    already. Only the minutes that several tables share (where one block ends
+    and the next begins, in a log written in time order) are added up anew; a
+    stable sort on the minute alone then puts everything in the order of the
+    keys. Tables that are not sorted (partials made by hand) are sorted first.
+    """
+    frames = [t.sorted(f.select(t.cast())) for f in frames if f.height]
+    if not frames:
+        return t.empty()
+    if len(frames) == 1:
+        return frames[0]
+    minutes = pl.concat([f.select(pl.col("minute").unique()) for f in frames])
+    shared = minutes.filter(pl.col("minute").is_duplicated())["minute"].unique()
+    df = pl.concat(frames)
+    if shared.len():
+        in_shared = pl.col("minute").is_in(shared.implode(), nulls_equal=True)
+        df = pl.concat([df.filter(~in_shared), t.add_up(df.filter(in_shared))])
+    return df.sort("minute", maintain_order=True)
+
+
+def _check_fields() -> None:
+    """Every declared table is a field of Partial, and the other way round."""
+    names = [f.name for f in fields(Partial)]
+    if names != list(TABLES):  # pragma: no cover - a table declared but not added (or so)
+        msg = f"Partial's fields {names} differ from TABLES {list(TABLES)}"
+        raise RuntimeError(msg)
+
+
+_check_fields()
