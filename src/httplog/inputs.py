@@ -199,7 +199,7 @@ def expand_glob(pattern: str) -> list[str]:
     matches = sorted(glob.glob(pattern))
     if not matches:
         msg = f"{pattern}: no file matches this pattern"
-        raise InputError(msg)
+        raise InputError(msg, path=pattern)
     return matches
 
 
@@ -222,10 +222,10 @@ def os_errors(
         yield
     except FileNotFoundError:
         msg = f"{path}: {missing}"
-        raise error(msg) from None
+        raise (error(msg, path=path) if issubclass(error, InputError) else error(msg)) from None
     except OSError as e:
         msg = f"{path}: {e.strerror or e}"
-        raise error(msg) from None
+        raise (error(msg, path=path) if issubclass(error, InputError) else error(msg)) from None
 
 
 def _stat(path: str) -> Input:
@@ -233,20 +233,20 @@ def _stat(path: str) -> Input:
         st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         msg = f"{path}: is a directory"
-        raise InputError(msg)
+        raise InputError(msg, path=path)
     if not stat.S_ISREG(st.st_mode):
         # A pipe or a device (``<(zcat …)``, /dev/stdin): reading its head now
         # would eat it, so its compression is sniffed when it is opened.
         if not os.access(path, os.R_OK):
             msg = f"{path}: permission denied"
-            raise InputError(msg)
+            raise InputError(msg, path=path)
         return Input(path, None, None, st.st_dev, None)
     try:
         with open(path, "rb") as f:
             head = f.read(6)
     except OSError as e:
         msg = f"{path}: {e.strerror or e}"
-        raise InputError(msg) from None
+        raise InputError(msg, path=path) from None
     return Input(path, st.st_size, _sniff(head), st.st_dev, st.st_ino)
 
 
@@ -350,7 +350,7 @@ def open_stream(inp: Input) -> BinaryIO:
         raw: BinaryIO = sys.stdin.buffer if inp.path == STDIN else open(inp.path, "rb")  # noqa: SIM115
     except OSError as e:
         msg = f"{inp.path}: {e.strerror or e}"
-        raise InputError(msg) from None
+        raise InputError(msg, path=inp.path) from None
     comp = inp.compression
     if inp.size is None:  # stdin or a pipe: sniff the stream itself
         head = raw.read(6)
@@ -368,7 +368,7 @@ def open_stream(inp: Input) -> BinaryIO:
             return io.BufferedReader(_ZstdReader(raw), 1 << 20)
     except OSError as e:  # pragma: no cover - the constructors do not read
         msg = f"{inp.path}: {e.strerror or e}"
-        raise InputError(msg) from None
+        raise InputError(msg, path=inp.path) from None
     return raw
 
 
@@ -383,7 +383,7 @@ def iter_blocks(chunk: Chunk, block_size: int = BLOCK_SIZE) -> Iterator[Block]:
         yield from _blocks(stream, chunk, block_size)
     except READ_ERRORS as e:
         msg = f"{chunk.source}: can't read: {e}"
-        raise InputError(msg) from None
+        raise InputError(msg, path=chunk.source) from None
     finally:
         if chunk.input.path != STDIN:
             stream.close()
