@@ -40,15 +40,17 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import polars as pl
 
 from httplog.analysis import Analysis
 from httplog.errors import OptionError
 from httplog.statuscodes import CLASSES
 from httplog.version import package_version
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from jsonschema import ValidationError
 
 #: Version of the summary's layout; bumped only when a field changes meaning or goes.
 SUMMARY_VERSION = 1
@@ -538,10 +540,8 @@ SCHEMA: dict[str, Any] = {
 # --------------------------------------------------------------- validation
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$")
-_FORMATS = jsonschema.FormatChecker(formats=())
 
 
-@_FORMATS.checks("date-time")
 def _is_datetime(value: object) -> bool:
     """ISO 8601 with a UTC offset (``date-time`` in :data:`SCHEMA`)."""
     if not isinstance(value, str):
@@ -566,10 +566,14 @@ def _finite(checker: object, value: object) -> bool:
 
 @cache
 def _validator(schema_json: str) -> Any:
+    import jsonschema  # (on first use: it takes a while to import)
+
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("date-time")(_is_datetime)
     base = jsonschema.Draft202012Validator
     types = base.TYPE_CHECKER.redefine("number", _finite)
     cls = jsonschema.validators.extend(base, type_checker=types)  # type: ignore[no-untyped-call]  # (untyped in its stubs)
-    return cls(json.loads(schema_json), format_checker=_FORMATS)
+    return cls(json.loads(schema_json), format_checker=formats)
 
 
 def validate(instance: object, schema: Mapping[str, Any] | None = None) -> list[str]:
@@ -591,7 +595,7 @@ def _where(path: Iterable[object]) -> str:
     return out
 
 
-def _problem(e: jsonschema.ValidationError) -> str:
+def _problem(e: ValidationError) -> str:
     """The problem in a few words (the keyword that failed says which)."""
     value, arg = e.instance, e.validator_value
     if e.validator == "const":
