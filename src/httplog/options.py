@@ -356,7 +356,8 @@ class Cluster:
     (``tcp://host:8786``), or a local cluster of ``workers`` processes — at most
     one of the three; none: the current default client, else a local cluster
     with one worker per CPU. Plain files are cut into tasks of about
-    ``chunk_bytes``; ``verbose`` lets Dask's own log lines through.
+    ``chunk_bytes``; ``quiet`` keeps Dask's own log lines (a worker lost and
+    restarted …) off stderr while the run lasts.
 
     >>> Cluster(workers=2, scheduler="tcp://h:8786")
     Traceback (most recent call last):
@@ -368,7 +369,7 @@ class Cluster:
     scheduler: str | None = None
     workers: int | None = None
     chunk_bytes: int = CHUNK_BYTES
-    verbose: bool = False
+    quiet: bool = False
 
     def __post_init__(self) -> None:
         given = tuple(

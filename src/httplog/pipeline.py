@@ -357,7 +357,7 @@ def _collect(
             return aggregate_chunks(chunks, read, progress=advance)
         from httplog import distributed  # imports dask only now: it is an optional extra
 
-        with distributed.dask_logs(cluster.verbose):
+        with distributed.dask_logs(verbose=not cluster.quiet):
             return distributed.collect_distributed(
                 [i.path for i in inputs], read, cluster, progress=advance
             )

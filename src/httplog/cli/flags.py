@@ -534,7 +534,7 @@ def cluster(ctx: typer.Context, flags: Flags) -> httplog.Cluster | None:
     return httplog.Cluster(
         scheduler=scheduler.strip() if scheduler is not None else None,
         workers=workers,
-        verbose=bool(flags.get("verbose")),
+        quiet=not flags.get("verbose"),
         **kept,
     )
 
