@@ -8,6 +8,7 @@ import gzip
 import pickle
 import random
 import sys
+import time
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -306,16 +307,20 @@ def test_a_scheduler_address_is_connected_to_and_let_go(logs, client):
     assert clients() == before  # our connection is closed
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(logs):
+def test_an_unreachable_scheduler_is_a_usage_error_after_the_configured_timeout(logs):
     import dask
 
+    t0 = time.monotonic()
     with (
-        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        dask.config.set({"httplog.connect-timeout": 1}),
         pytest.raises(
             UsageError, match=r"can't connect to the Dask scheduler at tcp://127\.0\.0\.1:9"
-        ),
+        ) as e,
     ):
         hd.analyze_distributed(logs["timed"], scheduler="tcp://127.0.0.1:9", log_format=TIMED)
+    # 1 s, not the default: a refused port is retried until the timeout ends
+    assert time.monotonic() - t0 < hd.CONNECT_TIMEOUT
+    assert "after 1 s" in str(e.value) and "httplog[dask]" not in str(e.value)
 
 
 def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs):
