@@ -101,3 +101,18 @@ def test_generate_writes_the_committed_sample_logs_byte_for_byte():
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "up to date" in r.stdout
+
+
+def test_the_benchmark_generator_writes_what_httplog_reads(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("genlog", ROOT / "benchmarks" / "genlog.py")
+    assert spec and spec.loader
+    genlog = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(genlog)
+    out = tmp_path / "g.log.gz"
+    genlog.main([str(out), "--lines", "4000", "--seed", "2", "--gzip"])
+    log = httplog.read_logs(out)
+    assert (log.format.name, log.parsed, log.rejected) == ("combined", 4000, 0)
+    assert log.frame["status"].is_in([500, 502, 503]).sum() > 10  # the burst
+    assert b"".join(genlog.lines(300, 2)) == b"".join(genlog.lines(300, 2))

@@ -6,9 +6,18 @@
 
 from __future__ import annotations
 
+import re
+
+#: Bytes each escape leaves as they are: printable ASCII but ``"`` and ``\\``
+#: (JSON: 8-bit bytes too). A value of those only is returned at once.
+_PLAIN = re.compile(rb"[ !#-\[\]-~]*")
+_JSON_PLAIN = re.compile(rb"[ !#-\[\]-~\x7f-\xff]*")
+
 
 def nginx_escape(value: bytes) -> bytes:
     """As nginx's access log writes a variable: ``"``, ``\\``, controls and 8-bit as ``\\xHH``."""
+    if _PLAIN.fullmatch(value):
+        return value
     out = bytearray()
     for b in value:
         if b < 0x20 or b >= 0x7F or b in (0x22, 0x5C):
@@ -23,6 +32,8 @@ _APACHE_SHORT = {0x08: b"\\b", 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x0B: b
 
 def apache_escape(value: bytes) -> bytes:
     """As httpd's ``ap_escape_logitem``: ``\\"``, ``\\\\``, ``\\n``…, others ``\\xhh``."""
+    if _PLAIN.fullmatch(value):
+        return value
     out = bytearray()
     for b in value:
         if b in (0x22, 0x5C):
@@ -41,6 +52,8 @@ _JSON_SHORT = {0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x08: b"\\b", 0x0C: b"\
 
 def json_escape(value: bytes) -> bytes:
     """As nginx's ``escape=json``: ``\\"``, ``\\\\``, controls ``\\u00XX``; 8-bit bytes raw."""
+    if _JSON_PLAIN.fullmatch(value):
+        return value
     out = bytearray()
     for b in value:
         if b in (0x22, 0x5C):
