@@ -42,3 +42,22 @@ def out(r: subprocess.CompletedProcess[bytes]) -> str:
 
 def err(r: subprocess.CompletedProcess[bytes]) -> str:
     return r.stderr.decode()
+
+
+def invoke(
+    *args: object, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``httplog *args`` in this process (typer's runner), as :func:`run` returns it.
+
+    For what a subprocess adds nothing to (refusals, usage errors, help): the
+    same exit status, stdout and stderr, without starting an interpreter.
+    """
+    from typer.testing import CliRunner
+
+    from httplog.cli import app
+
+    argv = [str(a) for a in args]
+    r = CliRunner().invoke(app, argv, input=stdin, env=env)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return subprocess.CompletedProcess(argv, r.exit_code, r.stdout_bytes, r.stderr_bytes)

@@ -57,12 +57,14 @@ def test_version_and_module_entry_point():
     assert r2.returncode == 0 and r2.stdout == r.stdout
 
 
-def test_help_has_examples():
+def test_help_has_examples_and_the_dask_options():
     r = run("analyze", "--help")
     assert r.returncode == 0
     text = out(r)
     assert "Examples" in text and "--fail-on" in text and "--state" in text
     assert "httplog analyze" in text
+    assert "--scheduler" in text and "--workers" in text and "--chunk-mb" in text
+    assert "Dask cluster" in text
     assert run("--help").returncode == 0
 
 
