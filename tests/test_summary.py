@@ -210,9 +210,25 @@ def test_the_validator_finds_problems(instance, problem):
     assert any(problem in e for e in errors), errors
 
 
-def test_the_schema_is_json():
-    text = json.dumps(SCHEMA)
-    assert json.loads(text)["title"] == "httplog summary"
+def _objects(schema: object, where: str = "$"):
+    """Every object schema inside ``schema``, with where it is."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" or "properties" in schema:
+            yield where, schema
+        for key, value in schema.items():
+            yield from _objects(value, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            yield from _objects(value, f"{where}[{i}]")
+
+
+def test_every_required_key_of_the_schema_is_a_declared_property():
+    objects = list(_objects(SCHEMA))
+    assert len(objects) > 10
+    for where, obj in objects:
+        declared = set(obj.get("properties", {}))
+        if obj.get("additionalProperties") is False or obj.get("required"):
+            assert set(obj.get("required", [])) <= declared, where
 
 
 def test_text_summary_has_totals_codes_and_spikes(burst):
