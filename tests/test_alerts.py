@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from logfactory import line
 
 import httplog
 from httplog.alerts import (
@@ -19,8 +20,7 @@ from httplog.errors import FormatError, OptionError, RejectedError, UsageError
 
 
 def _line(t: datetime, status: int, path: str = "/", ip: str = "192.0.2.1") -> str:
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" {status} 100 "-" "curl/8"\n'
+    return line(time=t, status=status, target=path, client=ip, size=100, agent="curl/8") + "\n"
 
 
 @pytest.fixture

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, out, run
+from logfactory import T0, Dice, line
 
 from httplog.summary import validate
 
@@ -28,9 +28,19 @@ def summary(r) -> dict:
 
 
 def _line(n: int, status: int, path: str = "/") -> str:
-    t = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(seconds=11 * n)
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'203.0.113.{n % 250 + 1} - - [{stamp}] "GET {path}?n={n} HTTP/1.1" {status} {n % 977} "-" "ua/{n % 5}"\n'
+    t = T0 + timedelta(seconds=11 * n)
+    return (
+        line(
+            "nginx",  # writes a size of 0 as 0, not -
+            time=t,
+            status=status,
+            target=f"{path}?n={n}",
+            size=n % 977,
+            agent=f"ua/{n % 5}",
+            client=f"203.0.113.{n % 250 + 1}",
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -269,13 +279,13 @@ def test_sample_log_end_to_end(tmp_path):
 class Writer:
     def __init__(self) -> None:
         self.n = 0
-        self.rng = random.Random(7)
+        self.dice = Dice(7)
 
     def lines(self, count: int) -> str:
         out = []
         for _ in range(count):
-            status = self.rng.choice([200] * 15 + [204, 301, 404, 404, 499, 500, 502, 503, 504])
-            out.append(_line(self.n, status, f"/p{self.rng.randint(1, 30)}"))
+            status = self.dice.pick([200] * 15 + [204, 301, 404, 404, 499, 500, 502, 503, 504])
+            out.append(_line(self.n, status, f"/p{self.dice.between(1, 30)}"))
             self.n += 1
         return "".join(out)
 

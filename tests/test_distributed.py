@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import pickle
-import random
 import sys
 import time
 import types
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from logfactory import lines, mixed
+from logfactory.writers import TIMED_FORMAT
 from polars.testing import assert_frame_equal
 
 import httplog
@@ -26,10 +27,7 @@ from httplog.inputs import iter_blocks, resolve
 
 distributed = pytest.importorskip("distributed")
 
-TIMED = (
-    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
-    '"$http_referer" "$http_user_agent" $request_time $upstream_response_time'
-)
+TIMED = TIMED_FORMAT
 AGENTS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -43,23 +41,11 @@ CHUNK = 20_011
 
 def _lines(n: int, seed: int, start: datetime, *, timed: bool = False) -> list[str]:
     """``n`` combined (or timed) lines, one every ~3 s, with a 5xx burst in the middle."""
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
-        t = start + timedelta(seconds=3 * i + rnd.randrange(3))
-        burst = 0.45 < i / n < 0.5
-        status = rnd.choice([503, 502, 200]) if burst else rnd.choice([200] * 12 + [304, 404, 500])
-        path = rnd.choice(PATHS).replace("{n}", str(rnd.randrange(50)))
-        agent = rnd.choice(AGENTS)
-        line = (
-            f'198.51.100.{rnd.randrange(1, 60)} - - [{t:%d/%b/%Y:%H:%M:%S} +0000] "GET {path} '
-            f'HTTP/1.1" {status} {rnd.randrange(100, 9000)} "-" "{agent}"'
-        )
-        if timed:
-            upstream = "-" if status == 304 else f"{rnd.random():.3f}"
-            line += f" {rnd.random() * 2:.3f} {upstream}"
-        out.append(line + "\n")
-    return out
+    records = mixed(
+        n, seed, start=start, step=3, jitter=2, burst=(0.45, 0.5), paths=PATHS, agents=AGENTS,
+        timed=timed,
+    )  # fmt: skip
+    return [x + "\n" for x in lines(records, "timed" if timed else "nginx")]
 
 
 def _spoil(lines: list[str], every: int) -> list[str]:

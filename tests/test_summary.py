@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from logfactory import line
 
 import httplog
 from httplog.alerts import evaluate, parse_conditions
@@ -26,8 +27,7 @@ SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
 
 
 def _line(t: datetime, status: int, path: str = "/", agent: str = "curl/8") -> str:
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'192.0.2.1 - - [{stamp}] "GET {path} HTTP/1.1" {status} 100 "-" "{agent}"\n'
+    return line(time=t, status=status, target=path, agent=agent, size=100) + "\n"
 
 
 def _burst_log(path: Path) -> Path:
