@@ -1,5 +1,10 @@
-"""The installed ``httplog`` command, run as a subprocess: exit codes, stdout/stderr,
-stdin, incremental runs across log rotation, and crashes that leave nothing half-written."""
+"""The ``httplog`` command: exit codes, stdout/stderr, stdin, incremental runs across
+log rotation, and crashes that leave nothing half-written.
+
+The installed command runs as a subprocess where the process is what is tested
+(entry points, help, outputs and quiet runs, stdin pipes, kills); usage errors,
+alerts and state runs go through :func:`cli_runner.invoke` in this process,
+which gives the same exit status and streams without an interpreter's start."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, out, run
+from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, invoke, out, run
 from logfactory import T0, Dice, line
 
 from httplog.summary import validate
@@ -95,7 +100,7 @@ def test_the_default_report_is_in_the_current_directory(log, tmp_path):
 
 
 def test_json_on_stdout_matches_the_schema(log):
-    r = run("analyze", log, "--no-report", "--json", "-")
+    r = invoke("analyze", log, "--no-report", "--json", "-")
     assert r.returncode == 0 and err(r) == ""
     s = summary(r)
     assert s["requests"] == 300
@@ -114,7 +119,7 @@ def test_quiet_prints_nothing(log, tmp_path):
 
 
 def test_fail_on_exits_1_and_says_why_in_one_line(log):
-    r = run("analyze", log, "--no-report", "--json", "-", "--fail-on", "5xx-rate>2%,requests<10")
+    r = invoke("analyze", log, "--no-report", "--json", "-", "--fail-on", "5xx-rate>2%,requests<10")
     assert r.returncode == 1
     s = summary(r)
     assert [a["condition"] for a in s["alerts"]] == ["5xx-rate>2%"]
@@ -124,14 +129,14 @@ def test_fail_on_exits_1_and_says_why_in_one_line(log):
 
 
 def test_fail_on_that_does_not_hold_exits_0(log):
-    r = run(
+    r = invoke(
         "analyze", log, "--no-report", "-q", "--fail-on", "5xx-rate>10%", "--fail-on", "spikes>0"
     )
     assert r.returncode == 0 and r.stderr == b"" and r.stdout == b""
 
 
 def test_quiet_still_reports_a_breach_on_stderr(log):
-    r = run("analyze", log, "--no-report", "-q", "--fail-on", "4xx>1")
+    r = invoke("analyze", log, "--no-report", "-q", "--fail-on", "4xx>1")
     assert r.returncode == 1
     assert r.stdout == b""
     assert err(r) == "httplog: alert: 4xx>1: 30 4xx responses (> 1)\n"
@@ -165,20 +170,20 @@ def _one_line_error(r, *needles: str) -> None:
 )
 def test_errors_are_one_line_and_exit_2(log, tmp_path, args, needles):
     args = [a.replace("{log}", str(log)).replace("{dir}", str(tmp_path)) for a in args]
-    _one_line_error(run("analyze", *args, "--no-report"), *needles)
+    _one_line_error(invoke("analyze", *args, "--no-report"), *needles)
 
 
 def test_a_wrong_format_is_an_error_that_suggests_the_fix(log):
-    r = run("analyze", log, "--format", "common", "--no-report")
+    r = invoke("analyze", log, "--format", "common", "--no-report")
     _one_line_error(r, "100% of lines", "--format", "--log-format", "--max-rejected")
-    r = run("analyze", log, "--format", "common", "--no-report", "--max-rejected", "100%")
+    r = invoke("analyze", log, "--format", "common", "--no-report", "--max-rejected", "100%")
     assert r.returncode == 0
 
 
 def test_garbage_is_an_error_not_an_empty_report(tmp_path):
     p = tmp_path / "notes.txt"
     p.write_text("".join(f"just some text {i}\n" for i in range(50)))
-    r = run("analyze", p, "-o", tmp_path / "r.html")
+    r = invoke("analyze", p, "-o", tmp_path / "r.html")
     assert r.returncode == 2 and "Traceback" not in err(r)
     assert len(err(r).splitlines()) == 1
     assert not (tmp_path / "r.html").exists()
@@ -187,7 +192,7 @@ def test_garbage_is_an_error_not_an_empty_report(tmp_path):
 def test_hostile_error_text_stays_on_one_line(tmp_path):
     p = tmp_path / "x.log"
     p.write_text("x\n")
-    r = run("analyze", p, "--log-format", "$status\n\x1b[31m$bogus", "--no-report")
+    r = invoke("analyze", p, "--log-format", "$status\n\x1b[31m$bogus", "--no-report")
     assert r.returncode == 2
     assert "\x1b" not in err(r) and len(err(r).splitlines()) == 1
 
@@ -202,13 +207,13 @@ def test_hostile_error_text_stays_on_one_line(tmp_path):
     ],
 )
 def test_usage_errors_exit_2(args):
-    r = run(*args)
+    r = invoke(*args)
     assert r.returncode == 2
     assert "Traceback" not in err(r)
 
 
 def test_no_input_is_a_usage_error():
-    _one_line_error(run("analyze", "--no-report"), "no input")
+    _one_line_error(invoke("analyze", "--no-report"), "no input")
 
 
 # -------------------------------------------------------------- empty, stdin
@@ -304,7 +309,7 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
 
     def step(new: int | None = None) -> dict:
         """One incremental run, that reads ``new`` lines (when given)."""
-        r = run("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
+        r = invoke("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
         assert r.returncode == 0, err(r)
         s = summary(r)
         if new is not None:
@@ -344,7 +349,7 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
     # nothing new
     s = step(new=0)
 
-    once = summary(run("analyze", pattern, "--no-report", "--json", "-"))
+    once = summary(invoke("analyze", pattern, "--no-report", "--json", "-"))
     assert once["lines"]["total"] == w.n + 1 == s["lines"]["total"]
     assert _counts(s) == _counts(once)
     assert s["windows"] == once["windows"]
@@ -352,16 +357,16 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
 
 def test_state_refuses_other_counting_options(log, tmp_path):
     state = tmp_path / "state"
-    assert run("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
     _one_line_error(
-        run("analyze", log, "--state", state, "--no-report", "--format", "common"),
+        invoke("analyze", log, "--state", state, "--no-report", "--format", "common"),
         "--format/--log-format 'combined'",
     )
     _one_line_error(
-        run("analyze", log, "--state", state, "--no-report", "--status", "5xx"), "--status"
+        invoke("analyze", log, "--state", state, "--no-report", "--status", "5xx"), "--status"
     )
     # a view option (window, since) is fine
-    r = run(
+    r = invoke(
         "analyze", log, "--state", state, "--no-report", "--window", "1h", "--since", "2026-11-20"
     )
     assert r.returncode == 0, err(r)
@@ -369,20 +374,22 @@ def test_state_refuses_other_counting_options(log, tmp_path):
 
 def test_a_corrupt_state_is_a_one_line_error(log, tmp_path):
     state = tmp_path / "state"
-    assert run("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
     (state / "state.json").write_text("{")
-    _one_line_error(run("analyze", log, "--state", state, "--no-report"), "corrupt")
+    _one_line_error(invoke("analyze", log, "--state", state, "--no-report"), "corrupt")
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    _one_line_error(run("analyze", log, "--state", foreign, "--no-report"), "not an httplog state")
+    _one_line_error(
+        invoke("analyze", log, "--state", foreign, "--no-report"), "not an httplog state"
+    )
 
 
 def test_state_report_narrowed_by_since(log, tmp_path):
     state = tmp_path / "state"
     base = ["analyze", log, "--state", state, "--no-report", "--json", "-"]
-    everything = summary(run(*base))
-    narrowed = summary(run(*base, "--since", "2026-11-20T00:30:00Z"))
+    everything = summary(invoke(*base))
+    narrowed = summary(invoke(*base, "--since", "2026-11-20T00:30:00Z"))
     assert everything["requests"] == 300
     # 11 s apart from midnight: requests at or after 00:30 are n >= 164 (minute granularity)
     assert narrowed["requests"] == 300 - 164
