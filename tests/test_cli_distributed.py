@@ -102,10 +102,12 @@ def _same_partial(a: Partial, b: Partial) -> None:
     assert_frame_equal(a.numbered_samples(), b.numbered_samples())
 
 
-def test_aggregate_on_local_workers_equals_the_single_process_partial(tmp_path):
+def test_aggregate_on_a_running_scheduler_equals_the_single_process_partial(scheduler, tmp_path):
+    """(``--workers`` starting a cluster of its own is ``analyze``'s test above: the same code.)"""
     ok(run("aggregate", *INPUTS, "-o", tmp_path / "single.parquet", "-q"))
     dist = tmp_path / "dist.parquet"
-    ok(run("aggregate", "--workers", "2", "--chunk-mb", "1", *INPUTS, "-o", dist, "-q"))
+    address = scheduler.scheduler_address
+    ok(run("aggregate", "--scheduler", address, "--chunk-mb", "1", *INPUTS, "-o", dist, "-q"))
     a = Partial.from_parquet(str(tmp_path / "single.parquet"))
     b = Partial.from_parquet(str(dist))
     assert int(a.counts["requests"].sum()) > 16_000
