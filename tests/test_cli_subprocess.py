@@ -466,7 +466,7 @@ def _kill_while_writing(script: str, tmp_path: Path, *args: object) -> None:
 
 def test_killed_while_writing_the_report_leaves_the_old_one(log, tmp_path):
     report = tmp_path / "r.html"
-    assert run("analyze", log, "-o", report, "--plotly-js", "cdn", "-q").returncode == 0
+    assert invoke("analyze", log, "-o", report, "--plotly-js", "cdn", "-q").returncode == 0
     old = report.read_bytes()
     _kill_while_writing(_SLOW_REPORT, tmp_path, "analyze", log, "-o", report, "--plotly-js", "cdn")
     assert report.read_bytes() == old
@@ -482,17 +482,18 @@ def test_killed_while_saving_the_state_leaves_the_old_one(tmp_path, script):
     access = tmp_path / "access.log"
     state = tmp_path / "state"
     w.append(access, 50)
-    assert run("analyze", access, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", access, "--state", state, "--no-report", "-q").returncode == 0
     manifest = (state / "state.json").read_bytes()
     w.append(access, 25)
     _kill_while_writing(script, tmp_path, "analyze", access, "--state", state, "--no-report")
     assert (state / "state.json").read_bytes() == manifest
     # the lock died with the process; the next run reads the 25 new lines exactly once
-    r = run("analyze", access, "--state", state, "--no-report", "--json", "-")
+    # (the runs around the killed one need no process of their own)
+    r = invoke("analyze", access, "--state", state, "--no-report", "--json", "-")
     s = summary(r)
     assert s["incremental"]["new_lines"] == 25
     assert s["lines"]["total"] == 75
-    once = summary(run("analyze", access, "--no-report", "--json", "-"))
+    once = summary(invoke("analyze", access, "--no-report", "--json", "-"))
     assert _counts(s) == _counts(once)
     # what the killed run left behind (a temporary or orphaned partial) is gone
     names = sorted(p.name for p in state.iterdir())
