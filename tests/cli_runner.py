@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,12 @@ SAMPLE_GZ = ROOT / "sample_logs" / "nginx_access.log.2.gz"
 
 
 def httplog_cmd() -> list[str]:
-    """The console script pip installed, else ``python -m httplog``."""
+    """The console script pip installed for this Python (beside it: not through a
+    version manager's shim, which costs a process more per run), else the one on
+    ``PATH``, else ``python -m httplog``."""
+    beside = Path(sys.executable).with_name("httplog")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside)]
     exe = shutil.which("httplog")
     return [exe] if exe else [sys.executable, "-m", "httplog"]
 
@@ -42,3 +48,22 @@ def out(r: subprocess.CompletedProcess[bytes]) -> str:
 
 def err(r: subprocess.CompletedProcess[bytes]) -> str:
     return r.stderr.decode()
+
+
+def invoke(
+    *args: object, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``httplog *args`` in this process (typer's runner), as :func:`run` returns it.
+
+    For what a subprocess adds nothing to (refusals, usage errors, help): the
+    same exit status, stdout and stderr, without starting an interpreter.
+    """
+    from typer.testing import CliRunner
+
+    from httplog.cli import app
+
+    argv = [str(a) for a in args]
+    r = CliRunner().invoke(app, argv, input=stdin, env=env)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return subprocess.CompletedProcess(argv, r.exit_code, r.stdout_bytes, r.stderr_bytes)

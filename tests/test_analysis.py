@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from logfactory import line
 
 from httplog import ViewOptions, analyze, inputs
 from httplog.aggregation import aggregate_chunks
@@ -41,7 +42,7 @@ def write_log(path: Path, lines: list[str]) -> str:
 def combined(
     t: datetime, status: int, path: str = "/", ua: str = "Mozilla/5.0", ip: str = "192.0.2.1"
 ) -> str:
-    return f'{ip} - - [{t:%d/%b/%Y:%H:%M:%S} +0000] "GET {path} HTTP/1.1" {status} 10 "-" "{ua}"'
+    return line(time=t, status=status, target=path, agent=ua, client=ip)
 
 
 # ------------------------------------------------------------- sample logs

@@ -36,7 +36,7 @@ def test_imports_flow_one_way_as_the_layers_contract_says():
 
 def test_ruff_finds_nothing_to_fix():
     r = subprocess.run(
-        [*_tool("ruff"), "check", "src", "tests", "benchmarks", "sample_logs"],
+        [*_tool("ruff"), "check", "src", "tests", "benchmarks", "sample_logs", "tools"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -63,32 +63,40 @@ def test_every_public_name_has_a_docstring(name):
     assert doc and len(doc) > 20, f"httplog.{name} has no docstring"
 
 
+#: Public functions whose own docstring has no example yet (strict: an example
+#: added makes the test pass, and this entry must then go).
+NO_EXAMPLE_YET: dict[str, str] = {}
+
+
 @pytest.mark.parametrize(
     "name",
     [
-        "analyze",
-        "read_logs",
-        "scan_logs",
-        "by_status",
-        "by_window",
-        "top_n",
-        "aggregate",
-        "status_class",
-        "is_bot",
-        "run",
-        "find_spikes",
-        "explain_spike",
-        "status_table",
-        "describe",
-        "merge",
-        "write_report",
+        pytest.param(n, marks=pytest.mark.xfail(reason=NO_EXAMPLE_YET[n], strict=True))
+        if n in NO_EXAMPLE_YET
+        else n
+        for n in (
+            "analyze",
+            "read_logs",
+            "scan_logs",
+            "by_status",
+            "by_window",
+            "top_n",
+            "aggregate",
+            "status_class",
+            "is_bot",
+            "run",
+            "find_spikes",
+            "explain_spike",
+            "status_table",
+            "describe",
+            "merge",
+            "write_report",
+        )
     ],
 )
-def test_public_functions_have_a_runnable_example(name):
-    obj = getattr(httplog, name)
-    doc = inspect.getdoc(obj) or ""
-    module_doc = inspect.getdoc(inspect.getmodule(obj)) or ""
-    assert ">>>" in doc or ">>>" in module_doc, f"httplog.{name} has no doctest example"
+def test_public_functions_have_a_runnable_example_in_their_own_docstring(name):
+    doc = inspect.getdoc(getattr(httplog, name)) or ""
+    assert ">>>" in doc, f"httplog.{name} has no doctest example of its own"
 
 
 def test_mypy_finds_no_type_error_in_src():

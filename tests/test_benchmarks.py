@@ -30,6 +30,13 @@ CHROMIUM = Path("/usr/bin/chromium")
 CONTENDERS = ("httplog", "duckdb", "polars", "goaccess")
 
 
+@pytest.fixture(scope="module")
+def bench_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmarks' ``--data`` directory, shared by this module's runs: a log
+    generated for one run is reused by the next, as in ``benchmarks/data``."""
+    return tmp_path_factory.mktemp("bench-data")
+
+
 def need(present: bool, reason: str) -> None:
     """Skip without ``reason``'s tool locally; in CI, a missing tool is a failure."""
     if not present:
@@ -88,12 +95,13 @@ def assert_peers_table(out: str, key: str) -> None:
 @pytest.mark.slow
 def test_bench_peers_quick_runs_every_contender_and_they_agree_on_the_all_distinct_log(
     tmp_path: Path,
+    bench_data: Path,
 ) -> None:
     need_peers()
     out = run_script(
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "peers", "--files", "distinct-1m"),
-        *("--data", str(tmp_path)),
+        *("--data", str(bench_data)),
         cwd=tmp_path,
     )
     assert_peers_table(out, "distinct-1m")
@@ -101,13 +109,15 @@ def test_bench_peers_quick_runs_every_contender_and_they_agree_on_the_all_distin
 
 
 @pytest.mark.slow
-def test_bench_peers_quick_agrees_with_the_generator_on_the_realistic_logs(tmp_path: Path) -> None:
+def test_bench_peers_quick_agrees_with_the_generator_on_the_realistic_logs(
+    tmp_path: Path, bench_data: Path
+) -> None:
     need_genlog()
     need_peers()
     out = run_script(
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "peers", "--files", "real-1m", "real-3m"),
-        *("--data", str(tmp_path), "--genlog", str(GENLOG)),
+        *("--data", str(bench_data), "--genlog", str(GENLOG)),
         cwd=tmp_path,
     )
     for key in ("real-1m", "real-3m"):
@@ -116,12 +126,14 @@ def test_bench_peers_quick_agrees_with_the_generator_on_the_realistic_logs(tmp_p
 
 
 @pytest.mark.slow
-def test_bench_peers_quick_state_and_startup_modes_print_their_tables(tmp_path: Path) -> None:
+def test_bench_peers_quick_state_and_startup_modes_print_their_tables(
+    tmp_path: Path, bench_data: Path
+) -> None:
     need_genlog()
     out = run_script(
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "state", "startup"),
-        *("--data", str(tmp_path), "--genlog", str(GENLOG)),
+        *("--data", str(bench_data), "--genlog", str(GENLOG)),
         cwd=tmp_path,
     )
     assert "read 1,000 new lines" in out

@@ -51,7 +51,7 @@ def empty(write_log) -> httplog.Analysis:
 
 def test_every_chart_has_a_title_and_axis_titles_with_units(sample):
     figs = charts.figures(sample)
-    assert list(figs) == ["timeline", "error_rates", "status_codes", "bytes"]
+    assert list(figs) == ["timeline", "error_rates", "status_codes", "bandwidth"]
     for name, fig in figs.items():
         assert isinstance(fig, go.Figure)
         assert fig.layout.title.text, name
@@ -59,8 +59,8 @@ def test_every_chart_has_a_title_and_axis_titles_with_units(sample):
         assert fig.layout.xaxis.title.text, name
     assert figs["timeline"].layout.yaxis.title.text == "Requests per 5m"
     assert figs["error_rates"].layout.yaxis.title.text == "Share of requests per 5m (%)"
-    assert figs["bytes"].layout.yaxis.title.text == "Bytes per 5m"
-    assert figs["bytes"].layout.yaxis.ticksuffix == "B"
+    assert figs["bandwidth"].layout.yaxis.title.text == "Bytes per 5m"
+    assert figs["bandwidth"].layout.yaxis.ticksuffix == "B"
     assert figs["timeline"].layout.xaxis.title.text == "Time (Europe/Paris)"
 
 
@@ -75,17 +75,36 @@ def test_times_are_wall_clock_times_in_the_analysis_tz(small):
 
 def test_timeline_stacks_classes_with_their_colours(small):
     fig = charts.timeline(small)
-    assert fig.layout.barmode == "stack"
-    got = {t.name: (t.marker.color, sum(t.y)) for t in fig.data}
+    assert {t.stackgroup for t in fig.data} == {"classes"}
+    assert all(t.fillcolor == t.marker.color == t.line.color for t in fig.data)
+    got = {t.name: (t.fillcolor, sum(t.y)) for t in fig.data}
     assert got == {
         "2xx success": (charts.CLASS_COLORS["2xx"], 1),
         "3xx redirection": (charts.CLASS_COLORS["3xx"], 1),
         "4xx client error": (charts.CLASS_COLORS["4xx"], 1),
         "5xx server error": (charts.CLASS_COLORS["5xx"], 1),
     }
-    # a bar covers its window: it starts at the window start and is one window wide
-    assert fig.data[0].offset == 0
-    assert fig.data[0].width == 60_000
+    # a step holds each window's count from its start to its end: after the last
+    # window (and before any window that doesn't follow on) it drops to 0
+    t = fig.data[0]
+    assert t.line.shape == "hv"
+    assert t.x[-1] == f"2026-11-20 14:0{len(t.x) - 1}:00" and t.y[-1] == 0
+
+
+def test_a_lone_window_between_gaps_keeps_its_width_and_its_marker(write_log):
+    lines = [
+        '192.0.2.1 - - [20/Nov/2026:13:00:10 +0000] "GET / HTTP/1.1" 200 1 "-" "a"',
+        '192.0.2.1 - - [20/Nov/2026:13:02:10 +0000] "GET /x HTTP/1.1" 404 1 "-" "a"',
+        '192.0.2.1 - - [20/Nov/2026:13:04:10 +0000] "GET / HTTP/1.1" 200 1 "-" "a"',
+    ]
+    a = httplog.analyze(write_log(lines), window="1m")
+    rates = charts.error_rates(a).data[0]  # 4xx: a value at 13:02 only, gaps around it
+    assert list(rates.y) == [0.0, None, 100.0, None, 0.0]
+    assert rates.mode == "lines+markers"
+    assert list(rates.marker.size) == [6, 0, 6, 0, 6]  # each window alone between gaps
+    four = next(t for t in charts.timeline(a).data if t.name.startswith("4xx"))
+    i = list(four.y).index(1)
+    assert (four.x[i], four.x[i + 1]) == ("2026-11-20 13:02:00", "2026-11-20 13:03:00")
 
 
 def test_class_colours_are_the_same_in_every_chart(sample):
@@ -169,7 +188,7 @@ def test_latency_has_p50_p90_p99_per_metric_in_seconds(timed):
         "error_rates",
         "status_codes",
         "latency",
-        "bytes",
+        "bandwidth",
     ]
 
 
@@ -198,7 +217,7 @@ def test_figures_hold_aggregates_not_lines(write_log):
     many = [line.format(m=m, s=s, i=m * 60 + s) for m in range(60) for s in range(60)]
     a = httplog.analyze(write_log(few, "few.log"), window="1m")
     b = httplog.analyze(write_log(many, "many.log"), window="1m")
-    for name in ("timeline", "error_rates", "bytes"):
+    for name in ("timeline", "error_rates", "bandwidth"):
         fa, fb = charts.figures(a)[name], charts.figures(b)[name]
         assert [len(t.x) for t in fa.data if t.x] == [len(t.x) for t in fb.data if t.x]
 

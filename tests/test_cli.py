@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from logfactory import T0, line
 from typer.testing import CliRunner
 
 import httplog
@@ -43,9 +45,12 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.
 
 
 def _line(n: int, status: int, path: str = "/", agent: str = BROWSER) -> str:
-    t = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(minutes=n)
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'192.0.2.{n % 200 + 1} - - [{stamp}] "GET {path} HTTP/1.1" {status} 10 "-" "{agent}"\n'
+    """The ``n``-th minute's line."""
+    t = T0 + timedelta(minutes=n)
+    return (
+        line(time=t, status=status, target=path, agent=agent, client=f"192.0.2.{n % 200 + 1}")
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -66,6 +71,20 @@ def log(tmp_path) -> Path:
     p = tmp_path / "access.log"
     p.write_text("".join(lines))
     return p
+
+
+@pytest.fixture
+def burst_log(write_log) -> Path:
+    """A request every 10 s for 6 hours, a 500 every 97th, and from 03:00 to 03:15
+    every other request a 503 on /api/pay."""
+    lines = []
+    for n in range(6 * 360):
+        burst = 1080 <= n < 1170 and n % 2 == 0
+        status = 503 if burst else (500 if n % 97 == 0 else 200)
+        path = "/api/pay" if burst else f"/p{n % 9}"
+        t = T0 + timedelta(seconds=10 * n)
+        lines.append(line(time=t, status=status, target=path, client=f"192.0.2.{n % 200 + 1}"))
+    return write_log(lines)
 
 
 # ------------------------------------------------------------ flag parsing
@@ -134,8 +153,11 @@ def test_lang_default_reaches_the_summary(log, monkeypatch):
     assert s["lang"] == "en"
 
 
-def test_exit_statuses():
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 3, 130]
+def test_the_documented_exit_statuses_are_the_commands_own():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = doc.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    documented = [int(code) for code in re.findall(r"^\| `(\d+)` \|", section, re.M)]
+    assert documented == [int(s) for s in ExitStatus]
 
 
 def test_version():
@@ -214,10 +236,21 @@ def test_view_options(log):
     assert s["time_range"]["start"] == "2026-11-20T05:30:00+05:30"
 
 
-def test_spike_options_reach_the_detector(log):
-    base = ["analyze", log, "--no-report", "--json", "-", "-w", "10m"]
-    s = summary_of(invoke(*base, "--spike-min-requests", "100000"))
-    assert s["spikes"] == []
+def test_spike_options_reach_the_detector(burst_log):
+    base = ["analyze", burst_log, "--no-report", "--json", "-", "-w", "5m"]
+    (spike,) = summary_of(invoke(*base))["spikes"]
+    assert (spike["kind"], spike["start"]) == ("5xx", "2026-11-20T03:00:00+00:00")
+    assert spike["top_paths"][0]["path"] == "/api/pay"
+    assert len(spike["explanations"]["remote_addr"]) == 5  # --spike-top's default
+    for args in (
+        ["--spike-min-requests", "100000"],
+        ["--spike-kinds", "4xx"],
+        ["--spike-min-ratio", "100"],
+        ["--spike-min-errors", "1000"],
+    ):
+        assert summary_of(invoke(*base, *args))["spikes"] == [], args
+    (spike,) = summary_of(invoke(*base, "--spike-top", "1"))["spikes"]
+    assert len(spike["explanations"]["remote_addr"]) == 1
 
 
 # ---------------------------------------------------------------- outputs
@@ -353,11 +386,18 @@ def test_progress_bar_counts_bytes_and_lines(monkeypatch):
     bar.advance(600, 15)
     bar.stop()
     assert (bar.read, bar.lines) == (1000, 25)
+    shown = fake.getvalue()
+    assert "0.4/1.0 kB" in shown or "0.0/1.0 kB" in shown  # drawn while reading
+    assert "1.0/1.0 kB" in shown and "lines/s" in shown
+    assert shown.endswith("\x1b[2K")  # and erased at the end (transient)
+    fake.seek(0)
+    fake.truncate()
     quiet_bar = progress.Bar(False)
     quiet_bar.start(None)
     quiet_bar.advance(5, 1)
     quiet_bar.stop()
     assert quiet_bar._bar is None
+    assert fake.getvalue() == ""
 
 
 # ------------------------------------------------------------------ config
@@ -433,9 +473,14 @@ def test_a_config_file_that_is_not_utf8_is_a_one_line_error(log, tmp_path):
 def test_chunk_mb_in_a_config_file_waits_for_a_dask_run(log, config, tmp_path):
     """A shared config may set chunk-mb for Dask runs; local runs ignore it
     (on the command line without --scheduler/--workers it is refused)."""
-    r = invoke("analyze", log, "--config", config("chunk-mb = 8\n"), "--json", "-", "--no-report")
+    args = ["analyze", log, "--json", "-", "--no-report"]
+    r = invoke(*args, "--config", config("chunk-mb = 8\n"))
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["requests"] > 0
+    with_config, without = json.loads(r.stdout), summary_of(invoke(*args))
+    assert with_config["requests"] == 600
+    assert [i["source"] for i in with_config["inputs"]] == [str(log)]  # read in one piece
+    del with_config["generated_at"], without["generated_at"]
+    assert with_config == without
 
 
 def test_missing_config_file(log, tmp_path):
@@ -571,21 +616,42 @@ def test_state_does_not_commit_a_wrong_format(tmp_path):
     assert not (st / "state.json").exists()
 
 
-def test_export_with_state_writes_tables(log, tmp_path):
-    d = tmp_path / "x"
-    r = invoke("analyze", log, "--state", tmp_path / "st", "--no-report", "--export", d)
+def test_export_with_state_writes_the_tables_of_the_whole_history_but_no_rows(log, tmp_path):
+    d, plain = tmp_path / "x", tmp_path / "plain"
+    st = tmp_path / "st"
+    half = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(half[:300]))
+    assert invoke("analyze", log, "--state", st, "--no-report").exit_code == 0
+    log.write_text("".join(half))
+    r = invoke("analyze", log, "--state", st, "--no-report", "--export", d)
     assert r.exit_code == 0, r.stderr
-    assert (d / "status.csv").exists() and not (d / "rows.parquet").exists()
+    assert invoke("analyze", log, "--no-report", "--export", plain).exit_code == 0
+    for name in ("status", "timeline"):
+        assert pl.read_csv(d / f"{name}.csv").equals(pl.read_csv(plain / f"{name}.csv")), name
+    assert pl.read_csv(d / "status.csv")["requests"].sum() == 600
+    assert not (d / "rows.parquet").exists()  # the rows of earlier runs are not kept
 
 
-def test_main_runs_the_app(log, capsys):
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (["-q"], 0, ""),
+        (["-q", "--fail-on", "5xx>1"], 1, "httplog: alert: 5xx>1: 30 5xx responses (> 1)\n"),
+        (["-q", "--window", "7x"], 2, "httplog: error: "),
+    ],
+)
+def test_main_exits_with_the_commands_status_and_ends_quietly_on_sigpipe(
+    log, capsys, args, code, stderr
+):
     import signal
 
     saved = signal.getsignal(signal.SIGPIPE)
     try:
         with pytest.raises(SystemExit) as e:
-            cli.main(["analyze", str(log), "--no-report", "-q"])
+            cli.main(["analyze", str(log), "--no-report", *args])
+        assert signal.getsignal(signal.SIGPIPE) == signal.SIG_DFL
     finally:
         signal.signal(signal.SIGPIPE, saved)
-    assert e.value.code == 0
-    assert capsys.readouterr() == ("", "")
+    assert e.value.code == code
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(stderr) and len(err.splitlines()) <= 1

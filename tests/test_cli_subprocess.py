@@ -1,21 +1,26 @@
-"""The installed ``httplog`` command, run as a subprocess: exit codes, stdout/stderr,
-stdin, incremental runs across log rotation, and crashes that leave nothing half-written."""
+"""The ``httplog`` command: exit codes, stdout/stderr, stdin, incremental runs across
+log rotation, and crashes that leave nothing half-written.
+
+The installed command runs as a subprocess where the process is what is tested
+(entry points, help, outputs and quiet runs, stdin pipes, kills); usage errors,
+alerts and state runs go through :func:`cli_runner.invoke` in this process,
+which gives the same exit status and streams without an interpreter's start."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, out, run
+from cli_runner import ROOT, SAMPLE, SAMPLE_GZ, err, invoke, out, run
+from logfactory import T0, Dice, line
 
 from httplog.summary import validate
 
@@ -28,9 +33,19 @@ def summary(r) -> dict:
 
 
 def _line(n: int, status: int, path: str = "/") -> str:
-    t = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(seconds=11 * n)
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'203.0.113.{n % 250 + 1} - - [{stamp}] "GET {path}?n={n} HTTP/1.1" {status} {n % 977} "-" "ua/{n % 5}"\n'
+    t = T0 + timedelta(seconds=11 * n)
+    return (
+        line(
+            "nginx",  # writes a size of 0 as 0, not -
+            time=t,
+            status=status,
+            target=f"{path}?n={n}",
+            size=n % 977,
+            agent=f"ua/{n % 5}",
+            client=f"203.0.113.{n % 250 + 1}",
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -57,12 +72,14 @@ def test_version_and_module_entry_point():
     assert r2.returncode == 0 and r2.stdout == r.stdout
 
 
-def test_help_has_examples():
+def test_help_has_examples_and_the_dask_options():
     r = run("analyze", "--help")
     assert r.returncode == 0
     text = out(r)
     assert "Examples" in text and "--fail-on" in text and "--state" in text
     assert "httplog analyze" in text
+    assert "--scheduler" in text and "--workers" in text and "--chunk-mb" in text
+    assert "Dask cluster" in text
     assert run("--help").returncode == 0
 
 
@@ -83,7 +100,7 @@ def test_the_default_report_is_in_the_current_directory(log, tmp_path):
 
 
 def test_json_on_stdout_matches_the_schema(log):
-    r = run("analyze", log, "--no-report", "--json", "-")
+    r = invoke("analyze", log, "--no-report", "--json", "-")
     assert r.returncode == 0 and err(r) == ""
     s = summary(r)
     assert s["requests"] == 300
@@ -102,7 +119,7 @@ def test_quiet_prints_nothing(log, tmp_path):
 
 
 def test_fail_on_exits_1_and_says_why_in_one_line(log):
-    r = run("analyze", log, "--no-report", "--json", "-", "--fail-on", "5xx-rate>2%,requests<10")
+    r = invoke("analyze", log, "--no-report", "--json", "-", "--fail-on", "5xx-rate>2%,requests<10")
     assert r.returncode == 1
     s = summary(r)
     assert [a["condition"] for a in s["alerts"]] == ["5xx-rate>2%"]
@@ -112,14 +129,14 @@ def test_fail_on_exits_1_and_says_why_in_one_line(log):
 
 
 def test_fail_on_that_does_not_hold_exits_0(log):
-    r = run(
+    r = invoke(
         "analyze", log, "--no-report", "-q", "--fail-on", "5xx-rate>10%", "--fail-on", "spikes>0"
     )
     assert r.returncode == 0 and r.stderr == b"" and r.stdout == b""
 
 
 def test_quiet_still_reports_a_breach_on_stderr(log):
-    r = run("analyze", log, "--no-report", "-q", "--fail-on", "4xx>1")
+    r = invoke("analyze", log, "--no-report", "-q", "--fail-on", "4xx>1")
     assert r.returncode == 1
     assert r.stdout == b""
     assert err(r) == "httplog: alert: 4xx>1: 30 4xx responses (> 1)\n"
@@ -153,20 +170,20 @@ def _one_line_error(r, *needles: str) -> None:
 )
 def test_errors_are_one_line_and_exit_2(log, tmp_path, args, needles):
     args = [a.replace("{log}", str(log)).replace("{dir}", str(tmp_path)) for a in args]
-    _one_line_error(run("analyze", *args, "--no-report"), *needles)
+    _one_line_error(invoke("analyze", *args, "--no-report"), *needles)
 
 
 def test_a_wrong_format_is_an_error_that_suggests_the_fix(log):
-    r = run("analyze", log, "--format", "common", "--no-report")
+    r = invoke("analyze", log, "--format", "common", "--no-report")
     _one_line_error(r, "100% of lines", "--format", "--log-format", "--max-rejected")
-    r = run("analyze", log, "--format", "common", "--no-report", "--max-rejected", "100%")
+    r = invoke("analyze", log, "--format", "common", "--no-report", "--max-rejected", "100%")
     assert r.returncode == 0
 
 
 def test_garbage_is_an_error_not_an_empty_report(tmp_path):
     p = tmp_path / "notes.txt"
     p.write_text("".join(f"just some text {i}\n" for i in range(50)))
-    r = run("analyze", p, "-o", tmp_path / "r.html")
+    r = invoke("analyze", p, "-o", tmp_path / "r.html")
     assert r.returncode == 2 and "Traceback" not in err(r)
     assert len(err(r).splitlines()) == 1
     assert not (tmp_path / "r.html").exists()
@@ -175,7 +192,7 @@ def test_garbage_is_an_error_not_an_empty_report(tmp_path):
 def test_hostile_error_text_stays_on_one_line(tmp_path):
     p = tmp_path / "x.log"
     p.write_text("x\n")
-    r = run("analyze", p, "--log-format", "$status\n\x1b[31m$bogus", "--no-report")
+    r = invoke("analyze", p, "--log-format", "$status\n\x1b[31m$bogus", "--no-report")
     assert r.returncode == 2
     assert "\x1b" not in err(r) and len(err(r).splitlines()) == 1
 
@@ -190,13 +207,13 @@ def test_hostile_error_text_stays_on_one_line(tmp_path):
     ],
 )
 def test_usage_errors_exit_2(args):
-    r = run(*args)
+    r = invoke(*args)
     assert r.returncode == 2
     assert "Traceback" not in err(r)
 
 
 def test_no_input_is_a_usage_error():
-    _one_line_error(run("analyze", "--no-report"), "no input")
+    _one_line_error(invoke("analyze", "--no-report"), "no input")
 
 
 # -------------------------------------------------------------- empty, stdin
@@ -267,13 +284,13 @@ def test_sample_log_end_to_end(tmp_path):
 class Writer:
     def __init__(self) -> None:
         self.n = 0
-        self.rng = random.Random(7)
+        self.dice = Dice(7)
 
     def lines(self, count: int) -> str:
         out = []
         for _ in range(count):
-            status = self.rng.choice([200] * 15 + [204, 301, 404, 404, 499, 500, 502, 503, 504])
-            out.append(_line(self.n, status, f"/p{self.rng.randint(1, 30)}"))
+            status = self.dice.pick([200] * 15 + [204, 301, 404, 404, 499, 500, 502, 503, 504])
+            out.append(_line(self.n, status, f"/p{self.dice.between(1, 30)}"))
             self.n += 1
         return "".join(out)
 
@@ -292,7 +309,7 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
 
     def step(new: int | None = None) -> dict:
         """One incremental run, that reads ``new`` lines (when given)."""
-        r = run("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
+        r = invoke("analyze", pattern, "--state", logdir.state, "--no-report", "--json", "-")
         assert r.returncode == 0, err(r)
         s = summary(r)
         if new is not None:
@@ -332,7 +349,7 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
     # nothing new
     s = step(new=0)
 
-    once = summary(run("analyze", pattern, "--no-report", "--json", "-"))
+    once = summary(invoke("analyze", pattern, "--no-report", "--json", "-"))
     assert once["lines"]["total"] == w.n + 1 == s["lines"]["total"]
     assert _counts(s) == _counts(once)
     assert s["windows"] == once["windows"]
@@ -340,16 +357,16 @@ def test_incremental_runs_across_rotation_equal_one_full_run(logdir):
 
 def test_state_refuses_other_counting_options(log, tmp_path):
     state = tmp_path / "state"
-    assert run("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
     _one_line_error(
-        run("analyze", log, "--state", state, "--no-report", "--format", "common"),
+        invoke("analyze", log, "--state", state, "--no-report", "--format", "common"),
         "--format/--log-format 'combined'",
     )
     _one_line_error(
-        run("analyze", log, "--state", state, "--no-report", "--status", "5xx"), "--status"
+        invoke("analyze", log, "--state", state, "--no-report", "--status", "5xx"), "--status"
     )
     # a view option (window, since) is fine
-    r = run(
+    r = invoke(
         "analyze", log, "--state", state, "--no-report", "--window", "1h", "--since", "2026-11-20"
     )
     assert r.returncode == 0, err(r)
@@ -357,20 +374,22 @@ def test_state_refuses_other_counting_options(log, tmp_path):
 
 def test_a_corrupt_state_is_a_one_line_error(log, tmp_path):
     state = tmp_path / "state"
-    assert run("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", log, "--state", state, "--no-report", "-q").returncode == 0
     (state / "state.json").write_text("{")
-    _one_line_error(run("analyze", log, "--state", state, "--no-report"), "corrupt")
+    _one_line_error(invoke("analyze", log, "--state", state, "--no-report"), "corrupt")
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
-    _one_line_error(run("analyze", log, "--state", foreign, "--no-report"), "not an httplog state")
+    _one_line_error(
+        invoke("analyze", log, "--state", foreign, "--no-report"), "not an httplog state"
+    )
 
 
 def test_state_report_narrowed_by_since(log, tmp_path):
     state = tmp_path / "state"
     base = ["analyze", log, "--state", state, "--no-report", "--json", "-"]
-    everything = summary(run(*base))
-    narrowed = summary(run(*base, "--since", "2026-11-20T00:30:00Z"))
+    everything = summary(invoke(*base))
+    narrowed = summary(invoke(*base, "--since", "2026-11-20T00:30:00Z"))
     assert everything["requests"] == 300
     # 11 s apart from midnight: requests at or after 00:30 are n >= 164 (minute granularity)
     assert narrowed["requests"] == 300 - 164
@@ -447,7 +466,7 @@ def _kill_while_writing(script: str, tmp_path: Path, *args: object) -> None:
 
 def test_killed_while_writing_the_report_leaves_the_old_one(log, tmp_path):
     report = tmp_path / "r.html"
-    assert run("analyze", log, "-o", report, "--plotly-js", "cdn", "-q").returncode == 0
+    assert invoke("analyze", log, "-o", report, "--plotly-js", "cdn", "-q").returncode == 0
     old = report.read_bytes()
     _kill_while_writing(_SLOW_REPORT, tmp_path, "analyze", log, "-o", report, "--plotly-js", "cdn")
     assert report.read_bytes() == old
@@ -463,17 +482,18 @@ def test_killed_while_saving_the_state_leaves_the_old_one(tmp_path, script):
     access = tmp_path / "access.log"
     state = tmp_path / "state"
     w.append(access, 50)
-    assert run("analyze", access, "--state", state, "--no-report", "-q").returncode == 0
+    assert invoke("analyze", access, "--state", state, "--no-report", "-q").returncode == 0
     manifest = (state / "state.json").read_bytes()
     w.append(access, 25)
     _kill_while_writing(script, tmp_path, "analyze", access, "--state", state, "--no-report")
     assert (state / "state.json").read_bytes() == manifest
     # the lock died with the process; the next run reads the 25 new lines exactly once
-    r = run("analyze", access, "--state", state, "--no-report", "--json", "-")
+    # (the runs around the killed one need no process of their own)
+    r = invoke("analyze", access, "--state", state, "--no-report", "--json", "-")
     s = summary(r)
     assert s["incremental"]["new_lines"] == 25
     assert s["lines"]["total"] == 75
-    once = summary(run("analyze", access, "--no-report", "--json", "-"))
+    once = summary(invoke("analyze", access, "--no-report", "--json", "-"))
     assert _counts(s) == _counts(once)
     # what the killed run left behind (a temporary or orphaned partial) is gone
     names = sorted(p.name for p in state.iterdir())

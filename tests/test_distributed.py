@@ -6,14 +6,16 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import pickle
-import random
 import sys
+import time
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from logfactory import lines, mixed
+from logfactory.writers import TIMED_FORMAT
 from polars.testing import assert_frame_equal
 
 import httplog
@@ -27,10 +29,7 @@ from httplog.partial import SCHEMAS, Partial, merge
 
 distributed = pytest.importorskip("distributed")
 
-TIMED = (
-    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
-    '"$http_referer" "$http_user_agent" $request_time $upstream_response_time'
-)
+TIMED = TIMED_FORMAT
 AGENTS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -44,23 +43,11 @@ CHUNK = 20_011
 
 def _lines(n: int, seed: int, start: datetime, *, timed: bool = False) -> list[str]:
     """``n`` combined (or timed) lines, one every ~3 s, with a 5xx burst in the middle."""
-    rnd = random.Random(seed)
-    out = []
-    for i in range(n):
-        t = start + timedelta(seconds=3 * i + rnd.randrange(3))
-        burst = 0.45 < i / n < 0.5
-        status = rnd.choice([503, 502, 200]) if burst else rnd.choice([200] * 12 + [304, 404, 500])
-        path = rnd.choice(PATHS).replace("{n}", str(rnd.randrange(50)))
-        agent = rnd.choice(AGENTS)
-        line = (
-            f'198.51.100.{rnd.randrange(1, 60)} - - [{t:%d/%b/%Y:%H:%M:%S} +0000] "GET {path} '
-            f'HTTP/1.1" {status} {rnd.randrange(100, 9000)} "-" "{agent}"'
-        )
-        if timed:
-            upstream = "-" if status == 304 else f"{rnd.random():.3f}"
-            line += f" {rnd.random() * 2:.3f} {upstream}"
-        out.append(line + "\n")
-    return out
+    records = mixed(
+        n, seed, start=start, step=3, jitter=2, burst=(0.45, 0.5), paths=PATHS, agents=AGENTS,
+        timed=timed,
+    )  # fmt: skip
+    return [x + "\n" for x in lines(records, "timed" if timed else "nginx")]
 
 
 def _spoil(lines: list[str], every: int) -> list[str]:
@@ -306,16 +293,20 @@ def test_a_scheduler_address_is_connected_to_and_let_go(logs, client):
     assert clients() == before  # our connection is closed
 
 
-def test_an_unreachable_scheduler_is_a_usage_error(logs):
+def test_an_unreachable_scheduler_is_a_usage_error_after_the_configured_timeout(logs):
     import dask
 
+    t0 = time.monotonic()
     with (
-        dask.config.set({"distributed.comm.timeouts.connect": "1s"}),
+        dask.config.set({"httplog.connect-timeout": 1}),
         pytest.raises(
             UsageError, match=r"can't connect to the Dask scheduler at tcp://127\.0\.0\.1:9"
-        ),
+        ) as e,
     ):
         hd.analyze_distributed(logs["timed"], scheduler="tcp://127.0.0.1:9", log_format=TIMED)
+    # 1 s, not the default: a refused port is retried until the timeout ends
+    assert time.monotonic() - t0 < hd.CONNECT_TIMEOUT
+    assert "after 1 s" in str(e.value) and "httplog[dask]" not in str(e.value)
 
 
 def test_a_scheduler_without_workers_is_a_usage_error_not_a_hang(logs):

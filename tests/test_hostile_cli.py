@@ -23,7 +23,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +32,8 @@ from cli_runner import httplog_cmd, run
 from conftest import in_ci
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from logfactory import T0
+from logfactory import line as factory_line
 from typer.testing import CliRunner
 
 import httplog
@@ -61,9 +63,14 @@ def one_line_error(r, *needles: str) -> str:
 
 
 def line(n: int, status: int = 200, path: str = "/", agent: str = "curl/8.5") -> str:
-    t = datetime(2026, 11, 20, tzinfo=UTC) + timedelta(minutes=n)
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'192.0.2.{n % 200 + 1} - - [{stamp}] "GET {path} HTTP/1.1" {status} 10 "-" "{agent}"\n'
+    """The ``n``-th minute's line."""
+    t = T0 + timedelta(minutes=n)
+    return (
+        factory_line(
+            time=t, status=status, target=path, agent=agent, client=f"192.0.2.{n % 200 + 1}"
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture

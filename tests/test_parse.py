@@ -578,3 +578,11 @@ def test_sample_logs_parse_to_the_counts_their_manifest_states(name):
     seconds = log.frame["time"].dt.truncate("1s")  # (ALB and Caddy write fractions)
     assert seconds.min() == datetime.fromisoformat(start)
     assert seconds.max() == datetime.fromisoformat(end)
+
+
+@pytest.mark.parametrize("start", [b"x^", b"x\x9c", b"x\xda", b"x\x01", b"\x28\xb5\x2f\xfd"])
+def test_a_block_starting_like_zlib_or_zstd_data_is_read_as_text(start):
+    # polars' CSV reader inflates bytes that start with a compression magic number.
+    data = start + b"rest of line one\nline two\n"
+    lines = lines_frame(data)["line"].to_list()
+    assert lines[1] == "line two" and lines[0].endswith("rest of line one")

@@ -15,9 +15,11 @@ import random
 import re
 import sys
 import tomllib
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from plotly.offline import get_plotlyjs
 
@@ -135,10 +137,22 @@ def hostile_page(hostile) -> str:
     return render_report(hostile, title="<script>alert(1)</script>")
 
 
-def _data_block(page: str) -> str:
-    m = re.search(r'<script type="application/json" id="httplog-data">(.*?)</script>', page, re.S)
-    assert m, "no data block"
+def _data_block(page: str, name: str = "charts") -> str:
+    m = re.search(
+        rf'<script type="application/json" id="httplog-{name}">(.*?)</script>', page, re.S
+    )
+    assert m, f"no {name} data block"
     return m.group(1)
+
+
+def _plotly_payload(page: str) -> str | None:
+    """plotly.js as the page holds it: base64 of raw deflate, expanded."""
+    m = re.search(
+        r'<script type="application/octet-stream" id="httplog-plotly"[^>]*>(.*?)</script>',
+        page,
+        re.S,
+    )
+    return None if m is None else zlib.decompress(base64.b64decode(m.group(1)), -15).decode()
 
 
 def _inline_scripts(page: str) -> list[str]:
@@ -197,19 +211,24 @@ def test_script_json_escapes_what_could_end_a_script():
 
 
 def test_embedded_json_cannot_end_its_script(hostile_page):
-    data = _data_block(hostile_page)
-    for raw in ("<", ">", "&", "\u2028", "\u2029"):
-        assert raw not in data
-    parsed = json.loads(data)
+    for name in ("charts", "tables"):
+        data = _data_block(hostile_page, name)
+        for raw in ("<", ">", "&", "\u2028", "\u2029"):
+            assert raw not in data, name
+    parsed = json.loads(_data_block(hostile_page))
     assert [f["id"] for f in parsed["figures"]] == [
         "chart-timeline",
         "chart-error_rates",
         "chart-status_codes",
-        "chart-bytes",
+        "chart-bandwidth",
     ]
-    # exactly the page's own three scripts: data, plotly.js, the drawing script
-    assert hostile_page.count("</script>") == 3
-    assert hostile_page.lower().count("<script") == 3
+    tables = json.loads(_data_block(hostile_page, "tables"))["tables"]
+    keys = {cell for t in tables.values() for row in t["rows"] for cell in row}
+    assert "</script><script>window.__pwned=1</script>" in keys  # held as data, escaped
+    # exactly the page's own blocks: tables and charts data, compressed plotly.js,
+    # the tables script, the charts script
+    assert hostile_page.count("</script>") == 5
+    assert hostile_page.lower().count("<script") == 5
 
 
 def test_log_text_is_escaped_everywhere(hostile_page):
@@ -270,8 +289,15 @@ def test_inline_report_embeds_plotly_js_exactly_once(sample, tmp_path):
     out = tmp_path / "report.html"
     write_report(sample, out)
     page = out.read_text(encoding="utf-8")
-    assert page.count(get_plotlyjs()[:300]) == 1
-    assert page.count(get_plotlyjs()[-300:]) == 1
+    js = _plotly_payload(page)
+    assert js == render.plotly_bundle("inline").js
+    assert js == render._script_text(get_plotlyjs())  # plotly.py's own bundle
+    assert page.count('id="httplog-plotly"') == 1
+    assert not _has(page, js[:300]) and not _has(page, get_plotlyjs()[:300])  # only compressed
+    # the CSP admits exactly that text, which the page runs as an inline script
+    digest = base64.b64encode(hashlib.sha256(js.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in _csp(page)["script-src"]
+    assert out.stat().st_size < 2_300_000
     markup = _markup(page)
     assert not _has(markup, "<script src=")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", markup)
@@ -313,6 +339,37 @@ def test_bad_options_are_usage_errors(sample, tmp_path):
     with pytest.raises(httplog.UsageError):
         write_report(sample, tmp_path / "r.html", lang="fr")
     assert not (tmp_path / "r.html").exists()
+
+
+def _fake_bundle(path: Path, version: str, traces: tuple[str, ...]) -> Path:
+    body = "".join(f'register({{moduleType:"trace",name:"{t}"}});' for t in traces)
+    path.write_text(f"/**\n* plotly.js (custom - minified) v{version}\n*/\n{body}\n")
+    return path
+
+
+def test_a_bundle_given_by_path_is_checked_against_the_figures(sample, tmp_path):
+    out = tmp_path / "r.html"
+    ok = _fake_bundle(tmp_path / "ok.js", "4.3.0", ("scatter", "bar"))
+    write_report(sample, out, plotly_js=ok)
+    page = out.read_text(encoding="utf-8")
+    assert _plotly_payload(page) == ok.read_text()
+    digest = base64.b64encode(hashlib.sha256(ok.read_bytes()).digest()).decode()
+    assert f"'sha256-{digest}'" in _csp(page)["script-src"]
+    for bad, message in (
+        (_fake_bundle(tmp_path / "old.js", "4.0.2", ("scatter", "bar")), "need 4.1 or a later 4.x"),
+        (_fake_bundle(tmp_path / "v3.js", "3.9.0", ("scatter", "bar")), "is version 3.9.0"),
+        (
+            _fake_bundle(tmp_path / "nobar.js", "4.1.1", ("scatter", "pie")),
+            "lacks the trace type(s) bar",
+        ),
+        (tmp_path / "missing.js", "or the path of a plotly.js bundle"),
+    ):
+        with pytest.raises(httplog.UsageError, match=re.escape(message)):
+            write_report(sample, tmp_path / "bad.html", plotly_js=bad)
+    (tmp_path / "notplotly.js").write_text("console.log('hello')")
+    with pytest.raises(httplog.UsageError, match=r"does not look like a plotly\.js bundle"):
+        write_report(sample, tmp_path / "bad.html", plotly_js=str(tmp_path / "notplotly.js"))
+    assert not (tmp_path / "bad.html").exists()
 
 
 # --- language -----------------------------------------------------------------------
@@ -368,8 +425,32 @@ def test_report_shows_the_summary_tables_and_spikes(sample):
         assert text in page, text
     for code in sample.status["status"].to_list():
         assert f'<td class="num code">{code}</td>' in page
-    assert page.count('<article class="spike') == sample.spikes.height
-    assert page.count('class="rejected"') == 1
+    tables = json.loads(_data_block(page, "tables"))["tables"]
+    assert len(tables["t-spikes"]["rows"]) == sample.spikes.height
+    assert [r[0] for r in tables["t-spikes"]["rows"]] == sample.spikes["spike"].to_list()
+    # each spike expands into the keys that explain it, one table per dimension
+    first = tables["t-spikes"]["details"][0]
+    assert [d["label"] for d in first][:3] == ["Status codes", "Paths", "Clients"]
+    assert first[2]["rows"][0][:2] == ["203.0.113.195", 596]
+    assert page.count('<table class="rejected"') == 1
+
+
+def test_top_tables_hold_more_rows_than_they_show_in_the_same_order(sample):
+    tables = json.loads(_data_block(render_report(sample, plotly_js="cdn"), "tables"))["tables"]
+    for dim in ("path", "remote_addr", "user_agent", "referer"):
+        t = tables[f"t-top-all-{dim}"]
+        assert t["show"] == sample.view.top == 10
+        assert len(t["rows"]) == min(
+            100, sample.partial.keys.filter(pl.col("dimension") == dim)["key"].n_unique()
+        )
+        top = sample.top.filter((pl.col("dimension") == dim) & (pl.col("scope") == "all")).sort(
+            "rank"
+        )
+        assert [r[:3] for r in t["rows"][:10]] == [
+            list(r) for r in top.select("rank", "key", "requests").rows()
+        ]
+        ranks = [r[0] for r in t["rows"]]
+        assert ranks == list(range(1, len(ranks) + 1))
 
 
 def test_empty_log_gives_a_valid_report_that_says_so(tmp_path):
@@ -381,7 +462,7 @@ def test_empty_log_gives_a_valid_report_that_says_so(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert "No requests: the input holds no line" in page
     assert 'id="charts"' not in page
-    assert not _has(page, get_plotlyjs()[:300])  # no charts, no plotly.js
+    assert _plotly_payload(page) is None  # no charts, no plotly.js
     assert json.loads(_data_block(page))["figures"] == []
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import shared_path
 
 import httplog
 from httplog.report import write_report
@@ -38,7 +40,7 @@ TIMED_FORMAT = (
     '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
     '"$http_referer" "$http_user_agent" $request_time $upstream_response_time $upstream_addr'
 )
-CHART_NAMES = ["timeline", "error_rates", "status_codes", "bytes"]
+CHART_NAMES = ["timeline", "error_rates", "status_codes", "bandwidth"]
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +71,21 @@ class Opened:
 def open_report(browser) -> Iterator[object]:
     contexts = []
 
-    def open_(path: Path, *, color_scheme: str = "light", width: int = 1366) -> Opened:
+    def open_(
+        path: Path,
+        *,
+        color_scheme: str = "light",
+        width: int = 1366,
+        mobile: bool = False,
+        javascript: bool = True,
+        charts: bool = True,
+    ) -> Opened:
         ctx = browser.new_context(
-            viewport={"width": width, "height": 900}, color_scheme=color_scheme
+            viewport={"width": width, "height": 900 if not mobile else 844},
+            color_scheme=color_scheme,
+            is_mobile=mobile,
+            has_touch=mobile,
+            java_script_enabled=javascript,
         )
         contexts.append(ctx)
         url = path.resolve().as_uri()
@@ -97,11 +111,12 @@ def open_report(browser) -> Iterator[object]:
 
         page.on("dialog", dialog)
         page.goto(url, wait_until="load")
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.plot'))"
-            ".every(d => d.querySelector('.main-svg'))",
-            timeout=30_000,
-        )
+        if javascript and charts:  # below the fold they are drawn when the browser is idle
+            page.wait_for_function(
+                "() => Array.from(document.querySelectorAll('.plot'))"
+                ".every(d => d.querySelector('.main-svg'))",
+                timeout=60_000,
+            )
         return seen
 
     yield open_
@@ -235,7 +250,19 @@ def test_hostile_log_shows_as_text_and_nothing_runs(open_report, tmp_path):
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img").count() == 0
     assert page.locator("body svg[onload], body [onerror]").count() == 0
-    assert page.evaluate("document.scripts.length") == 3
+    # only the page's own scripts: the two data blocks, the two scripts and plotly.js
+    # (expanded from its compressed block, which is then removed)
+    scripts = page.evaluate(
+        "Array.from(document.scripts).map(s => s.id || (s.textContent.length > 100000"
+        " ? 'plotly.js' : s.textContent.split('\\n')[0]))"
+    )
+    assert sorted(scripts) == [
+        "/* httplog report: interactive tables.",
+        "/* httplog report: the charts.",
+        "httplog-charts",
+        "httplog-tables",
+        "plotly.js",
+    ], scripts
     text = page.inner_text("body")
     for hostile in (
         "<script>alert(1)</script>",
@@ -309,5 +336,315 @@ def test_empty_log_report_says_so(open_report, tmp_path):
     seen = open_report(out)
     assert "No requests" in seen.page.inner_text("#summary")
     assert seen.page.locator(".plot").count() == 0
+    assert seen.errors == []
+    _offline(seen)
+
+
+# --- interactive tables --------------------------------------------------------------
+
+HOSTILE_PATH = "/</script><script>window.__pwned=1</script>"
+
+
+def _rows(table: str) -> str:
+    """The selector of a table's own rows (not the rows of its details' tables)."""
+    return f"#{table} > .tablebox > table > tbody > tr:not(.detail)"
+
+
+def _column(page, table: str, col: int) -> list[str]:
+    return page.eval_on_selector_all(
+        _rows(table),
+        f"rows => rows.map(r => r.children[{col}] ? r.children[{col}].innerText : '')",
+    )
+
+
+def _inert(seen: Opened) -> None:
+    page = seen.page
+    assert seen.dialogs == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("main img, main script, main svg[onload], main [onerror]").count() == 0
+    assert seen.errors == []
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "").rstrip("%"))
+
+
+def test_tables_sort_filter_and_expand_hostile_keys_as_text(open_report, tmp_path):
+    log = tmp_path / "hostile.log"
+    log.write_bytes(HOSTILE.read_bytes())
+    out = tmp_path / "hostile.html"
+    write_report(httplog.analyze(log), out)
+    seen = open_report(out)
+    page = seen.page
+    table = "t-top-all-path"
+    header = page.locator(f"#{table} thead th").nth(2)  # Requests
+    # sorting: numbers as numbers (biggest first), then reversed; the header says so
+    header.locator("button").click()
+    counts = [_number(t) for t in _column(page, table, 2)]
+    assert counts == sorted(counts, reverse=True)
+    assert header.get_attribute("aria-sort") == "descending"
+    header.locator("button").press("Enter")  # the keyboard does the same
+    assert [_number(t) for t in _column(page, table, 2)] == sorted(counts)
+    assert header.get_attribute("aria-sort") == "ascending"
+    # by key: text order; hostile keys are compared and moved as text
+    page.locator(f"#{table} thead th").nth(1).locator("button").click()
+    keys = _column(page, table, 1)
+    assert keys == sorted(keys) and HOSTILE_PATH in keys
+    _inert(seen)
+    # filtering: a query that looks like markup matches text, never becomes markup
+    page.fill(f"#{table} input.filter", "</script><script>")
+    assert _column(page, table, 1) == [HOSTILE_PATH]
+    assert "1 of 1 matching" in page.inner_text(f"#{table} .tablestatus")
+    page.fill(f"#{table} input.filter", "no such key at all")
+    assert page.inner_text(f"#{table} tbody") == "No row matches the filter."
+    page.fill(f"#{table} input.filter", "")
+    assert len(_column(page, table, 1)) == len(keys)
+    _inert(seen)
+    # a spike's row expands into its explaining keys, hostile ones included, as text;
+    # the first spikes start open
+    button = page.locator("#t-spikes button.expand").first
+    detail = page.locator("#" + button.get_attribute("aria-controls"))
+    assert button.get_attribute("aria-expanded") == "true" and detail.is_visible()
+    assert HOSTILE_PATH in detail.inner_text()
+    assert "javascript:window.__pwned=1" in detail.inner_text()  # its referer
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "false"
+    assert detail.is_hidden()
+    page.keyboard.press("Space")
+    assert button.get_attribute("aria-expanded") == "true" and detail.is_visible()
+    assert HOSTILE_PATH in detail.inner_text()
+    _inert(seen)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-hostile-tables.png"), full_page=True)
+
+
+def test_show_more_reveals_the_rows_the_report_holds(open_report, reports):
+    page = open_report(reports["en"]).page
+    table = "t-top-all-path"
+    assert len(_column(page, table, 1)) == 10
+    more = page.locator(f"#{table} .tablemore button").first
+    assert more.inner_text() == "Show 10 more (90 not shown)"
+    more.click()
+    assert len(_column(page, table, 1)) == 20
+    ranks = [int(r) for r in _column(page, table, 0)]
+    assert ranks == list(range(1, 21))
+    page.locator(f"#{table} .tablemore button.all").click()
+    assert len(_column(page, table, 1)) == 100
+    assert page.locator(f"#{table} .tablemore").is_hidden()
+    assert page.inner_text(f"#{table} .tablestatus") == "100 of 100 rows"
+
+
+def test_without_javascript_the_tables_show_the_same_rows(open_report, reports):
+    static = open_report(reports["en"], javascript=False, charts=False).page
+    drawn = open_report(reports["en"]).page
+    for table in ("t-status", "t-top-all-path", "t-top-4xx-path", "t-spikes", "t-rejected"):
+        rows = _rows(table)
+        cells = "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))"
+        assert static.eval_on_selector_all(rows, cells) == drawn.eval_on_selector_all(
+            rows, cells
+        ), table
+    # without the script, the spikes' explanations are there, open
+    assert static.locator("#t-spikes tr.detail").first.is_visible()
+    assert static.locator("#charts noscript").count() == 1
+
+
+# --- every chart draws what it has ----------------------------------------------------------
+
+#: Marks of each trace with data: SVG shapes with a non-zero extent that are painted
+#: (a filled shape of some area, or a stroked line of some length), per trace index.
+MARKS = """
+div => {
+  const painted = el => {
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden' || s.display === 'none' || +s.opacity === 0) return false;
+    const b = el.getBBox();
+    const filled = s.fill !== 'none' && +s.fillOpacity > 0 && b.width > 0 && b.height > 0;
+    const stroked = s.stroke !== 'none' && parseFloat(s.strokeWidth) > 0 && (b.width > 0 || b.height > 0);
+    return filled || stroked;
+  };
+  const marks = {};
+  for (const g of div.querySelectorAll('.main-svg g.trace')) {
+    const cd = g.__data__;
+    const trace = cd && cd[0] && cd[0].trace;
+    if (!trace) continue;
+    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
+    marks[trace.index] = (marks[trace.index] || 0) + n;
+  }
+  const series = div._fullData.map(t => ({
+    index: t.index, name: t.name, type: t.type,
+    values: (t.y || []).filter(v => v !== null && v !== undefined && v === v).length,
+  }));
+  return {series, marks};
+}
+"""
+
+CORPUS_FILES = [
+    "elastic-examples/apache_logs",
+    "basjes-logparser/hackers-access.log",
+    "basjes-logparser/access_log.gz",
+    "lnav/logfile_shop_access_log.0",
+    "lnav/logfile_access_log.0",
+    "lnav/logfile_regexp_access_log.0",
+    "databricks-reference-apps/apache.access.log",  # used in place, never copied
+]
+SAMPLE_FORMATS = {
+    name: spec["format"]
+    for name, spec in json.loads((SAMPLES / "manifest.json").read_text())["files"].items()
+}
+
+
+def _log_and_format(name: str) -> tuple[Path, str | None]:
+    if name in SAMPLE_FORMATS:
+        return SAMPLES / name, SAMPLE_FORMATS[name]
+    return shared_path("corpus", "real", *name.split("/")), None
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES + sorted(SAMPLE_FORMATS))
+def test_every_chart_draws_a_mark_for_each_series_with_data(open_report, tmp_path, name):
+    log, fmt = _log_and_format(name)
+    a = httplog.analyze(log, log_format=fmt)
+    out = tmp_path / "report.html"
+    write_report(a, out)
+    seen = open_report(out)
+    page = seen.page
+    charts = page.eval_on_selector_all(".plot", "ds => ds.map(d => d.id)")
+    assert bool(charts) == (a.requests > 0)
+    for chart in charts:
+        got = page.eval_on_selector(f"#{chart}", MARKS)
+        for s in got["series"]:
+            if s["values"]:
+                marks = got["marks"].get(str(s["index"]), 0)
+                assert marks > 0, f"{name}: {chart} draws nothing for {s['name']!r}"
+    assert seen.errors == []
+    _offline(seen)
+
+
+# --- phone and print --------------------------------------------------------------------------
+
+#: Elements reaching beyond the viewport, other than inside a box of their own that
+#: scrolls or clips (plotly's off-screen text measurer is one such box).
+OVERFLOW = """
+() => {
+  const boxed = e => {
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width && (r.right > innerWidth + 0.5 || r.left < -0.5) && !boxed(e)
+        && !e.closest('[data-unformatted], .js-plotly-plot svg[style*="-10000"]')
+        && !(r.right < 0 || r.left > innerWidth + 5000)) {
+      out.push(e.tagName + ' ' + (e.id || e.className.baseVal || e.className) + ' '
+               + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+  }
+  return out;
+}
+"""
+
+
+def _boxes_overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_phone_width_does_not_overflow_and_the_toolbar_covers_no_title(open_report, reports, lang):
+    seen = open_report(reports[lang], width=390, mobile=True)
+    page = seen.page
+    assert page.evaluate("document.documentElement.scrollWidth") == 390
+    assert page.evaluate(OVERFLOW) == []
+    # wide tables scroll inside their own box
+    box = page.locator("#t-status .tablebox")
+    assert box.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    for chart in page.eval_on_selector_all(".plot", "ds => ds.map(d => d.id)"):
+        page.locator(f"#{chart}").scroll_into_view_if_needed()
+        page.hover(f"#{chart} .main-svg")
+        bar = page.locator(f"#{chart} .modebar").bounding_box()
+        title = page.locator(f"#{chart} .gtitle").bounding_box()
+        assert bar and title, chart
+        assert not _boxes_overlap(bar, title), chart
+        assert title["x"] + title["width"] <= 390, chart
+    assert seen.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"report-390px-{lang}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"report-390px-{lang}-full.png"), full_page=True)
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_print_fits_a4_without_controls_and_with_every_detail(open_report, reports):
+    page = open_report(reports["en"]).page
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert 4 <= _pdf_pages(pdf) <= 10  # 12 before the print layout of issue 15
+    (ARTIFACTS / "report.pdf").parent.mkdir(exist_ok=True)
+    (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    # what the printed page is laid out with: A4 less the margins is 703 CSS px
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 703
+    assert page.evaluate(OVERFLOW) == []
+    for hidden in ("nav", ".modebar-container", ".tablectl", ".tablemore", "button.expand"):
+        assert page.eval_on_selector(hidden, "e => getComputedStyle(e).display") == "none", hidden
+    assert page.locator("#t-spikes tr.detail").first.is_visible()  # explanations printed
+    widths = page.eval_on_selector_all(
+        ".plot .main-svg", "ss => ss.map(s => s.width.baseVal.value)"
+    )
+    assert set(widths) == {700}
+    assert page.eval_on_selector(".chart", "e => getComputedStyle(e).breakInside") == "avoid"
+    assert page.eval_on_selector("h2", "e => getComputedStyle(e).breakAfter") == "avoid"
+    # descriptions wrap in a column of a readable width
+    width = page.eval_on_selector(
+        "#t-status td.description", "e => e.getBoundingClientRect().width"
+    )
+    assert width >= 200, width
+
+
+# --- Chinese ------------------------------------------------------------------------------
+
+
+def test_zh_report_has_chinese_controls_toolbar_and_dates(open_report, reports):
+    seen = open_report(reports["zh"])
+    page = seen.page
+    assert page.get_attribute("#t-top-all-path input.filter", "placeholder") == "筛选…"
+    assert page.inner_text("#t-top-all-path .tablemore button.all") == "全部显示"
+    assert page.inner_text("#t-top-all-path .tablestatus") == "显示 10 行，共 100 行"
+    ticks = page.eval_on_selector_all(
+        "#chart-timeline .xtick text", "ts => ts.map(t => t.textContent)"
+    )
+    assert any("11月20日" in t or "2026年" in t for t in ticks), ticks
+    assert not any("Nov" in t for t in ticks), ticks
+    page.hover("#chart-timeline .main-svg")
+    titles = page.eval_on_selector_all(
+        "#chart-timeline .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))"
+    )
+    assert "下载图表为 PNG 图片" in titles and "重置坐标轴" in titles, titles
+    assert seen.errors == []
+
+
+# --- a plotly.js bundle of one's own ------------------------------------------------------------
+
+
+def test_a_bundle_given_by_path_is_embedded_and_draws(open_report, tmp_path, sample_analysis):
+    from httplog.report.render import plotly_bundle
+
+    bundle = tmp_path / "my-plotly.min.js"
+    bundle.write_text(plotly_bundle("inline").js, encoding="utf-8")
+    out = tmp_path / "own.html"
+    write_report(sample_analysis, out, plotly_js=bundle)
+    seen = open_report(out)
+    assert seen.page.locator("#chart-timeline .main-svg g.trace").count() >= 1
     assert seen.errors == []
     _offline(seen)

@@ -6,11 +6,11 @@ import bz2
 import gzip
 import json
 import os
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from logfactory import WRITERS, Dice, request
 
 import httplog
 from httplog import ReadOptions, ViewOptions
@@ -25,25 +25,30 @@ from httplog.state import MANIFEST, State
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 
+STATUSES = [200] * 16 + [201, 301, 304, 404, 404, 500, 502, 503]
+
+
 class LogWriter:
     """Writes distinct combined-format lines and remembers every line written."""
 
     def __init__(self, seed: int = 1) -> None:
-        self.rng = random.Random(seed)
+        self.dice = Dice(seed)
         self.n = 0
         self.lines: list[str] = []
 
     def make(self, count: int) -> str:
+        d = self.dice
         out = []
         for _ in range(count):
-            t = T0 + timedelta(seconds=13 * self.n)
-            status = self.rng.choice([200] * 16 + [201, 301, 304, 404, 404, 500, 502, 503])
-            stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-            out.append(
-                f"198.51.100.{self.rng.randint(1, 254)} - - [{stamp}] "
-                f'"GET /p/{self.rng.randint(1, 40)}?n={self.n} HTTP/1.1" {status} '
-                f'{self.rng.randint(0, 9999)} "-" "agent/{self.n % 7}"\n'
+            r = request(
+                T0 + timedelta(seconds=13 * self.n),
+                client=f"198.51.100.{d.between(1, 254)}",
+                target=f"/p/{d.between(1, 40)}?n={self.n}",
+                status=d.pick(STATUSES),
+                size=d.between(0, 9999),
+                agent=f"agent/{self.n % 7}",
             )
+            out.append(WRITERS["nginx"](r, UTC).decode() + "\n")
             self.n += 1
         self.lines.extend(out)
         return "".join(out)

@@ -262,12 +262,6 @@ def test_describe_a_code_outside_100_599_as_invalid(code):
     assert describe(code, "zh").description == class_table("zh")["name"][-1]
 
 
-def test_describe_result_is_frozen():
-    info = describe(200)
-    with pytest.raises(AttributeError):
-        info.reason = "changed"  # type: ignore[misc]
-
-
 # -- annotate --------------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from logfactory import line
 
 import httplog
 from httplog.alerts import evaluate, parse_conditions
@@ -20,8 +21,7 @@ SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
 
 
 def _line(t: datetime, status: int, path: str = "/", agent: str = "curl/8") -> str:
-    stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return f'192.0.2.1 - - [{stamp}] "GET {path} HTTP/1.1" {status} 100 "-" "{agent}"\n'
+    return line(time=t, status=status, target=path, agent=agent, size=100) + "\n"
 
 
 def _burst_log(path: Path) -> Path:
@@ -204,9 +204,25 @@ def test_the_validator_finds_problems(instance, problem):
     assert any(problem in e for e in errors), errors
 
 
-def test_the_schema_is_json():
-    text = json.dumps(SCHEMA)
-    assert json.loads(text)["title"] == "httplog summary"
+def _objects(schema: object, where: str = "$"):
+    """Every object schema inside ``schema``, with where it is."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" or "properties" in schema:
+            yield where, schema
+        for key, value in schema.items():
+            yield from _objects(value, f"{where}.{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            yield from _objects(value, f"{where}[{i}]")
+
+
+def test_every_required_key_of_the_schema_is_a_declared_property():
+    objects = list(_objects(SCHEMA))
+    assert len(objects) > 10
+    for where, obj in objects:
+        declared = set(obj.get("properties", {}))
+        if obj.get("additionalProperties") is False or obj.get("required"):
+            assert set(obj.get("required", [])) <= declared, where
 
 
 def test_text_summary_has_totals_codes_and_spikes(burst):

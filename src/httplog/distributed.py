@@ -79,8 +79,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 #: How many partials one merge task folds together.
 FAN_IN = 8
-#: How long to try to reach a ``scheduler`` address (Dask's default is 30 s).
-CONNECT_TIMEOUT = "10s"
+#: How long to try to reach a ``scheduler`` address, in seconds (Dask's default
+#: is 30 s): Dask's config key ``httplog.connect-timeout`` (environment:
+#: ``DASK_HTTPLOG__CONNECT_TIMEOUT``) overrides it.
+CONNECT_TIMEOUT = 10
 #: How long to wait for a scheduler that has no worker yet to get one, in
 #: seconds: Dask's config key ``httplog.workers-timeout`` (environment:
 #: ``DASK_HTTPLOG__WORKERS_TIMEOUT``) overrides it, for clusters that scale
@@ -326,14 +328,15 @@ def _absolute(chunk: Chunk) -> Chunk:
     return replace(chunk, input=replace(chunk.input, path=os.path.abspath(chunk.input.path)))
 
 
-def _workers_timeout() -> float:
+def _seconds(key: str, default: float) -> float:
+    """Dask's config value ``httplog.<key>``: a number of seconds."""
     import dask
 
-    value = dask.config.get("httplog.workers-timeout", default=WORKERS_TIMEOUT)
+    value = dask.config.get(f"httplog.{key}", default=default)
     try:
         return float(value)
     except (TypeError, ValueError):
-        msg = f"Dask config httplog.workers-timeout must be a number of seconds, not {value!r}"
+        msg = f"Dask config httplog.{key} must be a number of seconds, not {value!r}"
         raise UsageError(msg) from None
 
 
@@ -355,13 +358,13 @@ def _cluster(dist: Any, cluster: Cluster) -> Iterator[Client]:
         return
     if scheduler is not None:
         try:
-            c = dist.Client(scheduler, timeout=CONNECT_TIMEOUT)
+            c = dist.Client(scheduler, timeout=_seconds("connect-timeout", CONNECT_TIMEOUT))
         except Exception as e:  # refused, timed out, an unknown scheme, a bad address ...
             msg = f"can't connect to the Dask scheduler at {scheduler}: {type(e).__name__}: {e}"
             raise UsageError(msg, option="scheduler", value=scheduler) from None
         with c:
             try:  # tasks sent to a scheduler without workers would wait forever
-                c.wait_for_workers(1, timeout=_workers_timeout())
+                c.wait_for_workers(1, timeout=_seconds("workers-timeout", WORKERS_TIMEOUT))
             except (OSError, TimeoutError) as e:
                 msg = f"the Dask scheduler at {scheduler} has no worker ({e})"
                 raise UsageError(msg, option="scheduler", value=scheduler) from None

@@ -248,6 +248,8 @@ def lines_frame(data: bytes, expected: int | None = None) -> pl.DataFrame:
         return pl.DataFrame(schema={"line": pl.String})
     if expected is None:
         expected = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if _looks_compressed(data):
+        return _split_lines(data)
     df = pl.read_csv(io.BytesIO(_clean(data)), raise_if_empty=False, **_CSV)
     if df.height != expected:  # a safety net: never seen, but the accounting depends on it
         df = _split_lines(data)
@@ -274,6 +276,20 @@ def _clean(data: bytes) -> bytes:
         # so that where a block starts changes nothing.
         data = data.replace(b"\n" + _BOM, b"\n")
     return data
+
+
+def _looks_compressed(data: bytes) -> bool:
+    """Whether polars' CSV reader would take the block for compressed data and
+    inflate it: a zlib header (RFC 1950: ``x^``, ``x\\x9c``, ... are text too) or
+    zstd's magic number. (gzip's starts with the unit separator, which
+    :func:`_clean` replaces.) Such a block is split by :func:`_split_lines`.
+
+    >>> _looks_compressed(b"x^[01/Jan/2000:00:00:00 +0000] 200\\n"), _looks_compressed(b"xyz\\n")
+    (True, False)
+    """
+    if data[:4] == b"\x28\xb5\x2f\xfd":
+        return True
+    return len(data) >= 2 and data[0] == 0x78 and (0x7800 | data[1]) % 31 == 0  # 32 KiB window
 
 
 def _split_lines(data: bytes) -> pl.DataFrame:
@@ -464,7 +480,10 @@ def parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -
     if fmt.syntax == "w3c" and b"#Fields:" in block.data:
         return _parse_layouts(block, fmt, columns)
     plan = _plan(fmt, _needs_unescape(fmt, block.data, columns), columns)
-    df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
+    if _looks_compressed(block.data):
+        df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
+    else:
+        df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
     if df.height != block.lines:  # the same safety net as lines_frame's
         df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
     parsed, rejected, directives = _split_result(

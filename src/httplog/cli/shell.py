@@ -202,13 +202,16 @@ def interactive(quiet: bool) -> bool:
 #: files) before it is ended at once (seconds).
 INTERRUPT_GRACE = 0.8
 _interrupted = threading.Event()
+_saying = threading.Lock()
 
 
 def say_interrupted() -> None:
-    if not _interrupted.is_set():
-        _interrupted.set()
-        with contextlib.suppress(OSError):
-            os.write(2, b"httplog: interrupted\n")
+    # Under the lock, so that the watchdog's exit waits for a message being written.
+    with _saying:
+        if not _interrupted.is_set():
+            with contextlib.suppress(OSError):
+                os.write(2, b"httplog: interrupted\n")
+            _interrupted.set()
 
 
 def hard_exit() -> None:

@@ -105,10 +105,21 @@ def compile_format(spec: str | LogFormat, *, json_keys: dict[str, str] | None = 
     if spec in fixed:
         return fixed[spec]()
     syntax = _syntax(spec)
-    if syntax == "nginx":
-        return nginx.compile_nginx(spec)
-    if syntax == "apache":
-        return apache.compile_apache(spec)
+    if syntax is not None:
+        compilers = {"nginx": nginx.compile_nginx, "apache": apache.compile_apache}
+        try:
+            return compilers[syntax](spec)
+        except FormatError:
+            # Both dialects' syntax is there (nginx text may hold "%A", Apache
+            # text "$x"): the string is the other dialect's if only that compiles.
+            other = "apache" if syntax == "nginx" else "nginx"
+            if not _has_syntax(spec, other):
+                raise
+            try:
+                return compilers[other](spec)
+            except FormatError:
+                pass
+            raise
     names = ", ".join(NAMES)
     msg = (
         f"unknown log format {spec!r}: not a named format ({names}) "
@@ -120,7 +131,8 @@ def compile_format(spec: str | LogFormat, *, json_keys: dict[str, str] | None = 
 def _syntax(spec: str) -> str | None:
     """Whether a format string is nginx's (``$variables``) or Apache's (``%`` directives):
     the one it has more of, Apache's on a tie (a ``$`` or ``%`` not followed by a
-    name or a directive letter is literal text).
+    name or a directive letter is literal text). When a string has both and
+    only the other dialect compiles it, :func:`resolve` takes that one.
 
     >>> _syntax("$remote_addr 100% $status"), _syntax("%h $0 %>s"), _syntax("plain")
     ('nginx', 'apache', None)
@@ -136,6 +148,17 @@ def _syntax(spec: str) -> str | None:
     if directives or "%" in spec:
         return "apache"
     return "nginx" if "$" in spec else None
+
+
+def _has_syntax(spec: str, syntax: str) -> bool:
+    """Whether ``spec`` has a variable (nginx) or a directive (Apache) at all."""
+    import re
+
+    from httplog.formats import apache
+
+    if syntax == "nginx":
+        return re.search(r"\$(?:\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)", spec) is not None
+    return any(m.group(3) != "%" for m in apache._DIRECTIVE.finditer(spec))
 
 
 def _named(name: str) -> LogFormat:

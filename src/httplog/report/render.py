@@ -3,12 +3,14 @@
 The page is ``templates/report.html.j2`` filled in by Jinja2 with autoescaping
 on: every string that comes from a log (paths, agents, referers, clients,
 rejected lines, file names) is inserted as text, with control, bidi and other
-invisible characters first made visible (:func:`httplog.display.visible`). The charts are the
-figures of :mod:`httplog.charts`, serialised once into a JSON block that is
-safe inside ``<script>`` (:func:`script_json`) and drawn by one small script.
-A Content-Security-Policy admits only the page's own scripts (by hash) and no
-network access at all, so even text that slipped through could neither run
-nor phone home.
+invisible characters first made visible (:func:`httplog.display.visible`).
+The tables (:mod:`httplog.report.tables`) and the charts (the figures of
+:mod:`httplog.charts`) are also serialised into JSON blocks that are safe
+inside ``<script>`` (:func:`script_json`), drawn by the page's own two
+scripts, ``templates/tables.js`` and ``templates/report.js``; plotly.js is in
+the page once, compressed (:func:`plotly_bundle`). A Content-Security-Policy
+admits only those scripts (by hash) and no network access at all, so even
+text that slipped through could neither run nor phone home.
 
 Examples
 --------
@@ -33,10 +35,13 @@ import hashlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from importlib.metadata import version as _dist_version
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -48,15 +53,25 @@ from markupsafe import Markup
 
 import httplog.charts as charts
 from httplog.display import visible
-from httplog.errors import UsageError
+from httplog.errors import InputError, UsageError
 from httplog.outputs import atomic_open
+from httplog.reduce import top_n
+from httplog.report.tables import KEY_CHARS, TITLE_CHARS, Column, SubTable, Table, text
 from httplog.statuscodes import CLASSES, describe
 from httplog.version import package_version
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
 
-__all__ = ["PLOTLY_CONFIG", "render_report", "script_json", "visible", "write_report"]
+__all__ = [
+    "PLOTLY_CONFIG",
+    "PlotlyBundle",
+    "plotly_bundle",
+    "render_report",
+    "script_json",
+    "visible",
+    "write_report",
+]
 
 #: plotly.js config of every chart: no logo, no button that sends data anywhere.
 #: ``showSendToCloud`` (plotly.js 4's "Share chart..." button, ``sendChartToCloud``,
@@ -74,13 +89,10 @@ PLOTLY_CONFIG: dict[str, Any] = {
 
 PLOTLY_JS_MODES = ("inline", "cdn")
 
-#: Longest key shown in full in a table cell; longer ones are cut, with the
-#: whole text in the cell's ``title``.
-KEY_CHARS = 160
 #: Longest rejected line shown in full.
 LINE_CHARS = 600
-#: Longest text kept in a ``title`` attribute.
-TITLE_CHARS = 4000
+#: Rows a top-keys table holds ("show more" reveals them; ``view.top`` show at first).
+TABLE_ROWS = 100
 
 _DIMENSION_ORDER = ("status", "path", "remote_addr", "user_agent", "referer", "upstream_addr")
 
@@ -92,49 +104,8 @@ _SCRIPT_UNSAFE = {
     0x2029: "\\u2029",
 }
 
-_APP_JS = """\
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("httplog-data").textContent);
-  if (!data.figures.length) { return; }
-  if (typeof Plotly === "undefined") {
-    var note = document.getElementById("charts-unavailable");
-    if (note) { note.hidden = false; }
-    return;
-  }
-  var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
-  var printing = false;
-  function template() {
-    return !printing && dark && dark.matches ? data.templates.dark : data.templates.light;
-  }
-  function draw(extra) {
-    data.figures.forEach(function (f) {
-      var el = document.getElementById(f.id);
-      if (!el) { return; }
-      var layout = Object.assign({}, f.figure.layout, {template: template()}, extra || {});
-      Plotly.react(el, f.figure.data, layout, data.config);
-    });
-  }
-  draw();
-  if (dark && dark.addEventListener) {
-    dark.addEventListener("change", function () { draw(); });
-  }
-  window.addEventListener("beforeprint", function () {
-    printing = true;
-    draw({width: data.print_width});
-  });
-  window.addEventListener("afterprint", function () {
-    printing = false;
-    draw();
-    data.figures.forEach(function (f) {
-      var el = document.getElementById(f.id);
-      if (el) { Plotly.Plots.resize(el); }
-    });
-  });
-})();
-"""
-
-_PRINT_WIDTH = 700
+_PRINT_WIDTH = 700  # px: A4 less 12 mm margins is 703 px
+_PRINT_SCALE = 0.75  # printed charts' height / screen height
 _UI_FONT = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, '
     '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif'
@@ -174,10 +145,10 @@ class Cell:
 
 
 def _cell(value: object, limit: int = KEY_CHARS) -> Cell:
-    text = visible("" if value is None else value)
-    if len(text) <= limit:
-        return Cell(text)
-    return Cell(text[: limit - 1] + "…", text[:TITLE_CHARS])
+    shown = visible("" if value is None else value)
+    if len(shown) <= limit:
+        return Cell(shown)
+    return Cell(shown[: limit - 1] + "…", shown[:TITLE_CHARS])
 
 
 def _int(n: Any) -> str:
@@ -205,14 +176,129 @@ def _when(t: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return t.strftime(fmt)
 
 
+def _script_text(js: str) -> str:
+    """plotly.js as text that can sit in (or be inserted as) an inline script."""
+    js = js.replace("\r\n", "\n").replace("\r", "\n")
+    # An HTML parser ends a script at "</script" and treats "<!--" specially;
+    # the bundles have neither today, but make sure they never will.
+    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+
+
+_VERSION_RE = re.compile(r"plotly\.js\b[^\n]{0,60}?\bv(\d+)\.(\d+)\.(\d+)")
+_TRACE_RE = re.compile(r'moduleType:\s*"trace",\s*name:\s*"([a-z0-9]+)"')
+
+
+@dataclass(frozen=True)
+class PlotlyBundle:
+    """A plotly.js bundle the report can embed: its text, version and trace types."""
+
+    source: str
+    js: str
+    version: tuple[int, int, int]
+    traces: frozenset[str]
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.version))
+
+    def payload(self) -> str:
+        """The bundle deflate-compressed (raw deflate, level 9) and base64-encoded."""
+        return _payload(self.js)
+
+    def check(self, needs: set[str]) -> None:
+        """Raise :class:`UsageError` unless this bundle can draw figures of trace types ``needs``.
+
+        The figures are made by plotly.py for its own plotly.js
+        (:func:`plotly.offline.get_plotlyjs_version`): the bundle must have the
+        same major version and at least its minor version, and every trace
+        type the figures use.
+        """
+        want = _required_version()
+        if self.version[0] != want[0] or self.version[1] < want[1]:
+            msg = (
+                f"plotly.js bundle {self.source} is version {self.version_text}; the report's "
+                f"figures need {want[0]}.{want[1]} or a later {want[0]}.x (plotly.py "
+                f"{_dist_version('plotly')} bundles {'.'.join(map(str, want))})"
+            )
+            raise UsageError(msg)
+        missing = sorted(needs - self.traces)
+        if missing:
+            msg = (
+                f"plotly.js bundle {self.source} lacks the trace type(s) {', '.join(missing)} "
+                "that the report's figures use"
+            )
+            raise UsageError(msg)
+
+
 @cache
-def _plotly_js() -> str:
+def _payload(js: str) -> str:
+    z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return base64.b64encode(z.compress(js.encode("utf-8")) + z.flush()).decode("ascii")
+
+
+def _bundle_of(source: str, js: str) -> PlotlyBundle:
+    head = _VERSION_RE.search(js[:2000])
+    if head is None:
+        msg = f"{source} does not look like a plotly.js bundle (no 'plotly.js ... vX.Y.Z' header)"
+        raise UsageError(msg)
+    version = (int(head.group(1)), int(head.group(2)), int(head.group(3)))
+    return PlotlyBundle(source, _script_text(js), version, frozenset(_TRACE_RE.findall(js)))
+
+
+@cache
+def _required_version() -> tuple[int, int, int]:
+    from plotly.offline import get_plotlyjs_version
+
+    major, minor, patch = (re.sub(r"\D.*", "", p) or "0" for p in get_plotlyjs_version().split("."))
+    return int(major), int(minor), int(patch)
+
+
+@cache
+def _full_bundle() -> PlotlyBundle:
     from plotly.offline import get_plotlyjs
 
-    js = str(get_plotlyjs()).replace("\r\n", "\n").replace("\r", "\n")
-    # An HTML parser ends a script at "</script" and treats "<!--" specially;
-    # the bundle has neither today, but make sure it never will.
-    return js.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    return _bundle_of("plotly.py's plotly.min.js", get_plotlyjs())
+
+
+@cache
+def _user_bundle(path: str, size: int, mtime: float) -> PlotlyBundle:
+    try:
+        with open(path, encoding="utf-8") as f:
+            js = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        msg = f"can't read the plotly.js bundle {visible(path)}: {e}"
+        raise InputError(msg) from None
+    return _bundle_of(visible(path), js)
+
+
+def plotly_bundle(
+    plotly_js: str | os.PathLike[str] = "inline", needs: set[str] | None = None
+) -> PlotlyBundle:
+    """The plotly.js bundle ``write_report(..., plotly_js=...)`` embeds.
+
+    ``"inline"``: plotly.py's own bundle (the version its figures are made
+    for). A path: that file (a partial bundle you trust), checked
+    (:meth:`PlotlyBundle.check`): its version against plotly.py's and its
+    trace types against ``needs``.
+
+    Examples
+    --------
+    >>> b = plotly_bundle("inline", {"bar", "scatter"})
+    >>> b.version == _required_version(), {"bar", "scatter"} <= b.traces
+    (True, True)
+    """
+    needs = needs or set()
+    if isinstance(plotly_js, str) and plotly_js == "inline":
+        return _full_bundle()
+    path = os.fspath(plotly_js)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        msg = f"plotly_js must be 'inline', 'cdn' or the path of a plotly.js bundle; {visible(path)}: {e.strerror}"
+        raise UsageError(msg) from None
+    bundle = _user_bundle(path, st.st_size, st.st_mtime)
+    bundle.check(needs)
+    return bundle
 
 
 @cache
@@ -232,21 +318,51 @@ def _plotly_cdn() -> tuple[str, str]:
     return url, "sha384-" + base64.b64encode(digest).decode("ascii")
 
 
+@cache
+def _script(name: str) -> str:
+    """One of the page's own scripts (templates/*.js), checked to be safe inline."""
+    js = files("httplog.report").joinpath("templates", name).read_text(encoding="utf-8")
+    if "</script" in js.lower() or "<!--" in js:  # pragma: no cover - guards the shipped files
+        msg = f"{name} must not contain '</script' or '<!--' (it is inlined in <script>)"
+        raise RuntimeError(msg)
+    return js
+
+
+@cache
+def _plotly_locale(lang: str) -> dict[str, Any] | None:
+    """The plotly.js locale of ``lang`` (templates/plotly-locale-<lang>.json), if any."""
+    path = files("httplog.report").joinpath("templates", f"plotly-locale-{lang}.json")
+    if not path.is_file():
+        return None
+    locale: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return locale
+
+
 def _csp_hash(script: str) -> str:
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+#: Trace types whose defaults the page's templates keep (the figures' types).
+_TEMPLATE_TRACES = ("bar", "scatter")
+
+
 @cache
 def _templates_json() -> str:
-    """plotly_white and plotly_dark, transparent, in the page's font (JSON)."""
+    """plotly_white and plotly_dark, transparent, in the page's font (JSON).
+
+    Only the defaults of the trace types the figures use are kept: plotly.js
+    applies a template at every draw, and these have entries for two dozen types.
+    """
     out = {}
     for key, name in (("light", "plotly_white"), ("dark", "plotly_dark")):
         t = go.layout.Template(pio.templates[name])
         t.layout.paper_bgcolor = "rgba(0,0,0,0)"
         t.layout.plot_bgcolor = "rgba(0,0,0,0)"
         t.layout.font.family = _UI_FONT
-        out[key] = t.to_plotly_json()
+        spec = t.to_plotly_json()
+        spec["data"] = {k: v for k, v in spec.get("data", {}).items() if k in _TEMPLATE_TRACES}
+        out[key] = spec
     return str(pio.json.to_json_plotly(out))
 
 
@@ -282,34 +398,68 @@ def _css() -> Markup:
     return Markup(text)
 
 
-def _status_rows(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
+def _labels(lang: str) -> Any:
+    def L(key: str, **fields: object) -> str:
+        return charts.label(key, lang, section="report", **fields)
+
+    return L
+
+
+def _status_table(analysis: Analysis, lang: str) -> Table:
+    L = _labels(lang)
     names = charts.class_names(lang)
     status = charts.localized_status(analysis, lang)
-    return [
-        {
-            "code": int(r["status"]),
-            "reason": r["reason"] or "",
-            "description": r["description"] or "",
-            "class": r["class"],
-            "class_name": names.get(r["class"], r["class"]),
-            "requests": _int(r["requests"]),
-            "share": _pct(r["share"]),
-            "bar": round(float(r["share"] or 0) * 100, 2),
-        }
+    rows = [
+        [
+            int(r["status"]),
+            text(r["reason"]),
+            text(r["description"]),
+            names.get(r["class"], r["class"]),
+            int(r["requests"]),
+            float(r["share"] or 0),
+            r["class"],
+        ]
         for r in status.iter_rows(named=True)
     ]
+    columns = [
+        Column(L("code"), "code", cls="code"),
+        Column(L("reason_phrase"), cls="reason"),
+        Column(L("description"), cls="description", cut=TITLE_CHARS),
+        Column(L("class"), cls="class", dot=6),
+        Column(L("requests"), "int"),
+        Column(L("share"), "pct", dot=6, bar=True),
+        Column("class", hidden=True),
+    ]
+    return Table("t-status", L("status"), columns, rows, show=25, css_class="status")
 
 
-def _top_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {
-            "rank": int(r["rank"]),
-            "key": _cell(r["key"]),
-            "requests": _int(r["requests"]),
-            "share": _pct(r["share"]),
-        }
+def _top_frame(analysis: Analysis) -> pl.DataFrame:
+    """The top keys the report holds: ``TABLE_ROWS`` per table (at least ``view.top``).
+
+    The same ranking as ``analysis.top`` (:func:`httplog.reduce.top_n` over the
+    same view of the partial), only longer, so "show more" has rows to show.
+    """
+    o = analysis.view
+    n = max(o.top, TABLE_ROWS)
+    if analysis.top.is_empty() or n == o.top:
+        return analysis.top
+    view = analysis.partial.view(bots=o.bots, since=o.since, until=o.until)
+    return top_n(view, n=n)
+
+
+def _top_table(frame: pl.DataFrame, table_id: str, label: str, lang: str, show: int) -> Table:
+    L = _labels(lang)
+    rows = [
+        [int(r["rank"]), text(r["key"]), int(r["requests"]), float(r["share"] or 0)]
         for r in frame.sort("rank").iter_rows(named=True)
     ]
+    columns = [
+        Column(L("rank"), "int", cls="dim"),
+        Column(L("key"), cls="keycell"),
+        Column(L("requests"), "int"),
+        Column(L("share"), "pct"),
+    ]
+    return Table(table_id, label, columns, rows, show=show, css_class="top")
 
 
 def _dim_order(names: list[str]) -> list[str]:
@@ -324,64 +474,93 @@ def _dim_label(dim: str, lang: str) -> str:
         return visible(dim)
 
 
-def _spikes(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
+def _spike_table(analysis: Analysis, lang: str) -> Table:
+    """One row per spike; expanding a row shows the keys its errors come from, per dimension."""
+    L = _labels(lang)
     tz = analysis.view.tz
-    out = []
     expl = analysis.explanations
+    sub_columns = [
+        Column(L("count"), "int"),
+        Column(L("share"), "pct", digits=1),
+        Column(L("baseline_share"), "pct", digits=1),
+        Column(L("lift"), "float", digits=2),
+        Column(L("excess"), "float", digits=1),
+    ]
+    rows, details = [], []
     for s in analysis.spikes.iter_rows(named=True):
         n = int(s["spike"])
-        start = _when(s["start"], tz, "%Y-%m-%d %H:%M")
-        end_fmt = "%H:%M" if s["start"].date() == s["end"].date() else "%Y-%m-%d %H:%M"
-        rows = expl.filter(pl.col("spike") == n)
-        dims = []
-        for dim in _dim_order(rows["dimension"].unique().to_list()):
-            part = rows.filter(pl.col("dimension") == dim).sort("rank")
-            entries = []
-            for r in part.iter_rows(named=True):
+        kind = str(s["kind"])
+        same_day = s["start"].date() == s["end"].date()
+        rows.append(
+            [
+                n,
+                charts.label("spike", lang, kind=kind),
+                _when(s["start"], tz, "%Y-%m-%d %H:%M"),
+                _when(s["end"], tz, "%H:%M" if same_day else "%Y-%m-%d %H:%M"),
+                int(s["windows"]),
+                int(s["errors"]),
+                int(s["requests"]),
+                float(s["peak_rate"] or 0),
+                float(s["baseline_rate"] or 0),
+                int(s["excess"]),
+                kind if kind in CLASSES else "5xx",
+            ]
+        )
+        part = expl.filter(pl.col("spike") == n)
+        subs = []
+        for dim in _dim_order(part["dimension"].unique().to_list()):
+            keys = []
+            for r in part.filter(pl.col("dimension") == dim).sort("rank").iter_rows(named=True):
                 key = r["key"]
                 if dim == "status" and str(key).isdigit():
                     key = f"{key} {describe(int(key), lang).reason}".strip()
-                entries.append(
-                    {
-                        "rank": int(r["rank"]),
-                        "key": _cell(key),
-                        "count": _int(r["count"]),
-                        "share": _pct(r["share"], 1),
-                        "baseline_share": _pct(r["baseline_share"], 1),
-                        "lift": f"{float(r['lift'] or 0):.2f}",
-                        "excess": f"{float(r['excess'] or 0):,.1f}",
-                    }
+                keys.append(
+                    [
+                        text(key),
+                        int(r["count"]),
+                        float(r["share"] or 0),
+                        float(r["baseline_share"] or 0),
+                        float(r["lift"] or 0),
+                        float(r["excess"] or 0),
+                    ]
                 )
-            dims.append({"name": _dim_label(dim, lang), "rows": entries})
-        kind = str(s["kind"])
-        out.append(
-            {
-                "id": f"spike-{n}",
-                "kind": kind if kind in CLASSES else "5xx",
-                "heading": charts.label(
-                    "spike_heading",
-                    lang,
-                    section="report",
-                    kind=kind,
-                    n=n,
-                    start=start,
-                    end=_when(s["end"], tz, end_fmt),
-                ),
-                "facts": charts.label(
-                    "spike_facts",
-                    lang,
-                    section="report",
-                    windows=_int(s["windows"]),
-                    errors=_int(s["errors"]),
-                    requests=_int(s["requests"]),
-                    peak=_pct(s["peak_rate"], 1),
-                    baseline=_pct(s["baseline_rate"], 1),
-                    excess=_int(s["excess"]),
-                ),
-                "dims": dims,
-            }
-        )
-    return out
+            subs.append(
+                SubTable(
+                    _dim_label(dim, lang), [Column(L("key"), cls="keycell"), *sub_columns], keys
+                )
+            )
+        details.append(subs or None)
+    columns = [
+        Column(L("rank"), "int", cls="dim"),
+        Column(L("spike_kind"), dot=10, cls="kind"),
+        Column(L("spike_start")),
+        Column(L("spike_end")),
+        Column(L("spike_windows"), "int"),
+        Column(L("spike_errors"), "int"),
+        Column(L("requests"), "int"),
+        Column(L("spike_peak"), "pct", digits=1),
+        Column(L("spike_baseline"), "pct", digits=1),
+        Column(L("excess"), "int"),
+        Column("class", hidden=True),
+    ]
+    # up to three spikes open, as the page showed them before rows could expand
+    return Table(
+        "t-spikes", L("spikes"), columns, rows, show=25, details=details, css_class="spikes", open=3
+    )
+
+
+def _rejected_table(analysis: Analysis, lang: str) -> Table:
+    L = _labels(lang)
+    rows = [
+        [text(f"{r['source']}:{r['line']}"), text(r["reason"]), text(r["text"])]
+        for r in analysis.rejected_samples.iter_rows(named=True)
+    ]
+    columns = [
+        Column(L("location"), cls="where"),
+        Column(L("rejected_reason")),
+        Column(L("text"), cls="raw", cut=LINE_CHARS),
+    ]
+    return Table("t-rejected", L("rejected_heading"), columns, rows, show=20, css_class="rejected")
 
 
 def _rejected_summary(analysis: Analysis, lang: str) -> str:
@@ -392,26 +571,31 @@ def _rejected_summary(analysis: Analysis, lang: str) -> str:
     return _int(analysis.rejected) + (f"{sep}{reasons}{end}" if reasons else "")
 
 
-def _filters(analysis: Analysis) -> list[str]:
+def _filters(analysis: Analysis, lang: str) -> list[str]:
+    L = _labels(lang)
     o, tz, bots = analysis.filter, analysis.view.tz, analysis.view.bots
     out = []
     if o.since is not None:
-        out.append(f"since {_when(o.since, tz)}")
+        out.append(L("filter_since", when=_when(o.since, tz)))
     if o.until is not None:
-        out.append(f"until {_when(o.until, tz)}")
+        out.append(L("filter_until", when=_when(o.until, tz)))
     if o.status:
-        out.append("status " + ",".join(o.status))
+        out.append(L("filter_status", codes=",".join(o.status)))
     if o.path_prefix:
-        out.append(f"path prefix {o.path_prefix}")
+        out.append(L("filter_path", prefix=o.path_prefix))
     if bots != "include":
-        out.append(f"bots {bots}")
+        out.append(L(f"filter_bots_{bots}") if bots in ("exclude", "only") else f"bots {bots}")
     return [visible(f) for f in out]
 
 
-def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -> dict[str, Any]:
-    def L(key: str, **fields: object) -> str:
-        return charts.label(key, lang, section="report", **fields)
+def _figure_types(figs: dict[str, go.Figure]) -> set[str]:
+    return {t.type for fig in figs.values() for t in fig.data if t.type}
 
+
+def _context(
+    analysis: Analysis, lang: str, plotly_js: str | os.PathLike[str], title: str | None
+) -> dict[str, Any]:
+    L = _labels(lang)
     tz = analysis.view.tz
     requests = analysis.requests
     classes = {r["class"]: r for r in analysis.classes.iter_rows(named=True)}
@@ -431,11 +615,19 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
         {"id": f"chart-{name}", "name": name, "title": fig.layout.title.text or name}
         for name, fig in figs.items()
     ]
-    data_json = (
+    config = dict(PLOTLY_CONFIG)
+    locale = _plotly_locale(lang) if figs else None
+    if locale is not None:
+        config["locale"] = locale["name"]
+    charts_json = (
         '{"config":'
-        + json.dumps(PLOTLY_CONFIG)
+        + json.dumps(config)
         + ',"print_width":'
         + str(_PRINT_WIDTH)
+        + ',"print_scale":'
+        + str(_PRINT_SCALE)
+        + ',"locale":'
+        + json.dumps(locale, ensure_ascii=False)
         + ',"templates":'
         + (_templates_json() if figs else "{}")
         + ',"figures":['
@@ -446,15 +638,18 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
         + "]}"
     )
 
-    scripts = [_APP_JS]
-    plotly_inline = None
+    scripts = [_script("tables.js"), _script("report.js")]
+    bundle = None
     cdn_url = cdn_sri = None
-    if figs and plotly_js == "inline":
-        plotly_inline = _plotly_js()
-        scripts.insert(0, plotly_inline)
-    elif figs and plotly_js == "cdn":
-        cdn_url, cdn_sri = _plotly_cdn()
-    script_src = " ".join(_csp_hash(s) for s in scripts)
+    mode = plotly_js if isinstance(plotly_js, str) and plotly_js in PLOTLY_JS_MODES else "path"
+    if mode == "cdn":
+        if figs:
+            cdn_url, cdn_sri = _plotly_cdn()
+    elif figs:
+        bundle = plotly_bundle(plotly_js, _figure_types(figs))
+    elif mode == "path":
+        plotly_bundle(plotly_js)  # a bad path is an error even when there is nothing to draw
+    script_src = " ".join(_csp_hash(s) for s in ([bundle.js] if bundle else []) + scripts)
     if cdn_url:
         script_src += " " + re.sub(r"^(https://[^/]+/).*$", r"\1", cdn_url)
     csp = (
@@ -490,7 +685,7 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
         (L("format"), visible(analysis.format) + (f" — {visible(fmt_note)}" if fmt_note else "")),
         (L("window"), visible(analysis.window)),
         (L("tz"), visible(tz)),
-        (L("filters"), ", ".join(_filters(analysis)) or L("no_filters")),
+        (L("filters"), ", ".join(_filters(analysis, lang)) or L("no_filters")),
     ]
 
     spikes = analysis.spikes
@@ -510,34 +705,47 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
         {"label": L("card_rejected"), "value": _int(analysis.rejected), "kind": ""},
     ]
 
-    top = analysis.top
-    top_errors = [
-        {
-            "title": L(f"top_{scope}_paths"),
-            "kind": scope,
-            "rows": _top_rows(
-                top.filter((pl.col("dimension") == "path") & (pl.col("scope") == scope))
-            ),
-        }
-        for scope in ("4xx", "5xx")
-    ]
+    show = analysis.view.top
+    top = _top_frame(analysis)
+    top_errors: list[dict[str, Any]] = []
+    for scope in ("4xx", "5xx"):
+        label = L(f"top_{scope}_paths")
+        frame = top.filter((pl.col("dimension") == "path") & (pl.col("scope") == scope))
+        top_errors.append(
+            {"kind": scope, "table": _top_table(frame, f"t-top-{scope}-path", label, lang, show)}
+        )
     all_scope = top.filter(pl.col("scope") == "all")
-    top_all = [
-        {
-            "title": _dim_label(dim, lang),
-            "rows": _top_rows(all_scope.filter(pl.col("dimension") == dim)),
-        }
-        for dim in _dim_order(all_scope["dimension"].unique().to_list())
-    ]
+    top_all: list[dict[str, Any]] = []
+    for dim in _dim_order(all_scope["dimension"].unique().to_list()):
+        label = _dim_label(dim, lang)
+        frame = all_scope.filter(pl.col("dimension") == dim)
+        top_all.append({"table": _top_table(frame, f"t-top-all-{dim}", label, lang, show)})
 
-    rejected_samples = [
+    status_table = _status_table(analysis, lang)
+    spike_table = _spike_table(analysis, lang)
+    rejected_table = _rejected_table(analysis, lang)
+    all_tables = [status_table, spike_table, rejected_table]
+    all_tables += [t["table"] for t in top_errors + top_all]
+    tables_json = script_json(
         {
-            "where": _cell(f"{r['source']}:{r['line']}"),
-            "reason": visible(r["reason"]),
-            "text": _cell(r["text"], LINE_CHARS),
+            "key_chars": KEY_CHARS,
+            "labels": {
+                k: L(f"table_{k}")
+                for k in (
+                    "filter",
+                    "filter_label",
+                    "show_more",
+                    "show_all",
+                    "rows_shown",
+                    "rows_matching",
+                    "no_match",
+                    "details",
+                    "sort_by",
+                )
+            },
+            "tables": {t.id: t.spec() for t in all_tables if t.rows},
         }
-        for r in analysis.rejected_samples.iter_rows(named=True)
-    ]
+    )
 
     when = datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
     return {
@@ -562,18 +770,20 @@ def _context(analysis: Analysis, lang: str, plotly_js: str, title: str | None) -
             for c in CLASSES
         ],
         "charts": chart_list,
-        "status": _status_rows(analysis, lang),
-        "spikes": _spikes(analysis, lang),
+        "status_table": status_table,
+        "spike_table": spike_table,
         "top_errors": top_errors,
         "top_all": top_all,
-        "rejected_samples": rejected_samples,
+        "rejected_table": rejected_table,
         "csp": csp,
         "css": _css(),
-        "data_json": Markup(_script_safe(data_json)),
-        "plotly_inline": Markup(plotly_inline) if plotly_inline else None,
+        "charts_json": Markup(_script_safe(charts_json)),
+        "tables_json": Markup(tables_json),
+        "plotly_payload": Markup(bundle.payload()) if bundle else None,
         "cdn_url": cdn_url,
         "cdn_sri": cdn_sri,
-        "app_js": Markup(_APP_JS),
+        "tables_js": Markup(scripts[0]),
+        "report_js": Markup(scripts[1]),
         "generated": L("generated", version=package_version(), when=when),
     }
 
@@ -583,10 +793,10 @@ def _chunks(context: dict[str, Any]) -> Iterator[str]:
     return _environment().get_template("report.html.j2").generate(**context)
 
 
-def _check(analysis: Analysis, lang: str | None, plotly_js: str) -> str:
+def _check(analysis: Analysis, lang: str | None, plotly_js: str | os.PathLike[str]) -> str:
     lang = charts.resolve_lang(lang, analysis)
-    if plotly_js not in PLOTLY_JS_MODES:
-        msg = f"plotly_js must be one of {', '.join(PLOTLY_JS_MODES)}, not {plotly_js!r}"
+    if not isinstance(plotly_js, str | os.PathLike):
+        msg = f"plotly_js must be 'inline', 'cdn' or the path of a plotly.js bundle, not {plotly_js!r}"
         raise UsageError(msg)
     return lang
 
@@ -595,15 +805,19 @@ def render_report(
     analysis: Analysis,
     *,
     lang: str | None = None,
-    plotly_js: str = "inline",
+    plotly_js: str | os.PathLike[str] = "inline",
     title: str | None = None,
 ) -> str:
     """Return the report page of ``analysis`` as a string (see :func:`write_report`).
 
     Examples
     --------
-    >>> from httplog.charts import _example_analysis
-    >>> page = render_report(_example_analysis(), lang="zh", plotly_js="cdn")
+    >>> import httplog, os, tempfile
+    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
+    >>> _ = open(log, "w").write(
+    ...     '192.0.2.1 - - [20/Nov/2026:10:00:00 +0000] "GET /api HTTP/1.1" 503 0 "-" "curl/8"\\n'
+    ... )
+    >>> page = render_report(httplog.analyze(log), lang="zh", plotly_js="cdn")
     >>> "服务器错误" in page and page.startswith("<!DOCTYPE html>")
     True
     """
@@ -616,16 +830,16 @@ def write_report(
     path: str | os.PathLike[str],
     *,
     lang: str | None = None,
-    plotly_js: str = "inline",
+    plotly_js: str | os.PathLike[str] = "inline",
     title: str | None = None,
 ) -> None:
     """Write the HTML report of ``analysis`` to ``path``, atomically.
 
     One self-contained file: summary, charts (plotly), status codes with
     descriptions, error spikes with their explanations, top keys and samples
-    of rejected lines. It is written to a temporary file beside ``path`` and
-    renamed over it once complete, so ``path`` is either the whole report or
-    untouched.
+    of rejected lines, in tables that sort, filter, show more and expand. It
+    is written to a temporary file beside ``path`` and renamed over it once
+    complete, so ``path`` is either the whole report or untouched.
 
     Parameters
     ----------
@@ -634,29 +848,37 @@ def write_report(
     path:
         Where to write the page; missing directories are created.
     lang:
-        ``"en"`` or ``"zh"``: headings, class names and status descriptions.
-        Default ``analysis.view.lang``.
+        ``"en"`` or ``"zh"``: every word of the page, class names, status
+        descriptions, dates on the chart axes. Default ``analysis.view.lang``.
     plotly_js:
-        ``"inline"`` embeds plotly.js once (about 4.8 MB; works offline);
-        ``"cdn"`` loads it from the CDN plotly.py uses (a small file that needs
-        the network to draw its charts; the tables work without).
+        ``"inline"`` embeds plotly.js once, compressed (the partial bundle
+        shipped with httplog, about 0.5 MB in the page; works offline; see
+        :func:`plotly_bundle`); ``"cdn"`` loads it from the CDN plotly.py uses
+        (the charts need the network, the tables don't); a path embeds that
+        plotly.js bundle instead (e.g. a partial bundle you trust), after
+        checking its version and trace types against the figures'.
     title:
         The page's title; default "Access log report: <first input>".
 
     Raises
     ------
     UsageError
-        For an unknown ``lang`` or ``plotly_js``.
+        For an unknown ``lang``, a ``plotly_js`` that is neither a mode nor an
+        existing file, or a bundle that can't draw the figures.
     InputError
-        If ``path`` can't be written.
+        If ``path`` (or the bundle) can't be written (read).
 
     Examples
     --------
     >>> import httplog, os, tempfile
-    >>> from httplog.charts import _example_analysis
-    >>> out = os.path.join(tempfile.mkdtemp(), "report.html")
-    >>> httplog.write_report(_example_analysis(), out, lang="en", plotly_js="cdn")
-    >>> os.path.getsize(out) < 500_000
+    >>> d = tempfile.mkdtemp()
+    >>> log = os.path.join(d, "access.log")
+    >>> _ = open(log, "w").write(
+    ...     '192.0.2.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 100 "-" "curl/8"\\n'
+    ... )
+    >>> out = os.path.join(d, "report.html")
+    >>> httplog.write_report(httplog.analyze(log), out, lang="en")
+    >>> os.path.getsize(out) < 2_300_000
     True
     """
     lang = _check(analysis, lang, plotly_js)

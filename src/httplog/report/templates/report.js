@@ -1,0 +1,136 @@
+/* httplog report: the charts.
+ *
+ * The figures are in the JSON block #httplog-charts. plotly.js is in the page
+ * once, deflate-compressed and base64-encoded (#httplog-plotly): it is
+ * expanded with the browser's DecompressionStream and run as an inline
+ * script, which the page's Content-Security-Policy admits by the SHA-256
+ * hash of exactly that text (nothing else can run). With plotly_js="cdn" the
+ * bundle comes from the CDN instead and Plotly is already defined.
+ *
+ * Charts are drawn when they come near the viewport (IntersectionObserver),
+ * the first ones at once, the rest when the browser is idle; before printing
+ * every chart is drawn, light and at the page's width.
+ */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("httplog-charts").textContent);
+  if (!data.figures.length) { return; }
+
+  function notice(id) {
+    var note = document.getElementById(id);
+    if (note) { note.hidden = false; }
+  }
+
+  function decode(text) {
+    var bin = atob(text);
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return bytes;
+  }
+
+  function loadPlotly() {
+    if (typeof Plotly !== "undefined") { return Promise.resolve(); }
+    var packed = document.getElementById("httplog-plotly");
+    if (!packed) { return Promise.reject(new Error("no plotly.js")); }
+    if (typeof DecompressionStream === "undefined") {
+      notice("charts-old-browser");
+      return Promise.reject(new Error("no DecompressionStream"));
+    }
+    var stream = new Blob([decode(packed.textContent)]).stream()
+      .pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).text().then(function (js) {
+      var s = document.createElement("script");
+      s.textContent = js;  // admitted by its hash in the CSP
+      document.head.appendChild(s);
+      packed.remove();  // 0.5 MB of text the page no longer needs
+      if (typeof Plotly === "undefined") { throw new Error("plotly.js did not run"); }
+    });
+  }
+
+  var NEAR = 300;  // px: a chart this close to the viewport is drawn
+  var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var printing = false;
+  var drawn = {};
+  var byId = {};
+  data.figures.forEach(function (f) { byId[f.id] = f; });
+
+  function template() {
+    return !printing && dark && dark.matches ? data.templates.dark : data.templates.light;
+  }
+
+  function draw(f, extra) {
+    var el = document.getElementById(f.id);
+    if (!el) { return; }
+    var layout = Object.assign({}, f.figure.layout, {template: template()}, extra || {});
+    Plotly.react(el, f.figure.data, layout, data.config);
+    el.classList.add("drawn");
+    drawn[f.id] = true;
+  }
+
+  function drawAll(extra) {
+    data.figures.forEach(function (f) { draw(f, extra); });
+  }
+
+  function redrawDrawn() {
+    data.figures.forEach(function (f) { if (drawn[f.id]) { draw(f); } });
+  }
+
+  function start() {
+    if (data.locale) { Plotly.register(data.locale); }
+    var pending = data.figures.slice();
+    function drawOne(f) {
+      var i = pending.indexOf(f);
+      if (i < 0) { return; }
+      pending.splice(i, 1);
+      draw(f);
+    }
+    var idle = window.requestIdleCallback || function (cb) { return setTimeout(cb, 200); };
+    function drawRestWhenIdle() {
+      if (!pending.length) { return; }
+      idle(function () { drawOne(pending[0]); drawRestWhenIdle(); });
+    }
+    if ("IntersectionObserver" in window) {
+      // the first chart on the screen at once (the observer would wait a frame), so
+      // it is painted before the next one is drawn
+      var first = data.figures.filter(function (f) {
+        var el = document.getElementById(f.id);
+        var box = el && el.getBoundingClientRect();
+        return box && box.top < window.innerHeight && box.bottom > 0;
+      })[0];
+      if (first) { drawOne(first); }
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (e) {
+          if (e.isIntersecting) { seen.unobserve(e.target); drawOne(byId[e.target.id]); }
+        });
+      }, {rootMargin: NEAR + "px 0px"});
+      pending.forEach(function (f) {
+        var el = document.getElementById(f.id);
+        if (el) { seen.observe(el); }
+      });
+      setTimeout(drawRestWhenIdle, 1000);
+    } else {
+      drawAll();
+    }
+    if (dark && dark.addEventListener) {
+      dark.addEventListener("change", redrawDrawn);
+    }
+    window.addEventListener("beforeprint", function () {
+      printing = true;
+      pending = [];
+      data.figures.forEach(function (f) {  // page-wide, a quarter lower: three charts a page
+        draw(f, {width: data.print_width,
+                 height: Math.round((f.figure.layout.height || 400) * data.print_scale)});
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      printing = false;
+      data.figures.forEach(function (f) {
+        draw(f);
+        var el = document.getElementById(f.id);
+        if (el) { Plotly.Plots.resize(el); }
+      });
+    });
+  }
+
+  loadPlotly().then(start, function () { notice("charts-unavailable"); });
+})();
