@@ -204,6 +204,17 @@ def run(
     - ``fail_on``: alert conditions (``"5xx-rate>2%"``: :mod:`httplog.alerts`).
     - ``outputs``: the report, summary and export to write (none by default).
     - ``now``: the time of the run (the summary's ``generated_at``).
+
+    >>> import httplog, os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> log = os.path.join(d, "access.log")
+    >>> _ = open(log, "w").write(
+    ...     '192.0.2.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"\\n'
+    ...     '192.0.2.2 - - [20/Nov/2026:10:00:01 +0000] "GET /x HTTP/1.1" 503 0 "-" "curl/8"\\n'
+    ... )
+    >>> done = run(log, fail_on=["5xx-rate>10%"], outputs=Outputs(json=os.path.join(d, "s.json")))
+    >>> done.analysis.requests, [c.breached for c in done.checks], [w for w, _ in done.written]
+    (2, [True], ['Summary'])
     """
     read = read or ReadOptions()
     view = view or ViewOptions()
