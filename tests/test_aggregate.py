@@ -257,8 +257,8 @@ def test_bot_views_split_the_counts():
         [
             {"t": 0, "status": 200, "path": "/", "ua": HUMAN},
             {"t": 1, "status": 200, "path": "/", "ua": GOOGLE},
-            {"t": 2, "status": 404, "path": "/x", "ua": "curl/8.5.0"},
-            {"t": 3, "status": 503, "path": "/api", "ua": "python-requests/2.32"},
+            {"t": 2, "status": 404, "path": "/x", "ua": "Mozilla/5.0 (compatible; AhrefsBot/7.0)"},
+            {"t": 3, "status": 503, "path": "/api", "ua": "UptimeRobot/2.0"},
             {"t": 4, "status": 503, "path": "/api", "ua": HUMAN},
             {"t": 5, "status": 200, "path": "/", "ua": None},
         ]
@@ -271,8 +271,8 @@ def test_bot_views_split_the_counts():
     top_only = top_n(p.view(bots="only"))
     assert set(top_only.filter(pl.col("dimension") == "user_agent")["key"]) == {
         GOOGLE,
-        "curl/8.5.0",
-        "python-requests/2.32",
+        "Mozilla/5.0 (compatible; AhrefsBot/7.0)",
+        "UptimeRobot/2.0",
     }
     assert by_window(p.view(bots="exclude"), every="1m")["5xx"].sum() == 1
     with pytest.raises(UsageError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from httplog.bots import bot_category, bot_patterns, is_bot
+from httplog.bots import agent_class, bot_category, bot_patterns, is_bot
 
 #: Real user-agent strings and the category they must get (None: a human's browser).
 AGENTS: list[tuple[str, str | None]] = [
@@ -173,31 +173,32 @@ AGENTS: list[tuple[str, str | None]] = [
         "scanner",
     ),
     ("Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000003)", "scanner"),
-    # Scripts and libraries.
-    ("curl/8.5.0", "script"),
-    ("Wget/1.21.4", "script"),
-    ("python-requests/2.31.0", "script"),
-    ("Python-urllib/3.11", "script"),
-    ("Python/3.11 aiohttp/3.9.1", "script"),
-    ("Go-http-client/1.1", "script"),
-    ("okhttp/4.12.0", "script"),
-    ("Java/1.8.0_391", "script"),
-    ("Apache-HttpClient/4.5.14 (Java/17.0.9)", "script"),
-    ("axios/1.6.2", "script"),
-    ("PostmanRuntime/7.36.0", "script"),
-    ("Scrapy/2.11.0 (+https://scrapy.org)", "script"),
-    ("HTTPie/3.2.2", "script"),
-    ("libwww-perl/6.72", "script"),
-    ("node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "script"),
+    # Tools: HTTP libraries and command-line clients, not crawlers.
+    ("curl/8.5.0", "tool"),
+    ("Wget/1.21.4", "tool"),
+    ("python-requests/2.31.0", "tool"),
+    ("Python-urllib/3.11", "tool"),
+    ("Python/3.11 aiohttp/3.9.1", "tool"),
+    ("Go-http-client/1.1", "tool"),
+    ("okhttp/4.12.0", "tool"),
+    ("Java/1.8.0_391", "tool"),
+    ("Apache-HttpClient/4.5.14 (Java/17.0.9)", "tool"),
+    ("axios/1.6.2", "tool"),
+    ("PostmanRuntime/7.36.0", "tool"),
+    ("Scrapy/2.11.0 (+https://scrapy.org)", "tool"),
+    ("HTTPie/3.2.2", "tool"),
+    ("libwww-perl/6.72", "tool"),
+    ("node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "tool"),
     # Generic tokens: the long tail.
     ("LumiBot 2.0", "generic"),
     ("magpie-crawler/1.1 (U; Linux amd64; en-GB; +http://www.brandwatch.net)", "generic"),
+    ("Mozilla/5.0 (compatible; QzxwvCrawler/1.1)", "generic"),
     ("Mozilla/5.0 (compatible; SomeNewSpider/0.3)", "generic"),
     # A generic token outside the false positive still counts.
-    ("Mozilla/5.0 (Linux; Android 10; CUBOT_X30) (compatible; MyBot/1.0)", "generic"),
+    ("Mozilla/5.0 (Linux; Android 10; CUBOT_X30) (compatible; QzxwvBot/1.0)", "generic"),
     # Matching ignores ASCII case.
     ("MOZILLA/5.0 (COMPATIBLE; GOOGLEBOT/2.1)", "search"),
-    ("CURL/7.68.0", "script"),
+    ("CURL/7.68.0", "tool"),
 ]
 
 
@@ -218,22 +219,24 @@ def test_the_table_has_enough_real_agents_of_every_kind():
 @pytest.mark.parametrize(("agent", "category"), AGENTS, ids=[a[:60] for a, _ in AGENTS])
 def test_agent_gets_its_bot_flag_and_category(agent, category):
     df = pl.DataFrame({"user_agent": [agent]})
-    out = df.select(bot=is_bot(), category=bot_category())
-    assert out.row(0) == (category is not None, category)
+    out = df.select(bot=is_bot(), category=bot_category(), kind=agent_class())
+    kind = "human" if category is None else "tool" if category == "tool" else "bot"
+    assert out.row(0) == (kind == "bot", category, kind)
 
 
 def test_the_whole_table_at_once_repeated_and_shuffled_matches_row_by_row(agents):
-    shuffled = agents.sample(fraction=5.0, with_replacement=True, seed=7)
+    shuffled = pl.concat([agents] * 5).sample(fraction=1.0, shuffle=True, seed=7)
     assert shuffled["user_agent"].n_unique() == agents.height  # every agent, repeated
     out = shuffled.select("expected", bot=is_bot(), category=bot_category())
     assert out["category"].to_list() == out["expected"].to_list()
-    assert out["bot"].to_list() == out["expected"].is_not_null().to_list()
+    crawler = out["expected"].is_not_null() & (out["expected"] != "tool")
+    assert out["bot"].to_list() == crawler.to_list()
 
 
 def test_a_null_agent_is_not_a_bot_and_has_no_category():
     df = pl.DataFrame({"user_agent": [None, "curl/8.0", None]}, schema={"user_agent": pl.String})
     out = df.select(bot=is_bot(), category=bot_category())
-    assert out.rows() == [(False, None), (True, "script"), (False, None)]
+    assert out.rows() == [(False, None), (False, "tool"), (False, None)]
     assert out.schema == pl.Schema({"bot": pl.Boolean, "category": pl.String})
 
 
@@ -254,7 +257,10 @@ def test_works_inside_group_by_aggregations(agents):
     grouped = (
         agents.with_columns(g=pl.int_range(pl.len()) % 3)
         .group_by("g")
-        .agg(bots=is_bot().sum(), expected=pl.col("expected").is_not_null().sum())
+        .agg(
+            bots=is_bot().sum(),
+            expected=(pl.col("expected").is_not_null() & (pl.col("expected") != "tool")).sum(),
+        )
     )
     assert grouped["bots"].to_list() == grouped["expected"].to_list()
 
@@ -269,7 +275,7 @@ def test_takes_an_expression_and_a_categorical_column():
 
 def test_bot_patterns_lists_specific_categories_before_the_generic_tokens():
     table = bot_patterns()
-    assert table.columns == ["pattern", "category"]
+    assert table.columns == ["pattern", "category", "class"]
     order = table["category"].unique(maintain_order=True).to_list()
     assert order[-1] == "generic"
     assert set(table.filter(pl.col("category") == "generic")["pattern"]) == {
@@ -278,7 +284,7 @@ def test_bot_patterns_lists_specific_categories_before_the_generic_tokens():
         "spider",
         "crawl",
     }
-    for name in ["search", "seo", "ai", "social", "monitor", "script", "scanner"]:
+    for name in ["search", "seo", "ai", "social", "monitor", "tool", "scanner"]:
         assert name in order
 
 

@@ -1,30 +1,50 @@
-"""Bots by user agent: a curated list of substrings, matched case-insensitively.
+"""Bots by user agent: a curated list and the community list, by category and class.
 
-The list lives in ``data/bots.toml``, by category, in priority order: ``ai``
-(LLM crawlers), ``search``, ``seo``, ``social`` (link previews), ``feed``,
-``monitor``, ``scanner``, ``script`` (HTTP libraries and command-line clients),
-and last ``generic``: the bare tokens "bot", "crawler", "spider" and "crawl",
-which catch the long tail of self-declared bots. A user agent's category is the
-first category with a matching pattern.
+Two lists of patterns, both data:
+
+- ``data/bots.toml``, curated, matched case-insensitively: by category, in
+  priority order: ``ai`` (LLM crawlers), ``search``, ``seo``, ``social`` (link
+  previews), ``feed``, ``monitor``, ``scanner``, ``ads``, ``research``,
+  ``tool`` (HTTP libraries, command-line clients, browser automation), and
+  last ``generic``: the bare tokens "bot", "crawler", "spider" and "crawl",
+  which catch the long tail of self-declared bots.
+- ``data/crawler-user-agents.toml``, generated from the community list
+  `crawler-user-agents <https://github.com/monperrus/crawler-user-agents>`_
+  (MIT; its version is in the file; regenerate with ``python -m httplog.bots``
+  and a test checks that the file is what the installed package generates). Its
+  tags map onto the categories above (``community_tags`` in ``bots.toml``), and
+  its patterns match case-sensitively, as that list is written.
+
+Why vendored rather than read from the package at run time: the bot flag is
+computed when lines are counted and saved in partials (``--state``, per-host
+partials merged later); a list that changed with whatever version is installed
+would split one log's bots differently from run to run. The vendored file pins
+it, and upgrading it is a reviewed diff.
+
+A user agent's category is the best-ranked category among the matches of both
+lists. Each category has a **class**: ``bot`` or ``tool``. Tools are programs
+a person or an app drives (``curl``, ``python-requests``, an Android app's
+``okhttp``): they are not crawlers, so :func:`is_bot` is False for them and
+``bots="exclude"`` keeps them, as GoAccess does. :func:`agent_class` gives
+``human``, ``bot`` or ``tool``.
 
 The generic token "bot" also occurs inside a few real browsers' user agents,
 such as CUBOT Android phones (``... Android 10; CUBOT_X30) ...``). Such known
-false positives are listed in the data too, and a generic token that lies
+false positives are listed in the curated data, and a generic token that lies
 inside one of them does not count.
 
 How it matches: one Aho-Corasick pass (``str.extract_many``, leftmost-first,
-non-overlapping) over the false positives followed by every category's patterns
-in priority order. A false positive therefore consumes the "bot" inside it
-("CUBOT" starts before its "bot"), and of two patterns starting at the same
-place the higher-priority one wins ("Applebot-Extended" is ``ai``, not
-``search``). The agent's category is the best-ranked category among its matches.
+non-overlapping) over the curated false positives followed by every category's
+patterns in priority order. A false positive therefore consumes the "bot"
+inside it ("CUBOT" starts before its "bot"), and of two patterns starting at
+the same place the higher-priority one wins ("Applebot-Extended" is ``ai``, not
+``search``). Then one case-sensitive overlapping pass over the community
+literals, and one regex per category for the few community patterns that are
+real regexes.
 
 Speed: the matching runs on the *distinct* agents of the column and the result
-is mapped back to the rows with a hash lookup. Access logs repeat a few thousand
-agents over and over, so on 1M rows with ~600 distinct agents this takes about
-0.05 s (eager, lazy or streaming), against 0.15-0.3 s for one
-``str.contains_any`` over every row; with 100k distinct agents it is about
-0.1-0.16 s. The cost grows with the number of distinct agents, not of rows.
+is mapped back to the rows with a hash lookup, so the cost grows with the number
+of distinct agents, not of rows.
 
 Examples
 --------
@@ -38,28 +58,47 @@ Examples
 ...         ]
 ...     }
 ... )
->>> df.select(bot=is_bot(), category=bot_category()).rows()
-[(True, 'search'), (False, None), (True, 'script'), (False, None)]
+>>> df.select(bot=is_bot(), kind=agent_class(), category=bot_category()).rows()
+[(True, 'bot', 'search'), (False, 'human', None), (False, 'tool', 'tool'), (False, 'human', None)]
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from httplog.errors import OptionError
 
-__all__ = ["BOTS", "bot_category", "bot_patterns", "bots_filter", "is_bot"]
+__all__ = [
+    "BOTS",
+    "CLASSES",
+    "agent_class",
+    "bot_category",
+    "bot_patterns",
+    "bots_filter",
+    "is_bot",
+]
 
 #: The last-resort category of bare tokens ("bot", "crawler", ...); it must come last.
 GENERIC = "generic"
 
 #: What a view keeps of crawlers and bots (``bots=``): all requests, humans' only, bots' only.
 BOTS: tuple[str, ...] = ("include", "exclude", "only")
+
+#: The classes of :func:`agent_class`: a person's browser, a crawler, a tool.
+CLASSES: tuple[str, ...] = ("human", "bot", "tool")
+
+#: The vendored community list (generated from the crawler-user-agents package).
+COMMUNITY_FILE = "crawler-user-agents.toml"
 
 
 def bots_filter(bots: str) -> bool | None:
@@ -78,68 +117,127 @@ def bots_filter(bots: str) -> bool | None:
 
 
 @dataclass(frozen=True)
-class _BotList:
-    """The parsed ``bots.toml``: categories in priority order, and the exclusions."""
+class _Category:
+    name: str
+    kind: str  # "bot" or "tool"
+    tags: tuple[str, ...]  # the community list's tags that map here
+    patterns: tuple[str, ...]
 
-    categories: tuple[tuple[str, tuple[str, ...]], ...]
+
+@dataclass(frozen=True, eq=False)
+class _BotList:
+    """Both lists parsed: categories in priority order, exclusions, community patterns."""
+
+    categories: tuple[_Category, ...]
     false_positives: tuple[str, ...]
+    #: community patterns by kind (literal, prefix, suffix, regex), each with its category index
+    community: dict[str, tuple[tuple[str, int], ...]]
 
     @property
     def automaton(self) -> tuple[str, ...]:
-        """Every pattern to search for: false positives first, then by priority."""
-        return (*self.false_positives, *(p for _, pats in self.categories for p in pats))
+        """Every curated pattern to search for: false positives first, then by priority."""
+        return (*self.false_positives, *(p for c in self.categories for p in c.patterns))
 
     @property
     def rank_of(self) -> dict[str, int | None]:
-        """Lower-cased pattern -> index of its category (None for false positives)."""
+        """Lower-cased curated pattern -> index of its category (None for false positives)."""
         ranks: dict[str, int | None] = {p.lower(): None for p in self.false_positives}
-        for rank, (_, patterns) in enumerate(self.categories):
-            for p in patterns:
+        for rank, category in enumerate(self.categories):
+            for p in category.patterns:
                 ranks.setdefault(p.lower(), rank)
         return ranks
+
+    @property
+    def literal_rank(self) -> dict[str, int]:
+        """Community literal (case kept) -> category index; the first entry wins.
+
+        A literal that contains, ignoring case, a curated pattern of the same
+        class ("AhrefsBot/" holds "bot") can't change whether an agent is a
+        bot or a tool, and is left out: it would make the automaton twice as
+        big (the matching cost per distinct agent, block after block) for no
+        change of class; such an agent's category is the curated one.
+        """
+        return _community_literals(self)
+
+
+@cache
+def _community_literals(bots: _BotList) -> dict[str, int]:
+    kinds = [c.kind for c in bots.categories]
+    literals = pl.DataFrame(
+        bots.community["literal"], schema={"text": pl.String, "rank": pl.UInt8}, orient="row"
+    ).unique("text", keep="first", maintain_order=True)
+    lowered = pl.col("text").str.to_lowercase()
+    covered = pl.lit(False)
+    for kind in ("bot", "tool"):
+        curated = [p for c in bots.categories if c.kind == kind for p in c.patterns]
+        of_kind = pl.col("rank").is_in([i for i, k in enumerate(kinds) if k == kind])
+        covered = covered | (
+            of_kind & lowered.str.contains_any(curated, ascii_case_insensitive=True)
+        )
+    kept = literals.filter(~covered)
+    return dict(zip(kept["text"], kept["rank"], strict=True))
+
+
+def _read_data(name: str) -> dict[str, Any]:
+    text = files("httplog").joinpath("data", name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 @cache
 def _bot_list() -> _BotList:
-    """Read and check ``data/bots.toml`` (once per process)."""
-    text = files("httplog").joinpath("data", "bots.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    categories = tuple((c["name"], tuple(c["patterns"])) for c in data["category"] if c["patterns"])
-    names = [name for name, _ in categories]
+    """Read and check ``data/bots.toml`` and the community file (once per process)."""
+    data = _read_data("bots.toml")
+    categories = tuple(
+        _Category(c["name"], c["class"], tuple(c.get("community_tags", ())), tuple(c["patterns"]))
+        for c in data["category"]
+    )
+    names = [c.name for c in categories]
     if len(set(names)) != len(names) or names[-1] != GENERIC:  # pragma: no cover
         msg = f"bots.toml: categories must be unique and end with {GENERIC!r}, got {names}"
         raise RuntimeError(msg)
-    patterns = [p for _, pats in categories for p in pats]
+    if any(c.kind not in ("bot", "tool") for c in categories):  # pragma: no cover
+        raise RuntimeError("bots.toml: a category's class is 'bot' or 'tool'")
+    patterns = [p for c in categories for p in c.patterns]
     if not all(p.isascii() and p for p in patterns):  # pragma: no cover
         msg = "bots.toml: patterns must be non-empty ASCII (matching folds ASCII case only)"
         raise RuntimeError(msg)
-    return _BotList(categories, tuple(data["false_positives"]["patterns"]))
+    index = {name: i for i, name in enumerate(names)}
+    community = _read_data(COMMUNITY_FILE)
+    patterns_of = {
+        kind: tuple(
+            (p, index[name]) for name, pats in community.get(kind, {}).items() for p in pats
+        )
+        for kind in _KINDS
+    }
+    return _BotList(categories, tuple(data["false_positives"]["patterns"]), patterns_of)
 
 
 def bot_patterns() -> pl.DataFrame:
-    """Return the bot user-agent patterns with their category, in priority order.
+    """Return the curated bot user-agent patterns with their category and class.
 
     Returns
     -------
     pl.DataFrame
-        Columns ``pattern`` and ``category`` (String). Patterns match as
-        case-insensitive substrings; the first category (from the top) with a
-        matching pattern is the agent's category.
+        Columns ``pattern``, ``category`` and ``class`` (String). Patterns
+        match as case-insensitive substrings; the first category (from the
+        top) with a matching pattern is the agent's category. (The community
+        list's patterns are in ``data/crawler-user-agents.toml``.)
 
     Examples
     --------
     >>> table = bot_patterns()
-    >>> table.filter(pl.col("pattern") == "GPTBot").row(0)
-    ('GPTBot', 'ai')
+    >>> table.filter(pl.col("pattern").is_in(["GPTBot", "okhttp"])).rows()
+    [('GPTBot', 'ai', 'bot'), ('okhttp', 'tool', 'tool')]
     >>> table["category"].unique(maintain_order=True).to_list()
-    ['ai', 'search', 'seo', 'social', 'feed', 'monitor', 'scanner', 'script', 'generic']
+    ['ai', 'search', 'seo', 'social', 'feed', 'monitor', 'scanner', 'tool', 'generic']
     """
-    rows = [(p, name) for name, pats in _bot_list().categories for p in pats]
-    return pl.DataFrame(rows, schema={"pattern": pl.String, "category": pl.String}, orient="row")
+    rows = [(p, c.name, c.kind) for c in _bot_list().categories for p in c.patterns]
+    schema = {"pattern": pl.String, "category": pl.String, "class": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def is_bot(col: str | pl.Expr = "user_agent") -> pl.Expr:
-    """Return a Boolean expression: is the user agent a bot?
+    """Return a Boolean expression: is the user agent a bot (a crawler, not a tool)?
 
     Parameters
     ----------
@@ -149,9 +247,9 @@ def is_bot(col: str | pl.Expr = "user_agent") -> pl.Expr:
     Returns
     -------
     pl.Expr
-        ``True`` when a pattern of :func:`bot_patterns` occurs in the agent
-        (ignoring ASCII case), except a generic token inside a known false
-        positive such as "CUBOT"; ``False`` otherwise, and for a null agent.
+        ``True`` when the agent's best category (:func:`bot_category`) is of
+        class ``bot``; ``False`` for a human's browser, for a tool such as
+        ``curl`` or ``okhttp`` (:func:`agent_class`), and for a null agent.
 
     Examples
     --------
@@ -162,26 +260,65 @@ def is_bot(col: str | pl.Expr = "user_agent") -> pl.Expr:
     ...             "Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 "
     ...             "(KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
     ...             "SomeNewCrawler/0.1",
+    ...             "okhttp/4.12.0",
     ...             None,
     ...         ]
     ...     }
     ... )
     >>> df.select(is_bot("ua"))["ua"].to_list()
-    [True, False, True, False]
+    [True, False, True, False, False]
     """
+    return _cached(_is_bot, col)
+
+
+def _is_bot(col: str | pl.Expr) -> pl.Expr:
+    bots = _bot_list()
+    crawlers = [i for i, c in enumerate(bots.categories) if c.kind == "bot"]
     agent, distinct, rank = _ranked(col)
-    return agent.is_in(distinct.filter(rank.is_not_null()).implode()).fill_null(False)
+    return agent.is_in(distinct.filter(rank.is_in(crawlers)).implode()).fill_null(False)
+
+
+def agent_class(col: str | pl.Expr = "user_agent") -> pl.Expr:
+    """Return the class of each user agent: ``human``, ``bot`` or ``tool``.
+
+    ``bot`` is what :func:`is_bot` flags; ``tool`` is an HTTP client library,
+    command-line client or browser automation (the ``tool`` category);
+    everything else, a null agent included, is ``human``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "user_agent": [
+    ...             "python-requests/2.31.0",
+    ...             "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+    ...             "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    ...         ]
+    ...     }
+    ... )
+    >>> df.select(agent_class())["user_agent"].to_list()
+    ['tool', 'bot', 'human']
+    """
+    return _cached(_agent_class, col)
+
+
+def _agent_class(col: str | pl.Expr) -> pl.Expr:
+    kinds = {i: c.kind for i, c in enumerate(_bot_list().categories)}
+    agent, distinct, rank = _ranked(col)
+    kind = rank.replace_strict(kinds, default="human", return_dtype=pl.String)
+    return agent.replace_strict(distinct, kind, default="human", return_dtype=pl.String)
 
 
 def bot_category(col: str | pl.Expr = "user_agent") -> pl.Expr:
-    """Return the bot category of each user agent in ``col`` (as for :func:`is_bot`).
+    """Return the category of each user agent in ``col`` (as for :func:`is_bot`).
 
     Returns
     -------
     pl.Expr
-        A ``pl.String`` expression: the first category, in the order of
-        :func:`bot_patterns`, with a pattern in the agent; null for agents that
-        :func:`is_bot` calls human, and for null agents.
+        A ``pl.String`` expression: the best-ranked category, in the order of
+        :func:`bot_patterns`, with a pattern in the agent (``tool`` for tools,
+        which :func:`is_bot` does not call bots); null for a human's browser
+        and for null agents.
 
     Examples
     --------
@@ -201,10 +338,26 @@ def bot_category(col: str | pl.Expr = "user_agent") -> pl.Expr:
     >>> df.select(bot_category())["user_agent"].to_list()
     ['ai', 'social', 'scanner', 'generic', None]
     """
-    names = dict(enumerate(name for name, _ in _bot_list().categories))
+    return _cached(_bot_category, col)
+
+
+def _bot_category(col: str | pl.Expr) -> pl.Expr:
+    names = {i: c.name for i, c in enumerate(_bot_list().categories)}
     agent, distinct, rank = _ranked(col)
     category = rank.replace_strict(names, default=None, return_dtype=pl.String)
     return agent.replace_strict(distinct, category, default=None, return_dtype=pl.String)
+
+
+def _cached(build: Callable[[str | pl.Expr], pl.Expr], col: str | pl.Expr) -> pl.Expr:
+    """``build(col)``, built once per column name (building costs milliseconds:
+    the automata's patterns go from Python to polars; a block's counting calls
+    it every block)."""
+    return _built(build, col) if isinstance(col, str) else build(col)
+
+
+@cache
+def _built(build: Callable[[str | pl.Expr], pl.Expr], col: str) -> pl.Expr:
+    return build(col)
 
 
 def _ranked(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
@@ -218,18 +371,25 @@ def _ranked(col: str | pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     expr = pl.col(col) if isinstance(col, str) else col
     agent = expr.cast(pl.String)
     distinct = agent.drop_nulls().unique(maintain_order=True)
-    return agent, distinct, _row_rank(distinct)
+    # Evaluated inside one list.eval so that ``distinct`` is computed once: the
+    # rank's many branches would each recompute it otherwise.
+    rank = distinct.implode().list.eval(_row_rank(pl.element())).explode(empty_as_null=False)
+    return agent, distinct, rank
 
 
 def _row_rank(agent: pl.Expr) -> pl.Expr:
-    """Row-wise category index: one Aho-Corasick pass, then the best-ranked match.
+    """Row-wise category index: the best-ranked match of either list.
 
-    The automaton holds the false positives first, then every category's
-    patterns in priority order. Leftmost-first, non-overlapping matching makes
-    a false positive consume the generic token inside it ("CUBOT" starts
-    before its "bot"), and among patterns that start at the same place the
-    higher-priority one wins. Each match is mapped to its category index
-    (false positives to null) and the smallest index is the category.
+    Curated: one Aho-Corasick pass whose automaton holds the false positives
+    first, then every category's patterns in priority order. Leftmost-first,
+    non-overlapping matching makes a false positive consume the generic token
+    inside it ("CUBOT" starts before its "bot"), and among patterns that start
+    at the same place the higher-priority one wins. Each match is mapped to its
+    category index (false positives to null).
+
+    Community: one case-sensitive, overlapping pass over its literals, and one
+    regex per category for its few real regexes. The smallest index of all is
+    the category.
     """
     bots = _bot_list()
     matches = agent.str.extract_many(
@@ -240,4 +400,166 @@ def _row_rank(agent: pl.Expr) -> pl.Expr:
         .str.to_lowercase()
         .replace_strict(bots.rank_of, default=None, return_dtype=pl.UInt8)
     )
-    return matches.list.eval(ranks).list.min()
+    curated = matches.list.eval(ranks).list.min()
+    literal_rank = bots.literal_rank
+    listed = (
+        agent.str.extract_many(list(literal_rank), overlapping=True)
+        .list.eval(pl.element().replace_strict(literal_rank, return_dtype=pl.UInt8))
+        .list.min()
+    )
+    tests: dict[str, Callable[[str], pl.Expr]] = {
+        "prefix": agent.str.starts_with,
+        "suffix": agent.str.ends_with,
+        "regex": agent.str.contains,
+    }
+    others = []
+    for kind, test in tests.items():
+        by_rank: dict[int, list[str]] = {}
+        for pattern, rank in bots.community[kind]:
+            by_rank.setdefault(rank, []).append(pattern)
+        others += [
+            pl.when(pl.any_horizontal(test(p) for p in pats))
+            .then(pl.lit(rank, pl.UInt8))
+            .otherwise(pl.lit(None, pl.UInt8))
+            for rank, pats in sorted(by_rank.items())
+        ]
+    return pl.min_horizontal(curated, listed, *others)
+
+
+# ------------------------------------------------------- the community list
+
+
+def _as_literal(pattern: str) -> str | None:
+    r"""The text a community pattern stands for, or None if it uses regex syntax.
+
+    >>> _as_literal(r"Googlebot\/"), _as_literal("^curl"), _as_literal("[wW]get")
+    ('Googlebot/', None, None)
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            out.append(pattern[i + 1])
+            i += 2
+            continue
+        if c in "[]()^$.*+?{}|\\":
+            return None
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _expand(pattern: str) -> list[tuple[str, str]] | None:
+    r"""A community pattern as plain matches, or None when it needs a regex.
+
+    Each match is ``(kind, text)``: ``literal`` (anywhere), ``prefix`` (at the
+    start) or ``suffix`` (at the end). Handled: a top-level ``a|b``, a group
+    of literal alternatives ``(a|b)``, a letter in both cases ``[sS]``, and
+    the anchors ``^``, ``$`` and ``(^| )``.
+
+    >>> _expand("S[eE]Bot"), _expand("^curl"), _expand(r"(^| )PTST\/")
+    ([('literal', 'SeBot'), ('literal', 'SEBot')], [('prefix', 'curl')], [('prefix', 'PTST/'), ('literal', ' PTST/')])
+    >>> _expand("Ahrefs(Bot|SiteAudit)"), _expand(r"Spider[\s\S]*spider\.com")
+    ([('literal', 'AhrefsBot'), ('literal', 'AhrefsSiteAudit')], None)
+    """
+    if "|" in pattern and "(" not in pattern:
+        parts = [_expand(p) for p in pattern.split("|")]
+        return None if None in parts else [m for part in parts if part for m in part]
+    if pattern.startswith("(^| )"):
+        rest = _expand(pattern[5:])
+        if rest is None or any(kind != "literal" for kind, _ in rest):
+            return None
+        return [m for _, text in rest for m in (("prefix", text), ("literal", " " + text))]
+    kind = "literal"
+    if pattern.startswith("^"):
+        kind, pattern = "prefix", pattern[1:]
+    elif pattern.endswith("$") and not pattern.endswith("\\$"):
+        kind, pattern = "suffix", pattern[:-1]
+    variants = [""]
+    for piece in re.split(r"(\[[a-zA-Z]{2}\]|\([^()|]*(?:\|[^()|]*)+\))", pattern):
+        if piece.startswith("[") and len(piece) == 4 and piece[1].lower() == piece[2].lower():
+            options = [piece[1], piece[2]]
+        elif piece.startswith("("):
+            options = piece[1:-1].split("|")
+        else:
+            options = [piece]
+        texts = [_as_literal(o) for o in options]
+        if None in texts:
+            return None
+        variants = [v + str(o) for v in variants for o in texts]
+    return [(kind, v) for v in variants if v]
+
+
+#: The tables of ``crawler-user-agents.toml``: how each kind of pattern matches.
+_KINDS = ("literal", "prefix", "suffix", "regex")
+
+
+def community_toml(entries: list[dict[str, Any]], version: str) -> str:
+    r"""Render crawler-user-agents' entries as ``data/crawler-user-agents.toml``.
+
+    Each entry's first tag that a category of ``bots.toml`` lists in its
+    ``community_tags`` decides its category. A pattern that is plain text once
+    ``\/`` and the like are unescaped goes to ``literal``; one of the simple
+    forms :func:`_expand` knows goes, expanded, to ``literal``, ``prefix`` or
+    ``suffix``; the rest to ``regex``; all in the list's order.
+
+    >>> text = community_toml(
+    ...     [
+    ...         {"pattern": r"okhttp", "tags": ["http-library"]},
+    ...         {"pattern": "^curl", "tags": ["http-library"]},
+    ...         {"pattern": r"Spider[\s\S]*spider\.com", "tags": ["ai-crawler"]},
+    ...     ],
+    ...     "0.0",
+    ... )
+    >>> data = tomllib.loads(text)
+    >>> data["literal"], data["prefix"], data["regex"]
+    ({'tool': ['okhttp']}, {'tool': ['curl']}, {'ai': ['Spider[\\s\\S]*spider\\.com']})
+    """
+    tag_to = {tag: c.name for c in _bot_list().categories for tag in c.tags}
+    order = [c.name for c in _bot_list().categories]
+    tables: dict[str, dict[str, list[str]]] = {k: {name: [] for name in order} for k in _KINDS}
+    for entry in entries:
+        name = next((tag_to[t] for t in entry.get("tags", ()) if t in tag_to), GENERIC)
+        matches = _expand(entry["pattern"])
+        if matches is None:
+            tables["regex"][name].append(entry["pattern"])
+        for kind, text in matches or ():
+            if text not in tables[kind][name]:
+                tables[kind][name].append(text)
+    lines = [
+        "# Generated from the crawler-user-agents package by `python -m httplog.bots`:",
+        "# do not edit (tests/test_bots.py checks it against the installed package).",
+        "# Source: https://github.com/monperrus/crawler-user-agents",
+        "# Licence: MIT, (c) Martin Monperrus and the list's contributors.",
+        "# Case-sensitive, as the list is written: `literal` anywhere in the agent,",
+        "# `prefix` at its start, `suffix` at its end, `regex` (Rust syntax) anywhere.",
+        "# Categories as in bots.toml.",
+        f'version = "{version}"',
+    ]
+    for kind in _KINDS:
+        lines += ["", f"[{kind}]"]
+        for name in order:
+            if tables[kind][name]:
+                items = "".join(f"    {_toml_string(p)},\n" for p in tables[kind][name])
+                lines.append(f"{name} = [\n{items}]")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's for these ASCII patterns)."""
+    return json.dumps(text, ensure_ascii=True)
+
+
+def _community_entries() -> tuple[list[dict[str, Any]], str]:  # pragma: no cover - tooling
+    """The installed crawler-user-agents package's entries and version."""
+    from importlib.metadata import version
+
+    text = files("crawleruseragents").joinpath("crawler-user-agents.json").read_text("utf-8")
+    return json.loads(text), version("crawler-user-agents")
+
+
+if __name__ == "__main__":  # pragma: no cover - tooling
+    target = Path(__file__).parent / "data" / COMMUNITY_FILE
+    target.write_text(community_toml(*_community_entries()), encoding="utf-8")
+    print(f"wrote {target}")
