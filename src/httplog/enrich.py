@@ -465,7 +465,7 @@ def geo(
         - ``ip_version`` (UInt8): 4 or 6; null for text that isn't an address
           (a host name in ``%h``, garbage);
         - with a country or city database: ``country_code`` (ISO 3166, null
-          when unknown), ``country`` (English name, "Unknown" for an address
+          when unknown), ``country`` (English name, else the code; "Unknown" for an address
           the database doesn't have, a private one, or no address at all),
           ``continent_code`` and ``continent`` (likewise);
         - with a city database: ``city`` (null when unknown);
@@ -562,7 +562,9 @@ def _lookup(
             continue
         values = {
             "country_code": _code(record, "country", "registered_country"),
-            "country": _name(record, "country") or _name(record, "registered_country"),
+            "country": _name(record, "country")
+            or _name(record, "registered_country")
+            or _code(record, "country", "registered_country"),
             "continent_code": _code(record, "continent") or _cut(_get(record, "continent", "code")),
             "continent": _name(record, "continent"),
             "city": _name(record, "city"),
