@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from mmdb_writer import MMDBWriter, MmdbU32
+from mmdb_writer import MmdbU32, MMDBWriter
 from netaddr import IPSet
 
 from httplog.enrich import (
