@@ -309,3 +309,78 @@ def test_the_brief_s_named_bots_are_all_listed():
         "CensysInspect", "Expanse",
     }  # fmt: skip
     assert named - patterns == set()
+
+
+# ------------------------------------------------------ the community list
+
+
+def _community() -> list[dict]:
+    import json
+    from importlib.resources import files
+
+    text = files("crawleruseragents").joinpath("crawler-user-agents.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def test_the_vendored_community_list_is_what_the_installed_package_generates():
+    from importlib.metadata import version
+    from importlib.resources import files
+
+    from httplog.bots import COMMUNITY_FILE, community_toml
+
+    vendored = files("httplog").joinpath("data", COMMUNITY_FILE).read_text(encoding="utf-8")
+    fresh = community_toml(_community(), version("crawler-user-agents"))
+    # On a new crawler-user-agents: `python -m httplog.bots`, then review the diff.
+    assert vendored == fresh
+
+
+def test_every_sample_agent_of_the_community_list_is_a_bot_or_a_tool():
+    # Each entry comes with instances: real agents its pattern matches (2,000 and more).
+    rows = [(e["tags"][0], ua) for e in _community() for ua in e.get("instances", ())]
+    frame = pl.DataFrame(rows, schema=["tag", "user_agent"], orient="row")
+    assert frame.height > 2000
+    out = frame.with_columns(kind=agent_class())
+    assert out.filter(pl.col("kind") == "human").height == 0
+    tools = out.filter(pl.col("tag").is_in(["http-library", "browser-automation"]))
+    assert tools.height > 50
+    # A crawler's agent that also names its HTTP library ("... python-requests ... bot")
+    # ranks as the crawler; a plain library agent is a tool.
+    assert tools.filter(pl.col("kind") == "tool").height / tools.height > 0.9
+
+
+@pytest.mark.parametrize(
+    ("agent", "category"),
+    [
+        (
+            "Mozilla/5.0 (compatible; FlipboardProxy/1.2; +http://flipboard.com/browserproxy)",
+            "social",
+        ),
+        ("CommaFeed/4.0.0 (https://github.com/Athou/commafeed)", "feed"),
+        ("theoldreader.com", "feed"),
+        ("Mozilla/5.0 (compatible; Google Web Preview)", "social"),
+        ("AppEngine-Google; (+http://code.google.com/appengine; appid: s~x)", "search"),
+        ("Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5", "social"),
+        ("HeadlessChrome/120.0.0.0", "tool"),
+    ],
+)
+def test_agents_only_the_community_list_knows_get_its_category(agent, category):
+    df = pl.DataFrame({"user_agent": [agent]})
+    assert df.select(bot_category())["user_agent"].item() == category
+
+
+def test_the_sample_s_android_app_okhttp_is_kept_by_bots_exclude():
+    # sample_logs/nginx_access.log: the shop's Android app (okhttp, 784 lines) and its
+    # scripts are real traffic, not crawlers.
+    from pathlib import Path
+
+    from httplog import read_logs
+
+    path = Path(__file__).resolve().parents[1] / "sample_logs" / "nginx_access.log"
+    rows = read_logs(path, log_format="combined").frame
+    flagged = rows.with_columns(bot=is_bot(), kind=agent_class())
+    okhttp = flagged.filter(pl.col("user_agent").str.starts_with("okhttp/"))
+    assert okhttp.height == 784 and not okhttp["bot"].any()
+    assert set(okhttp["kind"]) == {"tool"}
+    bots = flagged.filter("bot")["user_agent"].unique().to_list()
+    assert not any(a.startswith(("curl/", "python-requests/", "Wget/")) for a in bots)
+    assert any("Googlebot" in a for a in bots)

@@ -374,3 +374,227 @@ def test_geo_on_a_frame_that_already_has_its_columns_is_a_usage_error(tmp_path):
     frame = _clients().with_columns(country=pl.lit("x"))
     with pytest.raises(UsageError, match="already has country"):
         geo(frame, db=_city_db(tmp_path / "city.mmdb"))
+
+
+# ------------------------------------------------- GoAccess 1.7 cross-check
+
+#: The logs whose distinct agents are compared: (where, path, format).
+AGENT_LOGS = [
+    ("repo", "sample_logs/nginx_access.log", "combined"),
+    ("corpus", "elastic-examples/apache_logs", "combined"),
+    ("corpus", "basjes-logparser/hackers-access.log", "combined"),
+    ("corpus", "basjes-logparser/access_log.gz", "combined"),
+    ("corpus", "lnav/logfile_shop_access_log.0", "main"),
+    ("corpus", "lnav/logfile_access_log.0", "combined"),
+]
+
+#: ua-parser's browser families under GoAccess's roots (GoAccess counts Chromium-based
+#: browsers as Chrome, the stock Android browser and the Google app as Safari, ...).
+GOACCESS_BROWSER = {
+    **dict.fromkeys(
+        ["Chrome", "Chrome Mobile", "Chrome Mobile iOS", "Chrome Mobile WebView", "Chromium"],
+        "Chrome",
+    ),
+    **dict.fromkeys(["Samsung Internet", "Iron", "Dragon", "Sogou Explorer"], "Chrome"),
+    **dict.fromkeys(
+        ["Firefox", "Firefox Mobile", "Firefox iOS", "Iceweasel", "Pale Moon"], "Firefox"
+    ),
+    **dict.fromkeys(["Safari", "Mobile Safari", "MobileSafari", "Android", "Google"], "Safari"),
+    **dict.fromkeys(["Amazon Silk", "Baidu Explorer", "Rekonq"], "Safari"),
+    **dict.fromkeys(["IE", "IE Mobile", "AOL", "Maxthon", "Chrome Frame"], "MSIE"),
+    **dict.fromkeys(["Opera", "Opera Mini"], "Opera"),
+    "Edge": "Edge",
+}
+GOACCESS_OS = {
+    **dict.fromkeys(["Windows", "Windows Phone"], "Windows"),
+    **dict.fromkeys(["Linux", "Ubuntu", "CentOS", "Debian", "Fedora"], "Linux"),
+    **dict.fromkeys(["FreeBSD", "NetBSD", "OpenBSD"], "BSD"),
+    "Solaris": "Unix",
+    "iOS": "iOS",
+    "Mac OS X": "Macintosh",
+    "Android": "Android",
+    "Chrome OS": "Chrome OS",
+}
+
+#: Agents both classify as a browser (or a system) and put in different roots.
+BROWSER_DIFFERENCES = {
+    # Opera 7 and 8 posing as MSIE: ua-parser finds the Opera token, GoAccess stops at MSIE.
+    # ua-parser is right.
+    "MSIE 6.0; MSIE 5.5; Windows NT 5.0) Opera 7.02": ("Opera", "MSIE"),
+    "MSIE 6.0; Windows NT 5.1; en) Opera 8.50": ("Opera", "MSIE"),
+}
+OS_DIFFERENCES = {
+    # A Kindle Fire (Fire OS is Android): ua-parser is right, GoAccess says Linux.
+    "KFAPWI Build/JDQ39": ("Android", "Linux"),
+    # Darwin 13 on a MacBook Pro is OS X 10.9: ua-parser is right, GoAccess says iOS.
+    "Safari/9537.73.11 CFNetwork/673.0.3 Darwin/13.0.0 (x86_64) (MacBookPro8": (
+        "Macintosh",
+        "iOS",
+    ),
+}
+
+#: Crawlers by our lists only (our curated list and the community list know them, GoAccess's
+#: list is shorter): httplog is right, all are crawlers, monitors or scanners.
+CRAWLERS_OURS_ONLY = [
+    "Baiduspider-image",
+    "ELB-HealthChecker/2.0",
+    "Expanse, a Palo Alto Networks company",
+    "LumiBot 2.0",
+    "(compatible; Indy Library)",
+    "changedetection.com/bot.html",
+    "Media Center PC 6.0; MDDR;",
+    "BingPreview/1.0b",
+    "VoilaBot BETA 1.2",
+    "Firefox/1.5.0.11; 360Spider",
+    "(compatible; BeetleBot; )",
+    "Ezooms/1.0; ezooms.bot@gmail.com",
+    "Ezooms/1.0; help@moz.com",
+    "(compatible; Genieo/1.0",
+    "Daumoa/3.0",
+    "(compatible; archive.org_bot",
+    "special_archiver/3.1.1",
+    "Mozilla/5.0 zgrab/0.x",
+    "UniversalFeedParser/4.2",
+    "Xenu Link Sleuth/1.3.8",
+    "YisouSpider",
+    "binlar_2.6.3 (test@mgmt.mic)",
+    "binlar_2.6.3 test@mgmt.mic",
+    "nutch-1.4/Nutch-1.4",
+]
+
+#: Agents GoAccess calls crawlers (or feeds) and we don't: a substring of each, who is right.
+CRAWLERS_GOACCESS_ONLY = {
+    # HTTP libraries are tools by design (not crawlers: --bots exclude keeps them): httplog
+    # is right by its own definition.
+    "HTTP_Request2/2.1.1 (http://pear.php.net/package/http_request2) PHP/5.3.2-1ubuntu4.18": (
+        "httplog"
+    ),
+    "HTTP_Request2/2.1.1 (http://pear.php.net/package/http_request2) PHP/5.3.2-1ubuntu4.19": (
+        "httplog"
+    ),
+    "Python-urllib/2.7": "httplog",
+    # Feed readers a person runs (GoAccess's "Feeds" and crawlers; neither of our lists has
+    # them): both defensible, they poll unattended on one reader's behalf.
+    "Liferea/1.8.3": "both",
+    "Newsify/120 CFNetwork": "both",
+    "Reeder/2.1.1 CFNetwork": "both",
+    "Thunderbird/24.2.0 Lightning": "both",
+    # Scripts and odd agents that GoAccess's heuristics (a URL in the agent, CFNetwork
+    # apps, a bare name) call crawlers and our lists miss: GoAccess is right.
+    "Chef Client/10.18.2": "goaccess",
+    "SV1; http://www.tropicdesigns.net)": "goaccess",
+    "Firefox/6.0 Google favicon": "goaccess",
+    "Google Desktop/5.9.1005.12335": "goaccess",
+    "Superblock-Denim": "goaccess",
+    "distilator/0.1": "goaccess",
+    "torob/5 CFNetwork/976": "goaccess",
+    "Ruby": "goaccess",  # the bare agent of Ruby's Net::HTTP: a tool, not a human
+}
+
+
+def _goaccess_roots(exe: str, agent: str, work: Path, n: int) -> tuple[str, str]:
+    """GoAccess's browser and OS roots of one agent (a one-line log of its own)."""
+    import json
+    import subprocess
+
+    log = work / f"{n}.log"
+    text = agent.replace("\\", "\\\\").replace('"', '\\"')
+    log.write_text(
+        f'192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 10 "-" "{text}"\n',
+        encoding="utf-8",
+    )
+    out = work / f"{n}.json"
+    cmd = [exe, str(log), "--log-format=COMBINED", "--no-global-config", "--no-progress"]
+    r = subprocess.run(
+        [*cmd, "--no-parsing-spinner", "-o", str(out)], capture_output=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr.decode(errors="replace")[-500:]
+    report = json.loads(out.read_text())
+    return report["browsers"]["data"][0]["data"], report["os"]["data"][0]["data"]
+
+
+@pytest.fixture(scope="module")
+def compared(shared, tmp_path_factory) -> pl.DataFrame:
+    """Every distinct agent of the logs: our classification and GoAccess's roots."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    from httplog import read_logs
+
+    exe = shutil.which("goaccess")
+    if exe is None:
+        pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
+    root = Path(__file__).resolve().parents[1]
+    distinct: set[str] = set()
+    for where, name, log_format in AGENT_LOGS:
+        path = root / name if where == "repo" else shared("corpus", "real", *name.split("/"))
+        frame = read_logs(path, log_format=log_format).frame
+        distinct |= set(frame["user_agent"].drop_nulls())
+    work = tmp_path_factory.mktemp("goaccess")
+    ordered = sorted(distinct)
+    with ThreadPoolExecutor(4) as pool:
+        roots = list(
+            pool.map(lambda n: _goaccess_roots(exe, ordered[n], work, n), range(len(ordered)))
+        )
+    table = pl.DataFrame(
+        {
+            "user_agent": ordered,
+            "goaccess_browser": [b for b, _ in roots],
+            "goaccess_os": [o for _, o in roots],
+        }
+    )
+    return agents(table)
+
+
+def _pinned(frame: pl.DataFrame, pins: dict[str, object]) -> dict[str, pl.DataFrame]:
+    return {pin: frame.filter(pl.col("user_agent").str.contains(pin, literal=True)) for pin in pins}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("family", "goaccess", "mapping", "pins"),
+    [
+        ("browser", "goaccess_browser", GOACCESS_BROWSER, BROWSER_DIFFERENCES),
+        ("os", "goaccess_os", GOACCESS_OS, OS_DIFFERENCES),
+    ],
+    ids=["browsers", "systems"],
+)
+def test_families_agree_with_goaccess_where_both_classify(
+    compared, family, goaccess, mapping, pins
+):
+    # Both classify: a human's agent whose family we place under a GoAccess root, and a
+    # root GoAccess gives (not Others / Unknown, not its crawlers, compared below).
+    both = compared.filter(
+        (pl.col("agent_class") == "human")
+        & pl.col(family).is_in(list(mapping))
+        & ~pl.col(goaccess).is_in(["Others", "Unknown", "Crawlers", "Feeds"])
+    ).with_columns(ours=pl.col(family).replace_strict(mapping))
+    assert both.height > 450  # most of the 658 agents of these logs
+    differ = both.filter(pl.col("ours") != pl.col(goaccess))
+    for pin, matched in _pinned(differ, pins).items():
+        assert matched.select("ours", goaccess).rows() == [pins[pin]], pin
+    assert differ.height == len(pins), differ.select("user_agent", "ours", goaccess).rows()
+
+
+@pytest.mark.slow
+def test_crawlers_agree_with_goaccess_but_for_the_pinned_agents(compared):
+    flagged = compared.with_columns(
+        ours=pl.col("agent_class") == "bot",
+        theirs=pl.col("goaccess_browser").is_in(["Crawlers", "Feeds"]),
+    )
+    assert flagged.filter(pl.col("ours") & pl.col("theirs")).height > 60
+    ours_only = flagged.filter(pl.col("ours") & ~pl.col("theirs"))
+    theirs_only = flagged.filter(~pl.col("ours") & pl.col("theirs"))
+    for pins, differ in ((CRAWLERS_OURS_ONLY, ours_only), (CRAWLERS_GOACCESS_ONLY, theirs_only)):
+        for pin, matched in _pinned(differ, dict.fromkeys(pins)).items():
+            assert matched.height == 1, pin
+        assert differ.height == len(pins), differ["user_agent"].to_list()
+    assert set(CRAWLERS_GOACCESS_ONLY.values()) == {"httplog", "both", "goaccess"}
+
+
+def test_http_tools_are_goaccess_s_others_not_its_crawlers_nor_ours():
+    # GoAccess 1.7 puts okhttp, curl, python-requests, Go-http-client and Wget under
+    # browser "Others", OS "Unknown" (research run on a hand-made log); so do we, as tools.
+    tools = agents(_frame(["okhttp/4.12.0", "curl/8.5.0", "python-requests/2.32.3", "Wget/1.21.4"]))
+    assert set(tools["agent_class"]) == {"tool"}
+    assert set(tools["os"]) == {"Other"}
