@@ -219,7 +219,7 @@ def aggregate_block(
     >>> from httplog.engine import iter_parsed
     >>> path = os.path.join(tempfile.mkdtemp(), "a.log")
     >>> _ = open(path, "w").write(
-    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"\\n'
+    ...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 5 "-" "Googlebot/2.1"\\n'
     ... )
     >>> (pb,) = iter_parsed([Chunk(i) for i in resolve_inputs(path)])
     >>> aggregate_block(pb).counts.select("status", "bot", "requests").rows()
