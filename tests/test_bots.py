@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
 from httplog.bots import agent_class, bot_category, bot_patterns, is_bot
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Real user-agent strings and the category they must get (None: a human's browser).
 AGENTS: list[tuple[str, str | None]] = [
@@ -213,7 +217,8 @@ def agents() -> pl.DataFrame:
 def test_the_table_has_enough_real_agents_of_every_kind():
     assert len(AGENTS) >= 25
     categories = {c for _, c in AGENTS}
-    assert categories == {None, *bot_patterns()["category"]}
+    curated = bot_patterns().filter(pl.col("source") == "curated")
+    assert categories == {None, *curated["category"]}
 
 
 @pytest.mark.parametrize(("agent", "category"), AGENTS, ids=[a[:60] for a, _ in AGENTS])
@@ -275,7 +280,8 @@ def test_takes_an_expression_and_a_categorical_column():
 
 def test_bot_patterns_lists_specific_categories_before_the_generic_tokens():
     table = bot_patterns()
-    assert table.columns == ["pattern", "category", "class"]
+    assert table.columns == ["pattern", "category", "class", "source", "match"]
+    table = table.filter(pl.col("source") == "curated")
     order = table["category"].unique(maintain_order=True).to_list()
     assert order[-1] == "generic"
     assert set(table.filter(pl.col("category") == "generic")["pattern"]) == {
@@ -288,8 +294,9 @@ def test_bot_patterns_lists_specific_categories_before_the_generic_tokens():
         assert name in order
 
 
-def test_bot_patterns_are_unique_ignoring_case():
-    lowered = bot_patterns()["pattern"].str.to_lowercase()
+def test_curated_bot_patterns_are_unique_ignoring_case():
+    curated = bot_patterns().filter(pl.col("source") == "curated")
+    lowered = curated["pattern"].str.to_lowercase()
     assert lowered.is_duplicated().sum() == 0
 
 
@@ -322,16 +329,40 @@ def _community() -> list[dict]:
     return json.loads(text)
 
 
-def test_the_vendored_community_list_is_what_the_installed_package_generates():
+def test_the_installed_community_list_is_the_pinned_version():
+    import re
+    import tomllib
     from importlib.metadata import version
-    from importlib.resources import files
 
-    from httplog.bots import COMMUNITY_FILE, community_toml
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = [d for d in project["dependencies"] if re.match(r"crawler-user-agents\b", d)]
+    # Pinned exactly in the runtime dependencies: the bot flag is saved in partials.
+    assert len(pins) == 1
+    assert pins[0] == f"crawler-user-agents=={version('crawler-user-agents')}"
 
-    vendored = files("httplog").joinpath("data", COMMUNITY_FILE).read_text(encoding="utf-8")
-    fresh = community_toml(_community(), version("crawler-user-agents"))
-    # On a new crawler-user-agents: `python -m httplog.bots`, then review the diff.
-    assert vendored == fresh
+
+def test_bot_patterns_carry_the_community_patterns():
+    table = bot_patterns()
+    community = table.filter(pl.col("source") == "community")
+    entries = _community()
+    # Every community entry is there: as itself (a regex), or expanded to plain matches.
+    assert community.height >= len(entries) * 0.9
+    rows = set(community.select("pattern", "category", "match").iter_rows())
+    assert {
+        ("curl", "tool", "prefix"),
+        ("GPTBot", "ai", "substring"),
+        ("AhrefsBot", "seo", "substring"),
+    } <= rows
+    regexes = {p for p, _, m in rows if m == "regex"}
+    assert regexes <= {e["pattern"] for e in entries}
+    assert set(community["match"]) == {"substring", "prefix", "suffix", "regex"}
+    assert {"ads", "research"} <= set(community["category"])  # community-only categories
+    classes = dict(table.select("category", "class").unique().iter_rows())
+    assert (
+        community.select(pl.col("category").replace_strict(classes))
+        .to_series()
+        .equals(community["class"], check_names=False)
+    )
 
 
 def test_every_sample_agent_of_the_community_list_is_a_bot_or_a_tool():

@@ -8,18 +8,18 @@ Two lists of patterns, both data:
   ``tool`` (HTTP libraries, command-line clients, browser automation), and
   last ``generic``: the bare tokens "bot", "crawler", "spider" and "crawl",
   which catch the long tail of self-declared bots.
-- ``data/crawler-user-agents.toml``, generated from the community list
-  `crawler-user-agents <https://github.com/monperrus/crawler-user-agents>`_
-  (MIT; its version is in the file; regenerate with ``python -m httplog.bots``
-  and a test checks that the file is what the installed package generates). Its
-  tags map onto the categories above (``community_tags`` in ``bots.toml``), and
-  its patterns match case-sensitively, as that list is written.
+- the community list `crawler-user-agents
+  <https://github.com/monperrus/crawler-user-agents>`_ (MIT). The community list
+  comes from the pinned ``crawler-user-agents`` package, read when first needed.
+  Its tags map onto the categories above (``community_tags`` in ``bots.toml``),
+  and its patterns match case-sensitively, as that list is written.
 
-Why vendored rather than read from the package at run time: the bot flag is
-computed when lines are counted and saved in partials (``--state``, per-host
-partials merged later); a list that changed with whatever version is installed
-would split one log's bots differently from run to run. The vendored file pins
-it, and upgrading it is a reviewed diff.
+Why pinned exactly (``crawler-user-agents==1.67.0`` in the dependencies): the
+bot flag is computed when lines are counted and saved in partials (``--state``,
+per-host partials merged later); a list that changed with whatever version is
+installed would split one log's bots differently from run to run. Upgrading
+the pin is a reviewed change (a test checks the installed version is the
+pinned one).
 
 A user agent's category is the best-ranked category among the matches of both
 lists. Each category has a **class**: ``bot`` or ``tool``. Tools are programs
@@ -71,6 +71,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,9 @@ BOTS: tuple[str, ...] = ("include", "exclude", "only")
 #: The classes of :func:`agent_class`: a person's browser, a crawler, a tool.
 CLASSES: tuple[str, ...] = ("human", "bot", "tool")
 
-#: The vendored community list (generated from the crawler-user-agents package).
-COMMUNITY_FILE = "crawler-user-agents.toml"
+#: The community list: the package and its data file (read when first needed).
+COMMUNITY_PACKAGE = "crawleruseragents"
+COMMUNITY_FILE = "crawler-user-agents.json"
 
 
 def bots_filter(bots: str) -> bool | None:
@@ -185,7 +187,7 @@ def _read_data(name: str) -> dict[str, Any]:
 
 @cache
 def _bot_list() -> _BotList:
-    """Read and check ``data/bots.toml`` and the community file (once per process)."""
+    """Read and check ``data/bots.toml`` and the community list (once per process)."""
     data = _read_data("bots.toml")
     categories = tuple(
         _Category(c["name"], c["class"], tuple(c.get("community_tags", ())), tuple(c["patterns"]))
@@ -201,38 +203,44 @@ def _bot_list() -> _BotList:
     if not all(p.isascii() and p for p in patterns):  # pragma: no cover
         msg = "bots.toml: patterns must be non-empty ASCII (matching folds ASCII case only)"
         raise RuntimeError(msg)
-    index = {name: i for i, name in enumerate(names)}
-    community = _read_data(COMMUNITY_FILE)
-    patterns_of = {
-        kind: tuple(
-            (p, index[name]) for name, pats in community.get(kind, {}).items() for p in pats
-        )
-        for kind in _KINDS
-    }
-    return _BotList(categories, tuple(data["false_positives"]["patterns"]), patterns_of)
+    community = _community_patterns(_community_entries(), categories)
+    return _BotList(categories, tuple(data["false_positives"]["patterns"]), community)
 
 
 def bot_patterns() -> pl.DataFrame:
-    """Return the curated bot user-agent patterns with their category and class.
+    """Return the bot user-agent patterns of both lists, with category and class.
 
     Returns
     -------
     pl.DataFrame
-        Columns ``pattern``, ``category`` and ``class`` (String). Patterns
-        match as case-insensitive substrings; the first category (from the
-        top) with a matching pattern is the agent's category. (The community
-        list's patterns are in ``data/crawler-user-agents.toml``.)
+        Columns ``pattern``, ``category``, ``class``, ``source`` and
+        ``match`` (String). The curated patterns come first (``source``
+        ``curated``, ``match`` ``substring``): they match as substrings,
+        ignoring case, and the first category from the top with a matching
+        pattern wins. The community list's follow (``source`` ``community``),
+        case-sensitive, as ``substring``, ``prefix`` (at the agent's start),
+        ``suffix`` (at its end) or ``regex``. An agent's category is the
+        best-ranked one among the matches of both.
 
     Examples
     --------
     >>> table = bot_patterns()
-    >>> table.filter(pl.col("pattern").is_in(["GPTBot", "okhttp"])).rows()
-    [('GPTBot', 'ai', 'bot'), ('okhttp', 'tool', 'tool')]
-    >>> table["category"].unique(maintain_order=True).to_list()
+    >>> curated = table.filter(pl.col("source") == "curated")
+    >>> curated.filter(pl.col("pattern").is_in(["GPTBot", "okhttp"])).rows()
+    [('GPTBot', 'ai', 'bot', 'curated', 'substring'), ('okhttp', 'tool', 'tool', 'curated', 'substring')]
+    >>> curated["category"].unique(maintain_order=True).to_list()
     ['ai', 'search', 'seo', 'social', 'feed', 'monitor', 'scanner', 'tool', 'generic']
+    >>> table.filter(pl.col("pattern") == "curl", pl.col("source") == "community").rows()
+    [('curl', 'tool', 'tool', 'community', 'prefix')]
     """
-    rows = [(p, c.name, c.kind) for c in _bot_list().categories for p in c.patterns]
-    schema = {"pattern": pl.String, "category": pl.String, "class": pl.String}
+    categories = _bot_list().categories
+    rows = [(p, c.name, c.kind, "curated", "substring") for c in categories for p in c.patterns]
+    for kind in _KINDS:
+        rows += [
+            (p, categories[rank].name, categories[rank].kind, "community", _MATCH[kind])
+            for p, rank in _bot_list().community[kind]
+        ]
+    schema = dict.fromkeys(["pattern", "category", "class", "source", "match"], pl.String)
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -435,19 +443,16 @@ def _as_literal(pattern: str) -> str | None:
     >>> _as_literal(r"Googlebot\/"), _as_literal("^curl"), _as_literal("[wW]get")
     ('Googlebot/', None, None)
     """
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
-            out.append(pattern[i + 1])
-            i += 2
-            continue
-        if c in "[]()^$.*+?{}|\\":
-            return None
-        out.append(c)
-        i += 1
-    return "".join(out)
+    if _LITERAL.fullmatch(pattern) is None:
+        return None
+    return _ESCAPED.sub(r"\1", pattern) if "\\" in pattern else pattern
+
+
+#: Plain text: no regex syntax but escaped punctuation (``\/``, ``\.``); and an escape.
+_LITERAL = re.compile(r"(?:[^\[\]()^$.*+?{}|\\]|\\[\W_])*")
+_ESCAPED = re.compile(r"\\([\W_])")
+#: What :func:`_expand` expands: a letter in both cases ``[sS]``, a group ``(a|b)``.
+_EXPANDED = re.compile(r"(\[[a-zA-Z]{2}\]|\([^()|]*(?:\|[^()|]*)+\))")
 
 
 def _expand(pattern: str) -> list[tuple[str, str]] | None:
@@ -476,8 +481,10 @@ def _expand(pattern: str) -> list[tuple[str, str]] | None:
         kind, pattern = "prefix", pattern[1:]
     elif pattern.endswith("$") and not pattern.endswith("\\$"):
         kind, pattern = "suffix", pattern[:-1]
+    if (text := _as_literal(pattern)) is not None:  # most patterns: plain text
+        return [(kind, text)] if text else []
     variants = [""]
-    for piece in re.split(r"(\[[a-zA-Z]{2}\]|\([^()|]*(?:\|[^()|]*)+\))", pattern):
+    for piece in _EXPANDED.split(pattern):
         if piece.startswith("[") and len(piece) == 4 and piece[1].lower() == piece[2].lower():
             options = [piece[1], piece[2]]
         elif piece.startswith("("):
@@ -491,75 +498,65 @@ def _expand(pattern: str) -> list[tuple[str, str]] | None:
     return [(kind, v) for v in variants if v]
 
 
-#: The tables of ``crawler-user-agents.toml``: how each kind of pattern matches.
+#: How each kind of community pattern matches, and its name in :func:`bot_patterns`.
 _KINDS = ("literal", "prefix", "suffix", "regex")
+_MATCH = {"literal": "substring", "prefix": "prefix", "suffix": "suffix", "regex": "regex"}
 
 
-def community_toml(entries: list[dict[str, Any]], version: str) -> str:
-    r"""Render crawler-user-agents' entries as ``data/crawler-user-agents.toml``.
+def _community_patterns(
+    entries: list[dict[str, Any]], categories: tuple[_Category, ...]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    r"""The community list's patterns by kind, each with its category index.
 
-    Each entry's first tag that a category of ``bots.toml`` lists in its
-    ``community_tags`` decides its category. A pattern that is plain text once
-    ``\/`` and the like are unescaped goes to ``literal``; one of the simple
-    forms :func:`_expand` knows goes, expanded, to ``literal``, ``prefix`` or
-    ``suffix``; the rest to ``regex``; all in the list's order.
+    Each entry's first tag that a category lists in its ``community_tags``
+    decides its category (``generic`` if none does). A pattern that is plain
+    text once ``\/`` and the like are unescaped is a ``literal``; one of the
+    simple forms :func:`_expand` knows goes, expanded, to ``literal``,
+    ``prefix`` or ``suffix``; the rest to ``regex``. Within a kind, patterns
+    are in category order, then in the list's order, without repeats.
 
-    >>> text = community_toml(
+    >>> categories = (
+    ...     _Category("ai", "bot", ("ai-crawler",), ()),
+    ...     _Category("tool", "tool", ("http-library",), ()),
+    ...     _Category(GENERIC, "bot", (), ()),
+    ... )
+    >>> out = _community_patterns(
     ...     [
     ...         {"pattern": r"okhttp", "tags": ["http-library"]},
     ...         {"pattern": "^curl", "tags": ["http-library"]},
     ...         {"pattern": r"Spider[\s\S]*spider\.com", "tags": ["ai-crawler"]},
+    ...         {"pattern": "SomeBot", "tags": []},
     ...     ],
-    ...     "0.0",
+    ...     categories,
     ... )
-    >>> data = tomllib.loads(text)
-    >>> data["literal"], data["prefix"], data["regex"]
-    ({'tool': ['okhttp']}, {'tool': ['curl']}, {'ai': ['Spider[\\s\\S]*spider\\.com']})
+    >>> out["literal"], out["prefix"], out["regex"]
+    ((('okhttp', 1), ('SomeBot', 2)), (('curl', 1),), (('Spider[\\s\\S]*spider\\.com', 0),))
     """
-    tag_to = {tag: c.name for c in _bot_list().categories for tag in c.tags}
-    order = [c.name for c in _bot_list().categories]
-    tables: dict[str, dict[str, list[str]]] = {k: {name: [] for name in order} for k in _KINDS}
+    tag_to = {tag: i for i, c in enumerate(categories) for tag in c.tags}
+    generic = len(categories) - 1
+    tables: dict[str, list[dict[str, None]]] = {k: [{} for _ in categories] for k in _KINDS}
     for entry in entries:
-        name = next((tag_to[t] for t in entry.get("tags", ()) if t in tag_to), GENERIC)
+        rank = next((tag_to[t] for t in entry.get("tags", ()) if t in tag_to), generic)
         matches = _expand(entry["pattern"])
         if matches is None:
-            tables["regex"][name].append(entry["pattern"])
+            tables["regex"][rank][entry["pattern"]] = None
         for kind, text in matches or ():
-            if text not in tables[kind][name]:
-                tables[kind][name].append(text)
-    lines = [
-        "# Generated from the crawler-user-agents package by `python -m httplog.bots`:",
-        "# do not edit (tests/test_bots.py checks it against the installed package).",
-        "# Source: https://github.com/monperrus/crawler-user-agents",
-        "# Licence: MIT, (c) Martin Monperrus and the list's contributors.",
-        "# Case-sensitive, as the list is written: `literal` anywhere in the agent,",
-        "# `prefix` at its start, `suffix` at its end, `regex` (Rust syntax) anywhere.",
-        "# Categories as in bots.toml.",
-        f'version = "{version}"',
-    ]
-    for kind in _KINDS:
-        lines += ["", f"[{kind}]"]
-        for name in order:
-            if tables[kind][name]:
-                items = "".join(f"    {_toml_string(p)},\n" for p in tables[kind][name])
-                lines.append(f"{name} = [\n{items}]")
-    return "\n".join(lines) + "\n"
+            tables[kind][rank][text] = None
+    return {
+        kind: tuple((p, rank) for rank, table in enumerate(tables[kind]) for p in table)
+        for kind in _KINDS
+    }
 
 
-def _toml_string(text: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's for these ASCII patterns)."""
-    return json.dumps(text, ensure_ascii=True)
+def _community_entries() -> list[dict[str, Any]]:
+    """The installed crawler-user-agents package's entries (its JSON data file).
 
-
-def _community_entries() -> tuple[list[dict[str, Any]], str]:  # pragma: no cover - tooling
-    """The installed crawler-user-agents package's entries and version."""
-    from importlib.metadata import version
-
-    text = files("crawleruseragents").joinpath("crawler-user-agents.json").read_text("utf-8")
-    return json.loads(text), version("crawler-user-agents")
-
-
-if __name__ == "__main__":  # pragma: no cover - tooling
-    target = Path(__file__).parent / "data" / COMMUNITY_FILE
-    target.write_text(community_toml(*_community_entries()), encoding="utf-8")
-    print(f"wrote {target}")
+    The file is found without importing the package, whose import parses the
+    same file again.
+    """
+    spec = find_spec(COMMUNITY_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        raise RuntimeError("the crawler-user-agents package is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / COMMUNITY_FILE
+    entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return entries
