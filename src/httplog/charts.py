@@ -53,6 +53,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from httplog.statuscodes import CLASSES, annotate, check_lang, class_table
+from httplog.windows import tz_label, wall_clock
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -147,10 +148,10 @@ def class_names(lang: str) -> dict[str, str]:
     return out
 
 
-def _local(times: pl.Series) -> list[str]:
-    """Tz-aware datetimes → wall-clock strings in their own zone (what plotly.js shows as is)."""
+def _local(times: pl.Series, tz: str) -> list[str]:
+    """Tz-aware datetimes → wall-clock strings on the clock of ``tz`` (what plotly.js shows as is)."""
     if times.dtype == pl.Datetime and getattr(times.dtype, "time_zone", None):
-        times = times.dt.replace_time_zone(None)
+        times = wall_clock(times, tz)
     return times.dt.strftime(_TIME_FORMAT).to_list()
 
 
@@ -213,12 +214,21 @@ def _time_axis(
     """
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
-    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.view.tz), row=last_row)
+    fig.update_xaxes(
+        title_text=label("time_axis", lang, tz=tz_label(analysis.view.tz)), row=last_row
+    )
     return fig
 
 
 def _window_steps(
-    tl: pl.DataFrame, y: pl.Series, *, name: str, color: str, hovertemplate: str, **trace: Any
+    tl: pl.DataFrame,
+    y: pl.Series,
+    *,
+    tz: str,
+    name: str,
+    color: str,
+    hovertemplate: str,
+    **trace: Any,
 ) -> go.Scatter:
     """A filled step of ``y`` over the timeline: each window's value held from its start to its end.
 
@@ -228,7 +238,7 @@ def _window_steps(
     the previous one ended, and after the last one, the step drops to 0 (a
     point at the window's end), so a lone window still has its width.
     """
-    starts, ends, values = _local(tl["start"]), _local(tl["end"]), y.to_list()
+    starts, ends, values = _local(tl["start"], tz), _local(tl["end"], tz), y.to_list()
     xs: list[str] = []
     ys: list[Any] = []
     for i, (start, end, value) in enumerate(zip(starts, ends, values, strict=True)):
@@ -336,6 +346,7 @@ def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
             _window_steps(
                 tl,
                 tl[cls],
+                tz=analysis.view.tz,
                 name=names[cls],
                 color=CLASS_COLORS[cls],
                 hovertemplate="%{y:,}",
@@ -375,7 +386,7 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     fig, tl = _time_chart(analysis, lang, "error_rates_title", "rate_axis")
     if tl is None:
         return fig
-    x = _local(tl["start"])
+    x = _local(tl["start"], analysis.view.tz)
     for kind in ("4xx", "5xx"):
         pct = tl.select(
             pl.when(pl.col("requests") > 0).then((pl.col(f"rate_{kind}") * 100).round(3))
@@ -394,7 +405,7 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     for i, spike in enumerate(analysis.spikes.iter_rows(named=True)):
         kind = str(spike["kind"])
         color = CLASS_COLORS.get(kind, CLASS_COLORS["5xx"])
-        start, end = _local(pl.Series([spike["start"], spike["end"]]))
+        start, end = _local(pl.Series([spike["start"], spike["end"]]), analysis.view.tz)
         fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.2, layer="below", line_width=0)
         fig.add_annotation(  # labels of neighbouring spikes are staggered so they don't overlap
             x=start,
@@ -578,7 +589,7 @@ def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
         rows=len(metrics), cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=0.12
     )
     _base_layout(fig, label("latency_title", lang), x_title=None, y_title="")
-    x = _local(tl["start"])
+    x = _local(tl["start"], analysis.view.tz)
     for row, metric in enumerate(metrics, start=1):
         for q in ("p50", "p90", "p99"):
             fig.add_trace(
@@ -635,6 +646,7 @@ def bandwidth(analysis: Analysis, *, lang: str | None = None) -> go.Figure | Non
         _window_steps(
             tl,
             tl["bytes"],
+            tz=analysis.view.tz,
             name=label("bytes", lang),
             color=BYTES_COLOR,
             hovertemplate="%{y:.3~s}B<extra></extra>",

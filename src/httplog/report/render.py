@@ -43,7 +43,6 @@ from functools import cache
 from importlib.metadata import version as _dist_version
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 import plotly.graph_objects as go
@@ -52,13 +51,15 @@ import polars as pl
 from markupsafe import Markup
 
 import httplog.charts as charts
-from httplog.display import visible
+from httplog.display import percent_decoded, visible
 from httplog.errors import InputError, UsageError
 from httplog.outputs import atomic_open
 from httplog.reduce import top_n
 from httplog.report.tables import KEY_CHARS, TITLE_CHARS, Column, SubTable, Table, text
+from httplog.spikes import ranked_explanations
 from httplog.statuscodes import CLASSES, describe
 from httplog.version import package_version
+from httplog.windows import tz_label, zone
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -172,7 +173,7 @@ def _when(t: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     if t is None:
         return ""
     if t.tzinfo is not None:
-        t = t.astimezone(ZoneInfo(tz))
+        t = t.astimezone(zone(tz))
     return t.strftime(fmt)
 
 
@@ -447,17 +448,38 @@ def _top_frame(analysis: Analysis) -> pl.DataFrame:
     return top_n(view, n=n)
 
 
+#: Dimensions whose keys are shown percent-decoded (the text as written on hover).
+DECODED = ("path", "referer")
+
+
+def _shown_keys(frame: pl.DataFrame, dimension: str | None = None) -> pl.DataFrame:
+    """``frame`` with ``shown``: its ``key`` percent-decoded where the key is a path
+    or a referer (by ``dimension``, or the frame's ``dimension`` column), else as is."""
+    dim = pl.col("dimension") if dimension is None else pl.lit(dimension)
+    key = pl.col("key")
+    return frame.with_columns(
+        shown=pl.when(dim.is_in(list(DECODED))).then(percent_decoded(key)).otherwise(key)
+    )
+
+
 def _top_table(frame: pl.DataFrame, table_id: str, label: str, lang: str, show: int) -> Table:
     L = _labels(lang)
     rows = [
-        [int(r["rank"]), text(r["key"]), int(r["requests"]), float(r["share"] or 0)]
-        for r in frame.sort("rank").iter_rows(named=True)
+        [
+            int(r["rank"]),
+            text(r["shown"]),
+            int(r["requests"]),
+            float(r["share"] or 0),
+            text(r["key"]),
+        ]
+        for r in _shown_keys(frame).sort("rank").iter_rows(named=True)
     ]
     columns = [
         Column(L("rank"), "int", cls="dim"),
-        Column(L("key"), cls="keycell"),
+        Column(L("key"), cls="keycell", raw=4),
         Column(L("requests"), "int"),
         Column(L("share"), "pct"),
+        Column("raw", hidden=True),
     ]
     return Table(table_id, label, columns, rows, show=show, css_class="top")
 
@@ -474,11 +496,34 @@ def _dim_label(dim: str, lang: str) -> str:
         return visible(dim)
 
 
+def _status_key(key: str, lang: str) -> str:
+    """A status code with its reason: ``404 Not Found``."""
+    return f"{key} {describe(int(key), lang).reason}".strip() if str(key).isdigit() else key
+
+
+def _what(dim: str, lang: str) -> str:
+    try:
+        return charts.label(f"what_{dim}", lang, section="report")
+    except KeyError:
+        return visible(dim)
+
+
+def _explainer(ranked: pl.DataFrame, lang: str) -> str:
+    """The key that explains a spike most, said in a cell: ``client 203.0.113.9 (100%)``."""
+    if ranked.is_empty():
+        return ""
+    r = ranked.row(0, named=True)
+    key = _status_key(r["key"], lang) if r["dimension"] == "status" else r.get("shown", r["key"])
+    share = float(r["excess_share"] or 0) * 100
+    return f"{_what(r['dimension'], lang)} {key} ({share:.0f}%)"
+
+
 def _spike_table(analysis: Analysis, lang: str) -> Table:
     """One row per spike; expanding a row shows the keys its errors come from, per dimension."""
     L = _labels(lang)
     tz = analysis.view.tz
-    expl = analysis.explanations
+    expl = _shown_keys(analysis.explanations)
+    ranked = ranked_explanations(expl)
     sub_columns = [
         Column(L("count"), "int"),
         Column(L("share"), "pct", digits=1),
@@ -503,17 +548,39 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
                 float(s["peak_rate"] or 0),
                 float(s["baseline_rate"] or 0),
                 int(s["excess"]),
+                text(_explainer(ranked.filter(pl.col("spike") == n), lang)),
                 kind if kind in CLASSES else "5xx",
             ]
         )
         part = expl.filter(pl.col("spike") == n)
         subs = []
+        why = [
+            [
+                text(_status_key(r["key"], lang) if r["dimension"] == "status" else r["shown"]),
+                text(_what(r["dimension"], lang)),
+                float(r["excess_share"] or 0),
+                int(r["count"]),
+                float(r["share"] or 0),
+                float(r["lift"] or 0),
+                text(r["key"]),
+            ]
+            for r in ranked.filter(pl.col("spike") == n).iter_rows(named=True)
+        ]
+        if why:
+            why_columns = [
+                Column(L("key"), cls="keycell", raw=6),
+                Column(L("dimension")),
+                Column(L("excess_share"), "pct", digits=1),
+                Column(L("count"), "int"),
+                Column(L("share"), "pct", digits=1),
+                Column(L("lift"), "float", digits=2),
+                Column("raw", hidden=True),
+            ]
+            subs.append(SubTable(L("explained_by"), why_columns, why))
         for dim in _dim_order(part["dimension"].unique().to_list()):
             keys = []
             for r in part.filter(pl.col("dimension") == dim).sort("rank").iter_rows(named=True):
-                key = r["key"]
-                if dim == "status" and str(key).isdigit():
-                    key = f"{key} {describe(int(key), lang).reason}".strip()
+                key = _status_key(r["key"], lang) if dim == "status" else r["shown"]
                 keys.append(
                     [
                         text(key),
@@ -522,17 +589,21 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
                         float(r["baseline_share"] or 0),
                         float(r["lift"] or 0),
                         float(r["excess"] or 0),
+                        text(r["key"]),
                     ]
                 )
+            key_column = Column(L("key"), cls="keycell", raw=6)
             subs.append(
                 SubTable(
-                    _dim_label(dim, lang), [Column(L("key"), cls="keycell"), *sub_columns], keys
+                    _dim_label(dim, lang),
+                    [key_column, *sub_columns, Column("raw", hidden=True)],
+                    keys,
                 )
             )
         details.append(subs or None)
     columns = [
         Column(L("rank"), "int", cls="dim"),
-        Column(L("spike_kind"), dot=10, cls="kind"),
+        Column(L("spike_kind"), dot=11, cls="kind"),
         Column(L("spike_start")),
         Column(L("spike_end")),
         Column(L("spike_windows"), "int"),
@@ -541,6 +612,7 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
         Column(L("spike_peak"), "pct", digits=1),
         Column(L("spike_baseline"), "pct", digits=1),
         Column(L("excess"), "int"),
+        Column(L("explained_by"), cls="why"),
         Column("class", hidden=True),
     ]
     # up to three spikes open, as the page showed them before rows could expand
@@ -597,6 +669,7 @@ def _context(
 ) -> dict[str, Any]:
     L = _labels(lang)
     tz = analysis.view.tz
+    clock = L(f"tz_{analysis.tz_source}", tz=tz_label(tz))
     requests = analysis.requests
     classes = {r["class"]: r for r in analysis.classes.iter_rows(named=True)}
     names = charts.class_names(lang)
@@ -608,7 +681,7 @@ def _context(
     time_range = ""
     if analysis.time_range is not None:
         t0, t1 = analysis.time_range
-        time_range = f"{_when(t0, tz)} – {_when(t1, tz)} ({tz})"
+        time_range = f"{_when(t0, tz)} – {_when(t1, tz)} ({clock})"
 
     figs = charts.figures(analysis, lang=lang) if requests else {}
     chart_list = [
@@ -684,7 +757,7 @@ def _context(
         (L("bytes_read"), _size(total_bytes)),
         (L("format"), visible(analysis.format) + (f" — {visible(fmt_note)}" if fmt_note else "")),
         (L("window"), visible(analysis.window)),
-        (L("tz"), visible(tz)),
+        (L("tz"), visible(clock)),
         (L("filters"), ", ".join(_filters(analysis, lang)) or L("no_filters")),
     ]
 
@@ -747,11 +820,11 @@ def _context(
         }
     )
 
-    when = datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    when = datetime.now(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
     return {
         "lang": lang,
         "html_lang": "zh-Hans" if lang == "zh" else lang,
-        "tz": visible(tz),
+        "tz": visible(tz_label(tz)),
         "L": L,
         "title": visible(title),
         "subtitle": " · ".join(x for x in (", ".join(sources), time_range) if x),
