@@ -624,7 +624,7 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
 def _rejected_table(analysis: Analysis, lang: str) -> Table:
     L = _labels(lang)
     rows = [
-        [text(f"{r['source']}:{r['line']}"), text(r["reason"]), text(r["text"])]
+        [text(f"{r['source']}:{r['line']}"), text(_reason(r["reason"], lang)), text(r["text"])]
         for r in analysis.rejected_samples.iter_rows(named=True)
     ]
     columns = [
@@ -635,9 +635,41 @@ def _rejected_table(analysis: Analysis, lang: str) -> Table:
     return Table("t-rejected", L("rejected_heading"), columns, rows, show=20, css_class="rejected")
 
 
+def _reason(reason: str, lang: str) -> str:
+    """A rejection reason in ``lang`` (as it is when it has no label)."""
+    try:
+        return charts.label(f"reason_{reason}", lang, section="report")
+    except KeyError:
+        return reason
+
+
+_DETECTED = re.compile(
+    r"^(?P<what>.*) \((?P<matched>\d+)/(?P<sampled>\d+) sample lines\)(?P<rest>;.*)?$"
+)
+
+
+def _detection(detection: str, lang: str) -> str:
+    """How the format was detected (``combined (200/200 sample lines)``), in ``lang``.
+
+    >>> _detection("combined (200/200 sample lines)", "zh")
+    'combined（根据 200 行样本中的 200 行识别）'
+    """
+    m = _DETECTED.match(detection)
+    if m is None:
+        return detection
+    rest = m["rest"] or ""
+    if lang == "zh" and rest:
+        rest = "；" + rest.lstrip("; ")
+    fields = {"what": m["what"], "matched": m["matched"], "sampled": m["sampled"], "rest": rest}
+    return charts.label("detected_from", lang, section="report", **fields)
+
+
 def _rejected_summary(analysis: Analysis, lang: str) -> str:
     """``"5 (empty 2, binary 1)"``: the rejected count with its reasons."""
-    reasons = ", ".join(f"{visible(k)} {_int(v)}" for k, v in analysis.rejected_by_reason.items())
+    sep_ = "，" if lang == "zh" else ", "
+    reasons = sep_.join(
+        f"{visible(_reason(k, lang))} {_int(v)}" for k, v in analysis.rejected_by_reason.items()
+    )
     sep = "（" if lang == "zh" else " ("
     end = "）" if lang == "zh" else ")"
     return _int(analysis.rejected) + (f"{sep}{reasons}{end}" if reasons else "")
@@ -744,7 +776,7 @@ def _context(
         for r in analysis.inputs.iter_rows(named=True)
     ]
     if analysis.detection:
-        fmt_note = f"{L('detection')}: {analysis.detection}"
+        fmt_note = f"{L('detection')}: {_detection(analysis.detection, lang)}"
     elif analysis.lines:
         fmt_note = L("format_given")
     else:
