@@ -146,13 +146,18 @@ def _data_block(page: str, name: str = "charts") -> str:
 
 
 def _plotly_payload(page: str) -> str | None:
-    """plotly.js as the page holds it: base64 of raw deflate, expanded."""
+    """plotly.js as the page holds it: base-122 of raw deflate, expanded."""
+    from httplog.report.render import unbase122
+
     m = re.search(
-        r'<script type="application/octet-stream" id="httplog-plotly"[^>]*>(.*?)</script>',
+        r'<script type="application/octet-stream" id="httplog-plotly"'
+        r' data-encoding="deflate-raw base122" data-bytes="(\d+)">(.*?)</script>',
         page,
         re.S,
     )
-    return None if m is None else zlib.decompress(base64.b64decode(m.group(1)), -15).decode()
+    if m is None:
+        return None
+    return zlib.decompress(unbase122(m.group(2), int(m.group(1))), -15).decode()
 
 
 def _inline_scripts(page: str) -> list[str]:
