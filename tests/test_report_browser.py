@@ -647,6 +647,34 @@ def test_print_fits_a4_without_controls_and_with_every_detail(open_report, repor
     assert width >= 200, width
 
 
+def test_the_first_chart_shows_at_once_as_svg_and_plotly_replaces_it(
+    open_report, reports, sample_analysis
+):
+    # without JavaScript (as before plotly.js has run): the first chart is there,
+    # one filled path per status class with requests, within the chart's box
+    seen = open_report(reports["en"], javascript=False)
+    page = seen.page
+    paths = page.eval_on_selector_all(
+        "#chart-timeline svg.sketch path", "ps => ps.map(p => p.getBBox().height)"
+    )
+    classes = [
+        c
+        for c in ("1xx", "2xx", "3xx", "4xx", "5xx", "invalid")
+        if c in sample_analysis.timeline.columns and sample_analysis.timeline[c].sum()
+    ]
+    assert len(paths) == len(classes) and all(h > 0 for h in paths), paths
+    box = page.eval_on_selector(
+        "#chart-timeline svg.sketch", "s => s.getBoundingClientRect().width"
+    )
+    assert 1000 < box <= 1366
+    assert "Requests over time" in page.text_content("#chart-timeline svg.sketch")
+    # with it: plotly draws the chart in its place
+    seen = open_report(reports["en"])
+    assert seen.page.locator("#chart-timeline svg.sketch").count() == 0
+    assert seen.page.locator("#chart-timeline .main-svg g.trace").count() >= 1
+    assert seen.errors == []
+
+
 def test_a_log_written_at_plus_0330_is_shown_on_its_own_clock(open_report, tmp_path):
     # Lines written 03:56–06:55 at +0330 (23:26–02:25 UTC): the default view is
     # the log's clock, said in the header, on the axis title and by its ticks.

@@ -791,9 +791,16 @@ def _context(
 
     figs = charts.figures(analysis, lang=lang) if requests else {}
     chart_list = [
-        {"id": f"chart-{name}", "name": name, "title": fig.layout.title.text or name}
+        {
+            "id": f"chart-{name}",
+            "name": name,
+            "title": fig.layout.title.text or name,
+            "sketch": None,
+        }
         for name, fig in figs.items()
     ]
+    if chart_list:  # the first chart drawn at once, as an SVG, while plotly.js loads
+        chart_list[0]["sketch"] = Markup(charts.sketch_svg(next(iter(figs.values()))))
     config = dict(PLOTLY_CONFIG)
     locale = _plotly_locale(lang) if figs else None
     if locale is not None:

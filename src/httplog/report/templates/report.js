@@ -7,7 +7,9 @@
  * hash of exactly that text (nothing else can run). With plotly_js="cdn" the
  * bundle comes from the CDN instead and Plotly is already defined.
  *
- * Charts are drawn when they come near the viewport (IntersectionObserver),
+ * The first chart is in the page as a static SVG (charts.sketch_svg), shown while
+ * plotly.js loads and replaced when it draws. Charts are drawn when they come
+ * near the viewport (IntersectionObserver),
  * the first ones at once, the rest when the browser is idle; before printing
  * every chart is drawn, light and at the page's width.
  */
@@ -80,6 +82,8 @@
     var el = document.getElementById(f.id);
     if (!el) { return; }
     var layout = Object.assign({}, f.figure.layout, {template: template()}, extra || {});
+    var sketch = el.querySelector("svg.sketch");  // the static first chart, until now
+    if (sketch) { sketch.remove(); }
     Plotly.react(el, f.figure.data, layout, data.config);
     el.classList.add("drawn");
     drawn[f.id] = true;
