@@ -149,3 +149,21 @@ def test_a_bad_zone_is_one_line_and_exit_2(shop_log, tz):
     assert r.returncode == 2
     assert len(err(r).strip().splitlines()) == 1, err(r)
     assert err(r).startswith("httplog: ") and "tz" in err(r)
+
+
+def test_a_half_hour_offset_with_no_latency_values_still_finalizes(write_log):
+    # request_time written as "-" everywhere: an empty latency table, windows at +03:30
+    lines = [
+        f'192.0.2.1 [22/Jan/2019:03:{m:02d}:14 +0330] "GET / HTTP/1.1" 200 -' for m in range(5)
+    ]
+    fmt = '$remote_addr [$time_local] "$request" $status $request_time'
+    a = httplog.analyze(write_log(lines), log_format=fmt)
+    assert a.view.tz == "+03:30" and a.requests == 5
+
+
+def test_percentiles_of_nothing_in_a_half_hour_offset():
+    from httplog.partial import TABLES
+    from httplog.reduce import percentiles
+
+    q = percentiles(TABLES["latency"].empty(), every="1h", tz="+03:30")
+    assert q.is_empty() and q.schema["start"] == pl.Datetime("us", "UTC")
