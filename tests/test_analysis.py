@@ -52,7 +52,8 @@ def combined(
 def test_sample_nginx_log_every_listed_burst_is_found():
     files = manifest()
     info = files["nginx_access.log"]
-    a = analyze(SAMPLES / "nginx_access.log")
+    # (in UTC, as the manifest's times: the default would be the log's +01:00)
+    a = analyze(SAMPLES / "nginx_access.log", tz="UTC")
     assert (a.lines, a.parsed, a.rejected) == (info["lines"], info["valid"], len(info["malformed"]))
     assert a.window == "5m"
     counts = dict(zip(a.status["status"].to_list(), a.status["requests"].to_list(), strict=True))
@@ -83,7 +84,8 @@ def test_sample_nginx_log_every_listed_burst_is_found():
 @needs_samples
 def test_sample_timed_log_burst_and_its_upstream():
     info = manifest()["nginx_timed.log"]
-    a = analyze(SAMPLES / "nginx_timed.log", log_format=info["format"], window="5m")
+    # (in UTC, as the manifest's times: the default would be the log's +01:00)
+    a = analyze(SAMPLES / "nginx_timed.log", log_format=info["format"], window="5m", tz="UTC")
     assert a.latencies == ["request_time", "upstream_response_time"]
     (b,) = info["bursts"]
     s = a.spikes.filter(pl.col("kind") == "5xx")

@@ -146,13 +146,18 @@ def _data_block(page: str, name: str = "charts") -> str:
 
 
 def _plotly_payload(page: str) -> str | None:
-    """plotly.js as the page holds it: base64 of raw deflate, expanded."""
+    """plotly.js as the page holds it: base-122 of raw deflate, expanded."""
+    from httplog.report.render import unbase122
+
     m = re.search(
-        r'<script type="application/octet-stream" id="httplog-plotly"[^>]*>(.*?)</script>',
+        r'<script type="application/octet-stream" id="httplog-plotly"'
+        r' data-encoding="deflate-raw base122" data-bytes="(\d+)">(.*?)</script>',
         page,
         re.S,
     )
-    return None if m is None else zlib.decompress(base64.b64decode(m.group(1)), -15).decode()
+    if m is None:
+        return None
+    return zlib.decompress(unbase122(m.group(2), int(m.group(1))), -15).decode()
 
 
 def _inline_scripts(page: str) -> list[str]:
@@ -233,6 +238,10 @@ def test_embedded_json_cannot_end_its_script(hostile_page):
 
 def test_log_text_is_escaped_everywhere(hostile_page):
     markup = _markup(hostile_page)
+    # the page's own SVG of its first chart (numbers, times and labels: no log text)
+    sketches = re.findall(r'<svg class="sketch".*?</svg></svg>', markup, re.S)
+    assert len(sketches) == 1 and "pwned" not in sketches[0]
+    markup = markup.replace(sketches[0], "")
     for raw in ("<img", "<svg", "<script>alert", "<!--", "<![CDATA["):
         assert not _has(markup, raw), raw
     for escaped in (
@@ -414,7 +423,7 @@ def test_report_shows_the_summary_tables_and_spikes(sample):
         "12,230",  # lines
         "12,225",  # parsed
         "5 (empty 2, binary 1, error_log 1, no_match 1)",
-        "2026-11-20 00:00:19 – 2026-11-20 23:59:28 (Europe/Paris)",
+        "2026-11-20 00:00:19 – 2026-11-20 23:59:28 (times in Europe/Paris)",  # the clock, said
         "combined — Detected as: combined",
         "5m",
         "Europe/Paris",
@@ -428,10 +437,14 @@ def test_report_shows_the_summary_tables_and_spikes(sample):
     tables = json.loads(_data_block(page, "tables"))["tables"]
     assert len(tables["t-spikes"]["rows"]) == sample.spikes.height
     assert [r[0] for r in tables["t-spikes"]["rows"]] == sample.spikes["spike"].to_list()
-    # each spike expands into the keys that explain it, one table per dimension
+    # each spike expands into the keys that explain it, ranked across dimensions
+    # by the share of the excess (the scanner's client first), then per dimension
     first = tables["t-spikes"]["details"][0]
-    assert [d["label"] for d in first][:3] == ["Status codes", "Paths", "Clients"]
-    assert first[2]["rows"][0][:2] == ["203.0.113.195", 596]
+    assert [d["label"] for d in first][:4] == ["Explained by", "Status codes", "Paths", "Clients"]
+    assert first[0]["rows"][0][:3] == ["203.0.113.195", "client", 1.0]
+    assert first[3]["rows"][0][:2] == ["203.0.113.195", 596]
+    # and the row itself says it: the top explaining key
+    assert tables["t-spikes"]["rows"][0][10] == "client 203.0.113.195 (100%)"
     assert page.count('<table class="rejected"') == 1
 
 
@@ -446,7 +459,8 @@ def test_top_tables_hold_more_rows_than_they_show_in_the_same_order(sample):
         top = sample.top.filter((pl.col("dimension") == dim) & (pl.col("scope") == "all")).sort(
             "rank"
         )
-        assert [r[:3] for r in t["rows"][:10]] == [
+        # (the key as written is the row's last value: the cell shows it decoded)
+        assert [[r[0], r[4], r[2]] for r in t["rows"][:10]] == [
             list(r) for r in top.select("rank", "key", "requests").rows()
         ]
         ranks = [r[0] for r in t["rows"]]
@@ -542,3 +556,73 @@ if __name__ == "__main__":  # pragma: no cover
     HOSTILE.parent.mkdir(parents=True, exist_ok=True)
     HOSTILE.write_bytes(hostile_log_bytes())
     print(f"wrote {HOSTILE} ({HOSTILE.stat().st_size} bytes)", file=sys.stderr)
+
+
+# --- --plotly-js on the command line --------------------------------------------------------
+
+
+def test_cli_plotly_js_path_embeds_that_bundle(tmp_path):
+    from cli_runner import SAMPLE, err, invoke
+
+    bundle = tmp_path / "mine.min.js"
+    bundle.write_text(get_plotlyjs() + "\n/* my build */\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    r = invoke("analyze", SAMPLE, "-o", out, "--plotly-js", bundle, "-q")
+    assert r.returncode == 0, err(r)
+    page = out.read_text(encoding="utf-8")
+    assert "/* my build */" in (_plotly_payload(page) or "")
+
+
+@pytest.mark.parametrize("bad", ["/nonexistent/plotly.min.js", "."])
+def test_cli_plotly_js_bad_path_is_one_line_and_exit_2(tmp_path, bad):
+    from cli_runner import SAMPLE, err, invoke, out
+
+    r = invoke("analyze", SAMPLE, "-o", tmp_path / "r.html", "--plotly-js", bad)
+    assert r.returncode == 2
+    lines = err(r).strip().splitlines()
+    assert len(lines) == 1 and "plotly-js" in lines[0], err(r)
+    assert out(r) == ""
+    assert not (tmp_path / "r.html").exists()
+
+
+# --- decoded text for people, raw for machines ----------------------------------------------
+
+PERSIAN = "/filter/%D9%85%DA%AF%D8%A7%D9%BE%DB%8C%DA%A9%D8%B3%D9%84"
+
+
+def _decoding_log(write_log):
+    lines = []
+    for i in range(40):
+        path = [PERSIAN, "/bad%ff%fe", "/a%20b", "/%3Cb%3Ebold%3C/b%3E"][i % 4]
+        referer = "https://example.com/search?q=%D8%B3%D9%84%D8%A7%D9%85" if i % 2 else "-"
+        lines.append(
+            f'192.0.2.1 - - [20/Nov/2026:10:{i:02d}:00 +0000] "GET {path} HTTP/1.1" 200 5 '
+            f'"{referer}" "Mozilla/5.0"'
+        )
+    return write_log(lines)
+
+
+def test_paths_and_referers_show_decoded_with_the_raw_text_on_hover(write_log):
+    a = httplog.analyze(_decoding_log(write_log))
+    page = render_report(a, plotly_js="cdn")
+    tables = json.loads(_data_block(page, "tables"))["tables"]
+    paths = {r[1]: r[4] for r in tables["t-top-all-path"]["rows"]}
+    assert paths["/filter/مگاپیکسل"] == PERSIAN
+    assert paths["/a b"] == "/a%20b"
+    assert paths["/bad%ff%fe"] == "/bad%ff%fe"  # not UTF-8: as written
+    assert paths["/<b>bold</b>"] == "/%3Cb%3Ebold%3C/b%3E"
+    referers = [r[1] for r in tables["t-top-all-referer"]["rows"]]
+    assert referers == ["https://example.com/search?q=سلام"]
+    # the static rows: decoded text, escaped, the raw form as the title
+    assert f'<span class="key" title="{PERSIAN}">/filter/مگاپیکسل</span>' in page
+    assert "/&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold" not in page
+
+
+def test_the_summary_and_the_frame_keep_the_text_as_written(write_log):
+    from httplog.summary import to_summary
+
+    log = _decoding_log(write_log)
+    s = to_summary(httplog.analyze(log))
+    keys = [t["key"] for t in s["top"]["path"]["all"]]
+    assert PERSIAN in keys and "/a%20b" in keys
+    assert PERSIAN in httplog.read_logs(log).frame["path"].to_list()

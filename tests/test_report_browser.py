@@ -419,6 +419,41 @@ def test_tables_sort_filter_and_expand_hostile_keys_as_text(open_report, tmp_pat
     page.screenshot(path=str(ARTIFACTS / "report-hostile-tables.png"), full_page=True)
 
 
+def test_percent_encoded_keys_show_decoded_as_text_with_the_raw_form_on_hover(
+    open_report, tmp_path
+):
+    encoded = "/%3C/script%3E%3Cscript%3Ewindow.__pwned=1%3C/script%3E"
+    persian = "/filter/%D9%85%DA%AF%D8%A7%D9%BE%DB%8C%DA%A9%D8%B3%D9%84"
+    lines = [
+        f'192.0.2.1 - - [20/Nov/2026:10:{i:02d}:00 +0000] "GET {[encoded, persian][i % 2]} '
+        f'HTTP/1.1" {404 if i % 2 else 200} 5 "-" "Mozilla/5.0"'
+        for i in range(40)
+    ]
+    log = tmp_path / "encoded.log"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "encoded.html"
+    write_report(httplog.analyze(log), out)
+    seen = open_report(out)
+    page = seen.page
+    table = "t-top-all-path"
+    keys = _column(page, table, 1)
+    assert set(keys) == {HOSTILE_PATH, "/filter/مگاپیکسل"}, keys
+    titles = page.eval_on_selector_all(
+        f"{_rows(table)} .key", "ks => ks.map(k => [k.textContent, k.title])"
+    )
+    assert sorted(titles) == sorted([[HOSTILE_PATH, encoded], ["/filter/مگاپیکسل", persian]])
+    _inert(seen)
+    # sorting and filtering redraw the cells: still text, still with their raw form;
+    # the filter finds a key by either form
+    page.locator(f"#{table} thead th").nth(1).locator("button").click()
+    page.fill(f"#{table} input.filter", "%D9%85%DA")
+    assert _column(page, table, 1) == ["/filter/مگاپیکسل"]
+    page.fill(f"#{table} input.filter", "<script>")
+    assert _column(page, table, 1) == [HOSTILE_PATH]
+    assert page.get_attribute(f"{_rows(table)} .key", "title") == encoded
+    _inert(seen)
+
+
 def test_show_more_reveals_the_rows_the_report_holds(open_report, reports):
     page = open_report(reports["en"]).page
     table = "t-top-all-path"
@@ -610,6 +645,60 @@ def test_print_fits_a4_without_controls_and_with_every_detail(open_report, repor
         "#t-status td.description", "e => e.getBoundingClientRect().width"
     )
     assert width >= 200, width
+
+
+def test_the_first_chart_shows_at_once_as_svg_and_plotly_replaces_it(
+    open_report, reports, sample_analysis
+):
+    # without JavaScript (as before plotly.js has run): the first chart is there,
+    # one filled path per status class with requests, within the chart's box
+    seen = open_report(reports["en"], javascript=False)
+    page = seen.page
+    paths = page.eval_on_selector_all(
+        "#chart-timeline svg.sketch path", "ps => ps.map(p => p.getBBox().height)"
+    )
+    classes = [
+        c
+        for c in ("1xx", "2xx", "3xx", "4xx", "5xx", "invalid")
+        if c in sample_analysis.timeline.columns and sample_analysis.timeline[c].sum()
+    ]
+    assert len(paths) == len(classes) and all(h > 0 for h in paths), paths
+    box = page.eval_on_selector(
+        "#chart-timeline svg.sketch", "s => s.getBoundingClientRect().width"
+    )
+    assert 1000 < box <= 1366
+    assert "Requests over time" in page.text_content("#chart-timeline svg.sketch")
+    # with it: plotly draws the chart in its place
+    seen = open_report(reports["en"])
+    assert seen.page.locator("#chart-timeline svg.sketch").count() == 0
+    assert seen.page.locator("#chart-timeline .main-svg g.trace").count() >= 1
+    assert seen.errors == []
+
+
+def test_a_log_written_at_plus_0330_is_shown_on_its_own_clock(open_report, tmp_path):
+    # Lines written 03:56–06:55 at +0330 (23:26–02:25 UTC): the default view is
+    # the log's clock, said in the header, on the axis title and by its ticks.
+    lines = [
+        f"192.0.2.{i % 9} - - [22/Jan/2019:{3 + (56 + i) // 60:02d}:{(56 + i) % 60:02d}:14 +0330] "
+        f'"GET /p{i % 4} HTTP/1.1" {500 if i % 11 == 0 else 200} 10 "-" "Mozilla/5.0"'
+        for i in range(180)
+    ]
+    log = tmp_path / "shop.log"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "shop.html"
+    write_report(httplog.analyze(log), out)
+    seen = open_report(out)
+    page = seen.page
+    assert "times in UTC+03:30, as written in the log" in page.inner_text(".subtitle")
+    title = page.text_content("#chart-timeline .g-xtitle")
+    assert title == "Time (UTC+03:30)", title
+    ticks = page.eval_on_selector_all(
+        "#chart-timeline .xtick text", "ts => ts.map(t => t.textContent)"
+    )
+    hours = [t[:3] for t in ticks if re.match(r"^\d\d:\d\d", t)]
+    assert hours and set(hours) <= {"04:", "05:", "06:"}, ticks
+    assert seen.errors == []
+    _offline(seen)
 
 
 # --- Chinese ------------------------------------------------------------------------------

@@ -6,13 +6,17 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+import httplog
 from httplog.aggregation import aggregate
 from httplog.reduce import by_window
 from httplog.spikes import SpikeParams, explain_spikes, find_spikes, flag_windows
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_logs" / "nginx_access.log"
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
 PATHS = [f"/product/{i}" for i in range(40)] + [
@@ -333,3 +337,57 @@ def test_two_bursts_on_one_path_are_each_explained_against_normal_errors():
     # The baseline leaves both bursts out: only the path's usual errors remain.
     assert rows["baseline_count"].max() < 0.2 * rows["count"].min()
     assert rows["lift"].min() > 10
+
+
+# --- what explains a spike, ranked across dimensions -------------------------------------
+
+
+def test_the_scanner_burst_is_explained_by_its_client_first_everywhere():
+    from httplog.cli.terminal import to_text
+    from httplog.spikes import ranked_explanations
+    from httplog.summary import to_summary
+
+    a = httplog.analyze(SAMPLE)
+    burst = a.spikes.filter(pl.col("kind") == "4xx")["spike"][0]
+    ranked = ranked_explanations(a.explanations).filter(pl.col("spike") == burst)
+    top = ranked.row(0, named=True)
+    assert (top["dimension"], top["key"], top["excess_share"]) == (
+        "remote_addr",
+        "203.0.113.195",
+        1.0,
+    )
+    # /radio.php is 7 of 596 errors: a negligible share, no explanation
+    assert "/radio.php" not in ranked["key"].to_list()
+    s = to_summary(a)
+    spike = next(sp for sp in s["spikes"] if sp["id"] == burst)
+    assert spike["explained_by"][0]["key"] == "203.0.113.195"
+    assert [e["key"] for e in spike["explained_by"]] == ranked["key"].to_list()
+    assert "explained by client 203.0.113.195 (100% of the excess)" in to_text(s)
+
+
+def test_no_key_with_a_negative_excess_or_a_negligible_share_explains():
+    from httplog.spikes import MIN_EXCESS_SHARE, ranked_explanations
+
+    a = httplog.analyze(SAMPLE)
+    ex = a.explanations
+    # the checkout burst's 502s are fewer than usual (negative excess): listed, not explaining
+    assert ex.filter((pl.col("key") == "502") & (pl.col("excess") < 0)).height
+    ranked = ranked_explanations(ex)
+    assert ranked.height
+    assert ranked.filter(pl.col("excess") <= 0).is_empty()
+    assert ranked.filter(pl.col("excess_share") < MIN_EXCESS_SHARE).is_empty()
+    assert "502" not in ranked["key"].to_list()
+    # ranked by the share of the excess, the first accounting for most
+    for _, g in ranked.group_by("spike"):
+        assert g["excess_share"].to_list() == sorted(g["excess_share"].to_list(), reverse=True)
+
+
+def test_the_shares_of_the_excess_of_a_dimension_add_up_to_the_whole():
+    a = httplog.analyze(SAMPLE, spikes=SpikeParams(top=10_000))
+    sums = (
+        a.explanations.filter(pl.col("dimension") == "status")
+        .group_by("spike")
+        .agg(pl.col("excess_share").sum())
+    )
+    # every key of the status dimension is kept here: their shares make the excess
+    assert all(abs(x - 1) < 0.02 for x in sums["excess_share"].to_list()), sums

@@ -33,7 +33,7 @@ from httplog.aggregation import aggregate
 from httplog.alerts import Check, Condition, check_rejected, parse_conditions, parse_ratio, percent
 from httplog.analysis import Analysis, finalize
 from httplog.bots import is_bot
-from httplog.display import clean, visible
+from httplog.display import clean, decoded, visible
 from httplog.errors import (
     ClusterError,
     ConflictError,
@@ -124,6 +124,7 @@ __all__ = [
     "check_rejected",
     "clean",
     "collect",
+    "decoded",
     "describe",
     "empty_partial",
     "expand_glob",

@@ -39,6 +39,7 @@ from httplog.bots import is_bot
 from httplog.engine import map_parsed
 from httplog.formats import compile_format
 from httplog.formats.detect import Detection
+from httplog.formats.kinds import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
@@ -47,7 +48,7 @@ from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import latency_bucket
 
 #: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
-AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES)
+AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES, UTC_OFFSET)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,16 @@ def _error_keys(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
+def _offsets(r: Rows) -> list[pl.LazyFrame]:
+    if UTC_OFFSET not in r.frame.collect_schema():
+        return []
+    return [
+        r.frame.filter(pl.col(UTC_OFFSET).is_not_null())
+        .group_by(offset=UTC_OFFSET)
+        .agg(lines=pl.len())
+    ]
+
+
 #: How each table of requests is built (the tables of lines — ``rejected``,
 #: ``samples``, ``chunks`` — come from the block's accounting instead).
 BUILDERS: dict[str, Builder] = {
@@ -112,6 +123,7 @@ BUILDERS: dict[str, Builder] = {
     "latency": _latency,
     "keys": _keys,
     "error_keys": _error_keys,
+    "offsets": _offsets,
 }
 
 
@@ -157,6 +169,7 @@ def aggregate(
     # One pass over the rows for everything the group-bys share (the bot flag
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
+        *[c for c in (UTC_OFFSET,) if c in cols],
         *dims,
         *lats,
         "status",

@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import polars as pl
@@ -37,6 +37,7 @@ from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
 from httplog.reduce import by_class, by_status, by_window, choose_window, top_n
 from httplog.spikes import explain_spikes, find_spikes
+from httplog.windows import LOG, log_tz, resolve_tz
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,6 +83,10 @@ class Analysis:
     spikes: pl.DataFrame
     explanations: pl.DataFrame
     partial: Partial
+    #: Where ``view.tz`` came from: ``log`` (the offset most lines wrote, the
+    #: default), ``unknown`` (the default, but no line wrote an offset: UTC), or
+    #: ``given`` (named by the caller).
+    tz_source: str = "given"
 
     @property
     def directives(self) -> int:
@@ -124,6 +129,13 @@ def finalize(
     """
     view = view or ViewOptions()
     read = read or ReadOptions()
+    tz_source = "given"
+    if view.tz == LOG:  # the log's own clock (UTC when its lines wrote no offset)
+        written = log_tz(partial.offsets)
+        view = replace(view, tz=written or "UTC")
+        tz_source = "log" if written is not None else "unknown"
+    elif view.tz != resolve_tz(view.tz):  # local, +0530 …: by its name
+        view = replace(view, tz=resolve_tz(view.tz))
     seen = partial.view(bots=view.bots, since=view.since, until=view.until)
     window = choose_window(seen, view.window)
     tl = by_window(seen, every=window, tz=view.tz)
@@ -157,4 +169,5 @@ def finalize(
         spikes=spikes,
         explanations=explanations,
         partial=partial,
+        tz_source=tz_source,
     )

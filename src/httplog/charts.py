@@ -53,6 +53,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from httplog.statuscodes import CLASSES, annotate, check_lang, class_table
+from httplog.windows import tz_label, wall_clock
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -147,10 +148,10 @@ def class_names(lang: str) -> dict[str, str]:
     return out
 
 
-def _local(times: pl.Series) -> list[str]:
-    """Tz-aware datetimes → wall-clock strings in their own zone (what plotly.js shows as is)."""
+def _local(times: pl.Series, tz: str) -> list[str]:
+    """Tz-aware datetimes → wall-clock strings on the clock of ``tz`` (what plotly.js shows as is)."""
     if times.dtype == pl.Datetime and getattr(times.dtype, "time_zone", None):
-        times = times.dt.replace_time_zone(None)
+        times = wall_clock(times, tz)
     return times.dt.strftime(_TIME_FORMAT).to_list()
 
 
@@ -213,12 +214,21 @@ def _time_axis(
     """
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(type="date", hoverformat="%Y-%m-%d %H:%M")
-    fig.update_xaxes(title_text=label("time_axis", lang, tz=analysis.view.tz), row=last_row)
+    fig.update_xaxes(
+        title_text=label("time_axis", lang, tz=tz_label(analysis.view.tz)), row=last_row
+    )
     return fig
 
 
 def _window_steps(
-    tl: pl.DataFrame, y: pl.Series, *, name: str, color: str, hovertemplate: str, **trace: Any
+    tl: pl.DataFrame,
+    y: pl.Series,
+    *,
+    tz: str,
+    name: str,
+    color: str,
+    hovertemplate: str,
+    **trace: Any,
 ) -> go.Scatter:
     """A filled step of ``y`` over the timeline: each window's value held from its start to its end.
 
@@ -228,7 +238,7 @@ def _window_steps(
     the previous one ended, and after the last one, the step drops to 0 (a
     point at the window's end), so a lone window still has its width.
     """
-    starts, ends, values = _local(tl["start"]), _local(tl["end"]), y.to_list()
+    starts, ends, values = _local(tl["start"], tz), _local(tl["end"], tz), y.to_list()
     xs: list[str] = []
     ys: list[Any] = []
     for i, (start, end, value) in enumerate(zip(starts, ends, values, strict=True)):
@@ -336,6 +346,7 @@ def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
             _window_steps(
                 tl,
                 tl[cls],
+                tz=analysis.view.tz,
                 name=names[cls],
                 color=CLASS_COLORS[cls],
                 hovertemplate="%{y:,}",
@@ -375,7 +386,7 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     fig, tl = _time_chart(analysis, lang, "error_rates_title", "rate_axis")
     if tl is None:
         return fig
-    x = _local(tl["start"])
+    x = _local(tl["start"], analysis.view.tz)
     for kind in ("4xx", "5xx"):
         pct = tl.select(
             pl.when(pl.col("requests") > 0).then((pl.col(f"rate_{kind}") * 100).round(3))
@@ -394,7 +405,7 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     for i, spike in enumerate(analysis.spikes.iter_rows(named=True)):
         kind = str(spike["kind"])
         color = CLASS_COLORS.get(kind, CLASS_COLORS["5xx"])
-        start, end = _local(pl.Series([spike["start"], spike["end"]]))
+        start, end = _local(pl.Series([spike["start"], spike["end"]]), analysis.view.tz)
         fig.add_vrect(x0=start, x1=end, fillcolor=color, opacity=0.2, layer="below", line_width=0)
         fig.add_annotation(  # labels of neighbouring spikes are staggered so they don't overlap
             x=start,
@@ -578,7 +589,7 @@ def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
         rows=len(metrics), cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=0.12
     )
     _base_layout(fig, label("latency_title", lang), x_title=None, y_title="")
-    x = _local(tl["start"])
+    x = _local(tl["start"], analysis.view.tz)
     for row, metric in enumerate(metrics, start=1):
         for q in ("p50", "p90", "p99"):
             fig.add_trace(
@@ -635,6 +646,7 @@ def bandwidth(analysis: Analysis, *, lang: str | None = None) -> go.Figure | Non
         _window_steps(
             tl,
             tl["bytes"],
+            tz=analysis.view.tz,
             name=label("bytes", lang),
             color=BYTES_COLOR,
             hovertemplate="%{y:.3~s}B<extra></extra>",
@@ -678,3 +690,83 @@ def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figu
         if fig is not None:
             out[name] = fig
     return out
+
+
+# ------------------------------------------------------- a sketch in SVG
+
+
+def sketch_svg(fig: go.Figure) -> str:
+    """A static SVG of a time chart's filled and line traces, for the page to show
+    before plotly.js has loaded (and without JavaScript): the same data, stacked as
+    the figure stacks it, with its title and the ends of its axes. Not interactive;
+    the report replaces it with the plotly chart. Empty for other figures.
+
+    >>> import httplog, os, tempfile
+    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
+    >>> _ = open(log, "w").writelines(
+    ...     f'192.0.2.1 - - [20/Nov/2026:10:{m:02d}:00 +0000] "GET / HTTP/1.1" {s} 1 "-" "-"\\n'
+    ...     for m, s in [(0, 200), (1, 200), (1, 500), (2, 404)]
+    ... )
+    >>> svg = sketch_svg(timeline(httplog.analyze(log, window="1m")))
+    >>> svg.startswith('<svg class="sketch"'), svg.count("<path")
+    (True, 3)
+    """
+    from datetime import datetime
+
+    traces = [t for t in fig.data if t.type == "scatter" and t.x is not None and len(t.x)]
+    if not traces:
+        return ""
+    try:
+        xs = [[datetime.fromisoformat(str(x)).timestamp() for x in t.x] for t in traces]
+    except ValueError:
+        return ""
+    lo, hi = min(min(x) for x in xs), max(max(x) for x in xs)
+    if hi <= lo:
+        hi = lo + 60
+    base: dict[float, float] = {}
+    series = []
+    for t, x in zip(traces, xs, strict=True):
+        y = [float(v) if v is not None else 0.0 for v in t.y]
+        if t.stackgroup:
+            top = [base.get(a, 0.0) + b for a, b in zip(x, y, strict=True)]
+            bottom = [base.get(a, 0.0) for a in x]
+            for a, b in zip(x, top, strict=True):
+                base[a] = b
+        else:
+            top, bottom = y, None
+        color = t.fillcolor or (t.line.color if t.line else None) or "#888888"
+        series.append((x, top, bottom, str(color)))
+    ymax = max(max(s[1]) for s in series) or 1.0
+
+    def px(a: float) -> str:
+        return f"{(a - lo) / (hi - lo) * 1000:.0f}"
+
+    def py(b: float) -> str:
+        return f"{1000 - b / ymax * 1000:.0f}"
+
+    paths = []
+    for x, top, bottom, color in series:
+        line = " L".join(f"{px(a)},{py(b)}" for a, b in zip(x, top, strict=True))
+        if bottom is not None:
+            back = " L".join(
+                f"{px(a)},{py(b)}" for a, b in zip(reversed(x), reversed(bottom), strict=True)
+            )
+            paths.append(f'<path d="M{line} L{back} Z" fill="{html.escape(color)}" stroke="none"/>')
+        else:
+            paths.append(
+                f'<path d="M{line}" fill="none" stroke="{html.escape(color)}" '
+                'stroke-width="2" vector-effect="non-scaling-stroke"/>'
+            )
+    height = int(fig.layout.height or _HEIGHT)
+    title = html.escape(str(fig.layout.title.text or ""))
+    first, last = (html.escape(str(traces[0].x[i])[:16]) for i in (0, -1))
+    return (
+        f'<svg class="sketch" width="100%" height="{height}" aria-hidden="true">'
+        f'<text x="1%" y="26" class="sketch-title">{title}</text>'
+        f'<text x="6.5%" y="64" text-anchor="end" class="sketch-tick">{ymax:,.0f}</text>'
+        f'<text x="6.5%" y="{height - 60}" text-anchor="end" class="sketch-tick">0</text>'
+        f'<text x="7%" y="{height - 38}" class="sketch-tick">{first}</text>'
+        f'<text x="97%" y="{height - 38}" text-anchor="end" class="sketch-tick">{last}</text>'
+        f'<svg x="7%" y="60" width="90%" height="{height - 120}" viewBox="0 0 1000 1000" '
+        f'preserveAspectRatio="none">{"".join(paths)}</svg></svg>'
+    )

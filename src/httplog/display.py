@@ -30,10 +30,12 @@ Examples
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
+import polars as pl
 import regex
 
-__all__ = ["clean", "visible"]
+__all__ = ["clean", "decoded", "percent_decoded", "visible"]
 
 #: Every character :func:`visible` replaces (see the module docstring).
 HIDDEN = regex.compile(r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]")
@@ -91,3 +93,56 @@ def cells(s: str) -> int:
     (2, 4)
     """
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+# ------------------------------------------------------- percent-decoding
+
+#: A run of percent-escapes that is well-formed UTF-8 (by its lead and
+#: continuation bytes), a run of text without ``%``, or a lone ``%``.
+_TOKENS = (
+    r"(?:%[0-7][0-9A-Fa-f]|%[CDcd][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]"
+    r"|%[Ee][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){2}"
+    r"|%[Ff][0-4](?:%[89ABab][0-9A-Fa-f]){3})+|[^%]+|%"
+)
+
+
+def percent_decoded(e: pl.Expr, *, plus: bool = False) -> pl.Expr:
+    """Percent-escapes decoded as UTF-8, for people to read (``plus``: ``+`` is a
+    space, as in a query). A text whose escapes are not UTF-8 (``%ff``, an
+    overlong or surrogate sequence) stays as written, and so does a ``%`` that
+    starts no escape. The result is text like any other: show it through
+    :func:`visible` (``%00`` decodes to a NUL, ``%0a`` to a line feed).
+
+    >>> df = pl.DataFrame({"p": ["/a%20b", "/%D8%A7%D9%84", "/%ff%fe", "/50%", None]})
+    >>> df.select(percent_decoded(pl.col("p")))["p"].to_list()
+    ['/a b', '/ال', '/%ff%fe', '/50%', None]
+    >>> pl.select(percent_decoded(pl.lit("q=a+b%2Bc"), plus=True)).item()
+    'q=a b+c'
+    """
+    text = e.str.replace_all("+", " ", literal=True) if plus else e
+    el = pl.element()
+    escape = el.str.starts_with("%") & (el.str.len_bytes() > 1)
+    hexed = (
+        text.str.extract_all(_TOKENS)
+        .list.eval(
+            pl.when(escape)
+            .then(el.str.replace_all("%", "", literal=True))
+            .otherwise(el.str.encode("hex"))
+        )
+        .list.join("")
+    )
+    out = hexed.str.decode("hex").cast(pl.String, strict=False)
+    has = e.str.contains("%", literal=True)
+    if plus:
+        has = has | e.str.contains("+", literal=True)
+    return pl.when(has).then(out.fill_null(e)).otherwise(e)
+
+
+def decoded(texts: Sequence[str | None], *, plus: bool = False) -> list[str | None]:
+    """:func:`percent_decoded` on a list of texts.
+
+    >>> decoded(["/caf%C3%A9", "/%E2%82%AC%"])
+    ['/café', '/€%']
+    """
+    s = pl.Series("t", list(texts), dtype=pl.String)
+    return s.to_frame().select(percent_decoded(pl.col("t"), plus=plus))["t"].to_list()

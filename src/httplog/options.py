@@ -225,8 +225,9 @@ class ReadOptions:
 class ViewOptions:
     """How a (merged) partial is shown: the options of :func:`httplog.finalize`.
 
-    ``window`` (``auto``, or ``1m`` … ``1d``, ``1w``), ``tz`` (an IANA zone:
-    windows align on its clock, times are shown in it), ``lang`` (``en``,
+    ``window`` (``auto``, or ``1m`` … ``1d``, ``1w``), ``tz`` (``log``: the UTC
+    offset most lines wrote; an IANA zone, ``local``, or an offset such as
+    ``+05:30``: windows align on its clock, times are shown in it), ``lang`` (``en``,
     ``zh``: the descriptions), ``top`` (entries per top table), ``bots``
     (``include``, ``exclude``, ``only``), ``spikes`` (:class:`SpikeParams`),
     and ``since``/``until``: the requests shown, to the minute (a run moves
@@ -234,7 +235,7 @@ class ViewOptions:
     """
 
     window: str = "auto"
-    tz: str = "UTC"
+    tz: str = "log"
     lang: str = "en"
     top: int = 10
     bots: str = "include"

@@ -246,6 +246,13 @@ TABLES: dict[str, Table] = {
         # (written before directive lines were counted apart: none then)
         defaults={"directives": 0},
     ),
+    # The UTC offsets the lines wrote (minutes → requests): the log's own clock.
+    # (A file written before it has none: the clock is unknown, shown in UTC.)
+    "offsets": Table(
+        {"offset": pl.Int16(), "lines": _COUNT},
+        keys=("offset",),
+        merge={"lines": "sum"},
+    ),
 }
 
 #: Columns of each table (name → dtype).
@@ -266,7 +273,8 @@ class Partial:
     × bot: requests, bytes), ``error_keys`` (minute × 4xx/5xx × dimension × key
     × bot), ``rejected`` (source × reason), ``samples`` (the first rejected
     lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
-    rejected, directives, bytes, first and last time, format).
+    rejected, directives, bytes, first and last time, format), ``offsets``
+    (the UTC offsets the requests' times wrote, in minutes: requests).
     """
 
     counts: pl.DataFrame
@@ -276,6 +284,7 @@ class Partial:
     rejected: pl.DataFrame
     samples: pl.DataFrame
     chunks: pl.DataFrame
+    offsets: pl.DataFrame = field(default_factory=lambda: TABLES["offsets"].empty())
 
     def table(self, name: str) -> pl.DataFrame:
         """The table ``name`` (one of :data:`TABLES`)."""

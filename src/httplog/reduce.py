@@ -35,7 +35,14 @@ from httplog.scan import ParsedLog
 from httplog.schema import LATENCIES
 from httplog.sketches import bucket_quantiles, quantile_name
 from httplog.statuscodes import CLASSES, status_class
-from httplog.windows import auto_window, check_tz, window_label, window_map, window_minutes
+from httplog.windows import (
+    auto_window,
+    check_tz,
+    polars_zone,
+    window_label,
+    window_map,
+    window_minutes,
+)
 from httplog.windows import windows_between as _windows_between
 
 #: What the reductions take: a partial, or parsed rows (aggregated first).
@@ -197,7 +204,8 @@ def percentiles(
     >>> q.select("p50", (pl.col("p90") / 2.0 - 1).abs() < ALPHA).row(0)
     (0.0, True)
     """
-    schema = {"start": pl.Datetime("us", tz), **{quantile_name(q): pl.Float64() for q in qs}}
+    start = pl.Datetime("us", polars_zone(tz))  # (+03:30 is no polars zone: see windows)
+    schema = {"start": start, **{quantile_name(q): pl.Float64() for q in qs}}
     if latency.is_empty():
         return pl.DataFrame(schema=schema)
     h = latency.join(window_map(latency["minute"], every, tz), on="minute", how="left")

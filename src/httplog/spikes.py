@@ -85,6 +85,7 @@ __all__ = [
     "explain_spikes",
     "find_spikes",
     "flag_windows",
+    "ranked_explanations",
 ]
 
 SPIKE_SCHEMA: dict[str, PolarsDataType] = {
@@ -111,7 +112,14 @@ EXPLANATION_SCHEMA: dict[str, PolarsDataType] = {
     "baseline_share": pl.Float64,
     "lift": pl.Float64,
     "excess": pl.Float64,
+    # the part of the spike's excess errors the key accounts for (see explain_spike)
+    "excess_share": pl.Float64,
+    # whether it explains the spike: an excess and a share that is not negligible
+    "explains": pl.Boolean,
 }
+
+#: A key explains a spike when it accounts for at least this part of its excess.
+MIN_EXCESS_SHARE = 0.05
 
 
 def flag_windows(timeline: pl.DataFrame, kind: str, p: SpikeParams | None = None) -> pl.DataFrame:
@@ -305,6 +313,42 @@ def explain_spikes(
     return pl.concat(frames).sort("spike", "dimension", "rank")
 
 
+def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
+    """The keys that explain each spike, ranked across dimensions: first the one
+    accounting for most of its excess errors, then by lift (how much more often
+    than usual the key fails), count and key; at most ``n`` per spike, and never a
+    key with a negative excess or a negligible share (``explains``).
+
+    Columns: those of ``explanations`` (:data:`EXPLANATION_SCHEMA`) and ``order``.
+
+    >>> ex = pl.DataFrame(
+    ...     {
+    ...         "spike": [1, 1, 1, 1],
+    ...         "dimension": ["status", "path", "remote_addr", "status"],
+    ...         "key": ["404", "/radio.php", "203.0.113.9", "502"],
+    ...         "count": [596, 7, 596, 0],
+    ...         "lift": [1.1, 7.0, 596.0, 0.0],
+    ...         "excess_share": [1.0, 0.012, 1.0, -0.04],
+    ...         "explains": [True, False, True, False],
+    ...     }
+    ... )
+    >>> ranked_explanations(ex).select("order", "dimension", "key").rows()
+    [(1, 'remote_addr', '203.0.113.9'), (2, 'status', '404')]
+    """
+    if "explains" not in explanations.columns:
+        return explanations.head(0).with_columns(order=pl.lit(0, pl.UInt32))
+    return (
+        explanations.filter(pl.col("explains"))
+        .sort(
+            ["spike", "excess_share", "lift", "count", "dimension", "key"],
+            descending=[False, True, True, True, False, False],
+        )
+        .group_by("spike", maintain_order=True)
+        .head(n)
+        .with_columns(order=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("spike"))
+    )
+
+
 def explain_spike(
     p: Partial,
     spike: dict[str, object],
@@ -323,6 +367,14 @@ def explain_spike(
     baseline share; a key never seen failing in the baseline counts as one
     error there) and ``excess`` (count minus what the baseline share
     predicts). Keys are ranked by excess; the top ``params.top`` are kept.
+
+    ``excess_share`` is the part of the spike's excess errors (its errors less
+    the ``baseline rate × requests`` expected: the spike's ``excess``) that the
+    key accounts for: its count less its baseline share of the expected
+    errors, over the excess (at most 1; summed over a dimension's keys, 1).
+    ``explains`` says whether the key explains the spike: a positive excess and
+    an ``excess_share`` of at least :data:`MIN_EXCESS_SHARE`. See
+    :func:`ranked_explanations` for the ranking across dimensions.
 
     >>> from datetime import datetime, UTC
     >>> from httplog.aggregation import aggregate
@@ -347,6 +399,13 @@ def explain_spike(
     """
     params = params or SpikeParams()
     kind = str(spike["kind"])
+    errors, over = spike.get("errors"), spike.get("excess")
+    # The part of the spike's errors that were expected (the rest is its excess).
+    expected = (
+        1 - float(over) / float(errors)  # type: ignore[arg-type]  # (numbers, when given)
+        if errors and over is not None
+        else 0.0
+    )
     m = pl.col("minute")
     start = pl.lit(spike["start"]).dt.convert_time_zone("UTC")
     end = pl.lit(spike["end"]).dt.convert_time_zone("UTC")
@@ -393,6 +452,19 @@ def explain_spike(
             lift=pl.col("share")
             / pl.max_horizontal(pl.col("baseline_share"), 1 / (pl.col("_btot") + 1)),
             excess=pl.col("count") - pl.col("baseline_share") * pl.col("_tot"),
+            _exp=pl.col("_tot") * max(0.0, min(1.0, expected)),
+        )
+        .with_columns(
+            excess_share=pl.when(pl.col("_tot") > pl.col("_exp"))
+            .then(
+                (pl.col("count") - pl.col("baseline_share") * pl.col("_exp"))
+                / (pl.col("_tot") - pl.col("_exp"))
+            )
+            .otherwise(0.0)
+            .clip(upper_bound=1.0)
+        )
+        .with_columns(
+            explains=(pl.col("excess") > 0) & (pl.col("excess_share") >= MIN_EXCESS_SHARE)
         )
         .sort(["dimension", "excess", "count", "key"], descending=[False, True, True, False])
         .group_by("dimension", maintain_order=True)

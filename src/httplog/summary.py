@@ -46,8 +46,10 @@ import polars as pl
 
 from httplog.analysis import Analysis
 from httplog.errors import OptionError
+from httplog.spikes import ranked_explanations
 from httplog.statuscodes import CLASSES
 from httplog.version import package_version
+from httplog.windows import zone
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from jsonschema import ValidationError
@@ -61,9 +63,7 @@ def _iso(t: datetime | None, tz: str) -> str | None:
         return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    from zoneinfo import ZoneInfo
-
-    return t.astimezone(ZoneInfo(tz)).isoformat()
+    return t.astimezone(zone(tz)).isoformat()
 
 
 def _num(x: Any) -> float | None:
@@ -125,6 +125,7 @@ def to_summary(
         "detection": a.detection,
         "window": a.window,
         "tz": tz,
+        "tz_source": a.tz_source,
         "lang": v.lang,
         "filters": {
             "since": _iso(f.since, tz),
@@ -240,8 +241,21 @@ def _spikes(a: Analysis) -> list[dict[str, Any]]:
                     "baseline_share": _num(r["baseline_share"]),
                     "lift": _num(r["lift"]),
                     "excess": _num(r["excess"]),
+                    "excess_share": _num(r.get("excess_share")),
+                    "explains": bool(r.get("explains")),
                 }
             )
+        explained_by = [
+            {
+                "dimension": r["dimension"],
+                "key": r["key"],
+                "count": _int(r["count"]),
+                "share": _num(r["share"]),
+                "lift": _num(r["lift"]),
+                "excess_share": _num(r["excess_share"]),
+            }
+            for r in ranked_explanations(mine).iter_rows(named=True)
+        ]
         paths = explanations.get("path", [])
         codes = explanations.get("status", [])
         out.append(
@@ -270,6 +284,7 @@ def _spikes(a: Analysis) -> list[dict[str, Any]]:
                     for e in codes
                 ],
                 "explanations": explanations,
+                "explained_by": explained_by,
             }
         )
     return out
@@ -338,6 +353,19 @@ _EXPLANATION = _obj(
         "baseline_share": _RATE_OR_NULL,
         "lift": _RATE_OR_NULL,
         "excess": {"type": ["number", "null"]},
+        "excess_share": {"type": ["number", "null"]},
+        "explains": {"type": "boolean"},
+    }
+)
+#: A key that explains a spike, in the ranking across dimensions.
+_EXPLAINER = _obj(
+    {
+        "dimension": {"type": "string"},
+        "key": {"type": "string"},
+        "count": _COUNT,
+        "share": _RATE_OR_NULL,
+        "lift": _RATE_OR_NULL,
+        "excess_share": {"type": ["number", "null"]},
     }
 )
 _TOP_ENTRY = _obj({"key": {"type": ["string", "null"]}, "requests": _COUNT, "share": _RATE})
@@ -357,6 +385,9 @@ SCHEMA: dict[str, Any] = {
             "detection": {"type": ["string", "null"]},
             "window": {"type": "string"},
             "tz": {"type": "string"},
+            # log: the offset most lines wrote (the default); unknown: the
+            # default, but no line wrote one (UTC); given: --tz / tz=.
+            "tz_source": {"enum": ["log", "unknown", "given"]},
             "lang": {"type": "string"},
             "filters": _obj(
                 {
@@ -502,6 +533,7 @@ SCHEMA: dict[str, Any] = {
                             "type": "object",
                             "additionalProperties": {"type": "array", "items": _EXPLANATION},
                         },
+                        "explained_by": {"type": "array", "items": _EXPLAINER},
                     }
                 ),
             },

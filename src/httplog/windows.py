@@ -22,9 +22,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -46,29 +48,173 @@ MAX_WINDOW = 366 * 1440
 
 # ------------------------------------------------------------- time zones
 
+#: The view's default zone: the UTC offset most lines of the log carry.
+LOG = "log"
+#: The machine's zone (``TZ`` if set, else the system's).
+LOCAL = "local"
+_TZ_FORMS = "use an IANA name (Europe/Paris), local, log, UTC or an offset (+05:30, -08:00, Z)"
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$")
 
-def zone(tz: str) -> ZoneInfo:
-    """The zone named ``tz``; an :class:`~httplog.errors.OptionError` unless zoneinfo knows it.
+
+def offset_minutes(tz: str) -> int | None:
+    """The fixed UTC offset ``tz`` writes (``+05:30``, ``-0800``, ``UTC+3``, ``Z``), in
+    minutes; None for a zone name. An offset beyond ±14:00 is an OptionError.
+
+    >>> (
+    ...     offset_minutes("+05:30"),
+    ...     offset_minutes("-08:00"),
+    ...     offset_minutes("Z"),
+    ...     offset_minutes("UTC"),
+    ... )
+    (330, -480, 0, None)
+    """
+    s = tz.strip()
+    if s in ("Z", "z"):
+        return 0
+    m = _OFFSET.match(s)
+    if m is None:
+        return None
+    hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+    if minutes >= 60 or hours * 60 + minutes > 14 * 60:
+        raise OptionError("tz", tz, "offset out of range", limit="from -14:00 to +14:00")
+    return (hours * 60 + minutes) * (-1 if m.group(1) == "-" else 1)
+
+
+def offset_name(minutes: int) -> str:
+    """A fixed offset's canonical name: ``UTC`` for 0, else ``+03:30``, ``-08:00``.
+
+    >>> offset_name(210), offset_name(-480), offset_name(0)
+    ('+03:30', '-08:00', 'UTC')
+    """
+    if minutes == 0:
+        return "UTC"
+    sign = "-" if minutes < 0 else "+"
+    h, m = divmod(abs(minutes), 60)
+    return f"{sign}{h:02d}:{m:02d}"
+
+
+def local_zone() -> str:
+    """The machine's zone name: ``TZ`` when it names a zone, else the system's
+    (``/etc/localtime``), else the offset in force now."""
+    env = os.environ.get("TZ", "").lstrip(":")
+    if env:
+        try:
+            ZoneInfo(env)
+            return env
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    real = os.path.realpath("/etc/localtime")
+    if "zoneinfo/" in real:
+        name = real.split("zoneinfo/", 1)[1]
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError, OSError):
+            ZoneInfo(name)
+            return name
+    off = datetime.now().astimezone().utcoffset() or timedelta(0)
+    return offset_name(int(off.total_seconds() // 60))
+
+
+def resolve_tz(tz: str) -> str:
+    """A concrete zone for ``tz``: ``local`` → the machine's, an offset → its canonical
+    name, ``log`` → UTC (the log's offset is known once it is read: see
+    :func:`httplog.finalize`); IANA names stay.
+
+    >>> resolve_tz("+0330"), resolve_tz("Z"), resolve_tz("Asia/Tehran"), resolve_tz("log")
+    ('+03:30', 'UTC', 'Asia/Tehran', 'UTC')
+    """
+    if tz == LOCAL:
+        return local_zone()
+    if tz == LOG:
+        return "UTC"
+    off = offset_minutes(tz)
+    return offset_name(off) if off is not None else tz
+
+
+def zone(tz: str) -> tzinfo:
+    """The zone ``tz`` means (see :func:`check_tz`); an
+    :class:`~httplog.errors.OptionError` unless it is one.
 
     >>> zone("Asia/Kolkata").key
     'Asia/Kolkata'
+    >>> zone("+05:30")
+    datetime.timezone(datetime.timedelta(seconds=19800))
     >>> zone("Mars/Olympus")
     Traceback (most recent call last):
     ...
-    httplog.errors.OptionError: bad tz 'Mars/Olympus': unknown time zone (use an IANA name such as UTC or Europe/Paris)
+    httplog.errors.OptionError: bad tz 'Mars/Olympus': unknown time zone (use an IANA name (Europe/Paris), local, log, UTC or an offset (+05:30, -08:00, Z))
     """
+    name = resolve_tz(tz)
+    off = offset_minutes(name) if name != "UTC" else None
+    if off is not None:
+        return timezone(timedelta(minutes=off))
     try:
-        return ZoneInfo(tz)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise OptionError(
-            "tz", tz, "unknown time zone", limit="use an IANA name such as UTC or Europe/Paris"
-        ) from None
+        raise OptionError("tz", tz, "unknown time zone", limit=_TZ_FORMS) from None
 
 
 def check_tz(tz: str) -> str:
-    """``tz`` if it is a time zone name zoneinfo knows (see :func:`zone`)."""
+    """``tz`` if it is a time zone: an IANA name, ``local``, ``log``, or a fixed
+    offset (see :func:`zone`)."""
     zone(tz)
     return tz
+
+
+def polars_zone(tz: str) -> str:
+    """The polars time zone of columns shown in ``tz``.
+
+    Polars zones are IANA names: a whole-hour offset is its ``Etc/GMT`` zone; any
+    other offset (``+03:30``) has none, and its columns stay in UTC (the instants
+    are right; :func:`wall_clock` reads them on its clock).
+
+    >>> polars_zone("+02:00"), polars_zone("+03:30"), polars_zone("Asia/Tehran")
+    ('Etc/GMT-2', 'UTC', 'Asia/Tehran')
+    """
+    name = resolve_tz(tz)
+    off = offset_minutes(name) if name != "UTC" else None
+    if off is None:
+        return name
+    if off % 60 == 0:
+        return f"Etc/GMT{-off // 60:+d}"
+    return "UTC"
+
+
+def wall_clock(times: pl.Series, tz: str) -> pl.Series:
+    """Times as the clock of ``tz`` reads them (naive datetimes), for charts.
+
+    >>> from datetime import datetime, UTC
+    >>> t = pl.Series([datetime(2026, 1, 1, 10, tzinfo=UTC)])
+    >>> wall_clock(t, "+03:30")[0]
+    datetime.datetime(2026, 1, 1, 13, 30)
+    """
+    name = resolve_tz(tz)
+    off = offset_minutes(name) if name != "UTC" else None
+    if off is not None and off % 60:
+        utc_times = times.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return utc_times + timedelta(minutes=off)
+    return times.dt.convert_time_zone(polars_zone(name)).dt.replace_time_zone(None)
+
+
+def tz_label(tz: str) -> str:
+    """How a zone is named to people: ``UTC+03:30`` for an offset, else its name.
+
+    >>> tz_label("+03:30"), tz_label("Europe/Paris"), tz_label("UTC")
+    ('UTC+03:30', 'Europe/Paris', 'UTC')
+    """
+    name = resolve_tz(tz)
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+def log_tz(offsets: pl.DataFrame) -> str | None:
+    """The offset most lines carry (columns ``offset`` minutes, ``lines``), by name;
+    None when no line carried one.
+
+    >>> log_tz(pl.DataFrame({"offset": [210, 0], "lines": [5, 2]}))
+    '+03:30'
+    """
+    if offsets.is_empty():
+        return None
+    top = offsets.sort(["lines", "offset"], descending=[True, False]).row(0, named=True)
+    return offset_name(int(top["offset"]))
 
 
 # ------------------------------------------------------------------ times
@@ -103,7 +249,7 @@ def parse_time(text: str, tz: str, now: datetime, option: str = "since") -> date
         raise OptionError(option, text, _TIME_FORMS) from None
 
 
-def _parse_time(s: str, where: ZoneInfo, now: datetime) -> datetime:
+def _parse_time(s: str, where: tzinfo, now: datetime) -> datetime:
     m = _RELATIVE.match(s)
     if m:
         seconds = float(m.group(1)) * _UNITS[m.group(2).lower()]
@@ -196,6 +342,9 @@ def auto_window(first: datetime | None, last: datetime | None) -> str:
 
 def _offset_us(t: pl.Expr, tz: str) -> pl.Expr:
     """UTC offset (µs) in force in ``tz`` at the UTC instant ``t``."""
+    off = offset_minutes(tz) if tz != "UTC" else None
+    if off is not None:
+        return pl.lit(off * 60_000_000, pl.Int64) + t.dt.epoch("us") * 0
     local = t.dt.convert_time_zone(tz)
     return (local.dt.base_utc_offset() + local.dt.dst_offset()).dt.total_microseconds()
 
@@ -237,9 +386,10 @@ def window_start(col: str | pl.Expr, every: str, tz: str) -> pl.Expr:
     t = pl.col(col) if isinstance(col, str) else col
     minutes = window_minutes(every)
     check_tz(tz)
+    tz = resolve_tz(tz)
     return t.map_batches(
         lambda s: _window_starts(s, minutes, tz),
-        return_dtype=pl.Datetime("us", tz),
+        return_dtype=pl.Datetime("us", polars_zone(tz)),
         is_elementwise=True,
     )
 
@@ -254,6 +404,9 @@ def _window_starts(times: pl.Series, minutes: int, tz: str) -> pl.Series:
     if minutes % 1440 == 0:
         unit = f"{minutes // 10080}w" if minutes % 10080 == 0 else f"{minutes // 1440}d"
         df = df.with_columns(day=_instant(c("local")).dt.replace_time_zone(None).dt.truncate(unit))
+        if offset_minutes(tz) is not None or tz == "UTC":  # a fixed offset: no gaps
+            start = _instant(c("day").dt.epoch("us") - c("o_t"))
+            return df.select(start.dt.convert_time_zone(polars_zone(tz)).alias(name)).to_series()
         df = df.with_columns(
             start=c("day").dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null"),
             day_us=c("day").dt.epoch("us"),
@@ -266,7 +419,7 @@ def _window_starts(times: pl.Series, minutes: int, tz: str) -> pl.Series:
         start = (
             c("start").dt.convert_time_zone("UTC").fill_null(_instant(c("day_us") - c("before")))
         )
-        return df.select(start.dt.convert_time_zone(tz).alias(name)).to_series()
+        return df.select(start.dt.convert_time_zone(polars_zone(tz)).alias(name)).to_series()
     every_us = minutes * 60_000_000
     df = df.with_columns(c1=_floor_local(c("local"), every_us) - c("o_t"))
     df = df.with_columns(o1=_offset_us(_instant(c("c1")), tz))
@@ -284,7 +437,7 @@ def _window_starts(times: pl.Series, minutes: int, tz: str) -> pl.Series:
         .then(c("a"))
         .otherwise(c("b"))
     )
-    return df.select(_instant(start).dt.convert_time_zone(tz).alias(name)).to_series()
+    return df.select(_instant(start).dt.convert_time_zone(polars_zone(tz)).alias(name)).to_series()
 
 
 def windows_between(
@@ -307,7 +460,8 @@ def windows_between(
     [('01:00+0100', '03:00+0200'), ('03:00+0200', '04:00+0200'), ('04:00+0200', '05:00+0200')]
     """
     if first is None or last is None:
-        return pl.DataFrame(schema={"start": pl.Datetime("us", tz), "end": pl.Datetime("us", tz)})
+        dtype = pl.Datetime("us", polars_zone(tz))
+        return pl.DataFrame(schema={"start": dtype, "end": dtype})
     minutes = window_minutes(every)
     # Window starts are local aligned times minus an offset, so (offsets being
     # multiples of 15 minutes) they lie on this lattice: sampling it finds

@@ -169,7 +169,9 @@ Tz = Annotated[
     str,
     typer.Option(
         "--tz",
-        help="Time zone of windows and times shown (IANA name); also expands %Y… in paths.",
+        help="Clock of windows and times shown: log (the UTC offset the lines write), "
+        "an IANA name, local, UTC or an offset (+05:30, -08:00, Z); also expands %Y… in paths "
+        "(log: UTC there).",
         rich_help_panel=_VIEW,
     ),
 ]
@@ -240,13 +242,27 @@ NoReport = Annotated[
 ]
 
 PlotlyOpt = Annotated[
-    PlotlyJS,
+    str,
     typer.Option(
         "--plotly-js",
-        help="Embed plotly.js (inline: works offline) or load it from a CDN (smaller).",
+        metavar="inline|cdn|PATH",
+        help="Embed plotly.js (inline: works offline), load it from a CDN (smaller), "
+        "or embed the plotly.js bundle at PATH (a partial bundle you trust).",
         rich_help_panel=_OUT,
     ),
 ]
+
+
+def plotly_js(value: str) -> str:
+    """``inline``, ``cdn``, or the path of a readable file (a bundle; checked when embedded)."""
+    if value in (PlotlyJS.inline, PlotlyJS.cdn):
+        return value
+    if not os.path.isfile(value) or not os.access(value, os.R_OK):
+        problem = "no such file" if not os.path.exists(value) else "not a readable file"
+        msg = f"bad plotly-js {httplog.clean(value, 200)!r}: {problem} (use inline, cdn or the path of a plotly.js bundle)"
+        raise httplog.UsageError(msg, option="plotly-js", value=value)
+    return value
+
 
 Title = Annotated[
     str | None,
@@ -493,7 +509,7 @@ def outputs(flags: Flags, now: datetime) -> httplog.Outputs:
         report=None if flags["no_report"] else path(flags["output"] or DEFAULT_REPORT),
         json=path(flags["json"]),
         export=path(flags["export"]),
-        plotly_js=PlotlyJS(flags["plotly_js"]).value,
+        plotly_js=plotly_js(flags["plotly_js"]),
         title=flags["title"],
     )
 

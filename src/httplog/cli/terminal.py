@@ -12,9 +12,14 @@
 
 from __future__ import annotations
 
+import tomllib
+import unicodedata
 from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
+import httplog
 from httplog import clean
 
 
@@ -26,8 +31,51 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
+def _share(x: float | None) -> str:
+    """A part of a whole, as people say it: 100%, 93%, 7.5%."""
+    v = (x or 0.0) * 100
+    return f"{v:.0f}%" if v >= 10 else f"{v:.1f}%"
+
+
 def _n(x: int) -> str:
     return f"{x:,}"
+
+
+@cache
+def _texts() -> dict[str, Any]:
+    data = files("httplog.cli").joinpath("terminal.toml").read_text(encoding="utf-8")
+    return tomllib.loads(data)
+
+
+def texts(lang: str) -> dict[str, Any]:
+    """The terminal's words in ``lang`` (``en`` for a language it lacks).
+
+    >>> texts("zh")["reasons"]["empty"]
+    '空行'
+    """
+    all_ = _texts()
+    out: dict[str, Any] = all_[lang] if lang in all_ else all_["en"]
+    return out
+
+
+def _for_people(entries: list[dict[str, Any]]) -> list[str]:
+    """The keys of explanation entries as people read them: paths and referers
+    percent-decoded (the summary keeps them as written)."""
+    keys = [str(e["key"]) for e in entries]
+    shown = httplog.decoded(keys)
+    return [
+        (s or k) if e["dimension"] in ("path", "referer") else k
+        for e, k, s in zip(entries, keys, shown, strict=True)
+    ]
+
+
+def _clock(s: Mapping[str, Any], t: Mapping[str, Any]) -> str:
+    """Which clock the times are on: "times in UTC+03:30, as written in the log"."""
+    tz = clean(s["tz"], 40)
+    tz = f"UTC{tz}" if tz[:1] in "+-" else tz
+    source = s.get("tz_source", "given")
+    key = {"log": "tz_log", "unknown": "tz_unknown"}.get(source, "tz_given")
+    return str(t[key]).format(tz=tz)
 
 
 def _short_time(t: str | None) -> str:
@@ -42,57 +90,101 @@ def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> 
     passed through :func:`clean`.
     """
     s = summary
+    t = texts(str(s.get("lang", "en")))
+    sep = str(t["list_sep"])
     out: list[str] = []
     lines = s["lines"]
     fmt = clean(s["format"], 60)
-    head = f"{_n(lines['total'])} lines ({fmt}): {_n(s['requests'])} requests"
+    head = t["head"].format(lines=_n(lines["total"]), format=fmt, requests=_n(s["requests"]))
     if lines["rejected"]:
-        reasons = ", ".join(f"{n} {clean(r)}" for r, n in lines["rejected_by_reason"].items())
-        head += f", {_n(lines['rejected'])} rejected ({_pct(lines['rejected_ratio'])}: {reasons})"
+        names = t["reasons"]
+        reasons = sep.join(
+            t["reason_count"].format(n=_n(n), reason=names.get(r, clean(r)))
+            for r, n in lines["rejected_by_reason"].items()
+        )
+        head += t["head_rejected"].format(
+            rejected=_n(lines["rejected"]), ratio=_pct(lines["rejected_ratio"]), reasons=reasons
+        )
     out.append(head)
     if not s["requests"]:
-        out.append(
-            "No requests found"
-            + (" (the input is empty)." if not lines["total"] else " (see the filters and format).")
-        )
+        out.append(t["no_requests_empty"] if not lines["total"] else t["no_requests"])
     else:
         tr = s["time_range"]
         out.append(
-            f"From {_short_time(tr['start'])} to {_short_time(tr['end'])} ({s['tz']}), "
-            f"{s['window']} windows"
+            t["span"].format(
+                start=_short_time(tr["start"]),
+                end=_short_time(tr["end"]),
+                clock=_clock(s, t),
+                window=s["window"],
+            )
         )
         cls = "  ".join(
             f"{c} {_n(s['classes'][c])} ({_pct(s['rates'][c])})"
             for c in s["classes"]
             if s["classes"][c] or c not in ("1xx", "invalid")
         )
-        out.append(f"Classes: {cls}")
+        out.append(t["classes"].format(classes=cls))
         out.append("")
-        out.append("Top status codes:")
+        out.append(t["top_codes"])
         ranked = sorted(s["status_codes"], key=lambda r: (-r["count"], r["code"]))[:codes]
         for r in ranked:
-            label = f"  {r['code']:>3}  {clean(r['reason'] or r['class'], 24):<24} "
+            label = f"  {r['code']:>3}  {_pad(clean(r['reason'] or r['class'], 24), 24)} "
             label += f"{_n(r['count']):>10} {_pct(r['share']):>6}  "
-            out.append(label + clean(r["description"], max(10, width - len(label))))
+            out.append(label + _cut(clean(r["description"]), max(10, width - _width(label))))
     if s["spikes"]:
         out.append("")
-        out.append(f"Spikes ({len(s['spikes'])}):")
+        out.append(t["spikes"].format(n=len(s["spikes"])))
         for sp in s["spikes"]:
             start, end = _short_time(sp["start"]), _short_time(sp["end"])
             if end[:10] == start[:10]:
                 end = end[11:16]
-            line = (
-                f"  {sp['kind']} {start} – {end}: "
-                f"peak {_pct(sp['peak_rate'])} (baseline {_pct(sp['baseline_rate'])}), "
-                f"{_n(sp['errors'])} errors, {_n(sp['excess'])} excess"
+            line = t["spike"].format(
+                kind=sp["kind"],
+                start=start,
+                end=end,
+                peak=_pct(sp["peak_rate"]),
+                baseline=_pct(sp["baseline_rate"]),
+                errors=_n(sp["errors"]),
+                excess=_n(sp["excess"]),
             )
-            out.append(line)
-            why = [f"{c['code']}" for c in sp["top_codes"][:2]]
-            why += [clean(p["path"], 40) for p in sp["top_paths"][:2]]
+            out.append("  " + line)
+            ranked = sp.get("explained_by", [])[:3]
+            keys = _for_people(ranked)
+            why = [
+                t["explainer_first" if i == 0 else "explainer"].format(
+                    what=t["dimensions"].get(e["dimension"], clean(e["dimension"])),
+                    key=clean(key, 32),
+                    share=_share(e["excess_share"]),
+                )
+                for i, (e, key) in enumerate(zip(ranked, keys, strict=True))
+            ]
             if why:
-                out.append("      mostly " + ", ".join(why))
+                out.append("      " + t["explained_by"].format(keys=sep.join(why)))
     if s.get("alerts"):
         out.append("")
-        out.append("Alerts:")
+        out.append(t["alerts"])
         out.extend(f"  {clean(b['message'])}" for b in s["alerts"])
     return "\n".join(out) + "\n"
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns (with an ellipsis when cut)."""
+    if _width(text) <= width:
+        return text
+    out, used = [], 1
+    for c in text:
+        w = _width(c)
+        if used + w > width:
+            break
+        out.append(c)
+        used += w
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))

@@ -128,6 +128,50 @@ def time_local(e: pl.Expr) -> pl.Expr:
     return e.str.strptime(TIME, "%d/%b/%Y:%H:%M:%S %z", strict=False)
 
 
+#: The extra column a time field with an offset gives when asked for: the UTC
+#: offset the line wrote, in minutes (the partial counts them: the log's clock).
+UTC_OFFSET = "utc_offset"
+
+
+def offset_written(e: pl.Expr) -> pl.Expr:
+    """The UTC offset at the end of a time as written (``+0330``, ``-08:00``, ``Z``),
+    in minutes; null when it ends with none.
+
+    >>> pl.select(
+    ...     a=offset_written(pl.lit("10/Oct/2000:13:55:36 +0330")),
+    ...     b=offset_written(pl.lit("2026-01-01T10:00:00-08:00")),
+    ...     c=offset_written(pl.lit("2026-01-01T10:00:00Z")),
+    ...     d=offset_written(pl.lit("2026-01-01T10:00:00")),
+    ... ).row(0)
+    (210, -480, 0, None)
+    """
+    e = e.str.strip_chars_end("]")
+    tail = e.str.slice(-6).str.replace(":", "", literal=True).str.slice(-5)
+    hours = tail.str.slice(1, 2).cast(pl.Int16, strict=False)
+    minutes = tail.str.slice(3, 2).cast(pl.Int16, strict=False)
+    sign = pl.when(tail.str.slice(0, 1) == "-").then(pl.lit(-1, pl.Int16)).otherwise(1)
+    signed = tail.str.slice(0, 1).is_in(["+", "-"])
+    return (
+        pl.when(e.str.ends_with("Z"))
+        .then(pl.lit(0, pl.Int16))
+        .when(signed)
+        .then(sign * (hours * 60 + minutes))
+        .cast(pl.Int16)
+    )
+
+
+def _with_offset(fn: Callable[[pl.Expr], pl.Expr]) -> Converter:
+    """A time converter that also gives :data:`UTC_OFFSET` (for the ``time`` column)."""
+
+    def convert(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
+        out = {f.column: fn(raw)}
+        if f.column == "time":
+            out[UTC_OFFSET] = offset_written(raw)
+        return out
+
+    return convert
+
+
 def time_iso(e: pl.Expr) -> pl.Expr:
     """ISO 8601 with or without fraction and offset (none is UTC) → UTC."""
     e = e.str.replace(",", ".", literal=True)
@@ -174,7 +218,7 @@ def time_strftime(e: pl.Expr, fmt: str) -> pl.Expr:
     return e.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
 
 
-def _time_any(raw: pl.Expr, f: Field) -> pl.Expr:
+def _time_any(raw: pl.Expr) -> pl.Expr:
     return pl.coalesce(
         time_iso(raw),
         time_local(raw.str.strip_chars("[]")),
@@ -408,13 +452,13 @@ KINDS: dict[str, Kind] = {
     "pct_text": Kind(WORD, _one(_pct_text)),
     "time_local": Kind(
         r"[0-9]{1,2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}",
-        _one(lambda raw, f: time_local(raw)),
+        _with_offset(time_local),
         first=DIGITS,
         tail="",
     ),
     "time_iso": Kind(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?",
-        _one(lambda raw, f: time_iso(raw)),
+        _with_offset(time_iso),
         first=DIGITS,
         tail="[0-9.,Z+-]",
     ),
@@ -427,7 +471,7 @@ KINDS: dict[str, Kind] = {
     # its regex and classes come from the strftime format (see base.strftime_regex)
     "time_strftime": Kind("", _one(lambda raw, f: time_strftime(raw, f.arg or ""))),
     # JSON: ISO 8601, time_local, or epoch seconds (milli-, micro-, nanoseconds by size)
-    "time_any": Kind(WORD, _one(_time_any)),
+    "time_any": Kind(WORD, _with_offset(_time_any)),
     "time_w3c": Kind(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ \t][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?",
         _one(_time_w3c),

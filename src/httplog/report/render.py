@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import array
 import base64
 import hashlib
 import json
@@ -43,7 +44,6 @@ from functools import cache
 from importlib.metadata import version as _dist_version
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 import plotly.graph_objects as go
@@ -52,13 +52,15 @@ import polars as pl
 from markupsafe import Markup
 
 import httplog.charts as charts
-from httplog.display import visible
+from httplog.display import percent_decoded, visible
 from httplog.errors import InputError, UsageError
 from httplog.outputs import atomic_open
 from httplog.reduce import top_n
 from httplog.report.tables import KEY_CHARS, TITLE_CHARS, Column, SubTable, Table, text
+from httplog.spikes import ranked_explanations
 from httplog.statuscodes import CLASSES, describe
 from httplog.version import package_version
+from httplog.windows import tz_label, zone
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
@@ -172,7 +174,7 @@ def _when(t: datetime | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     if t is None:
         return ""
     if t.tzinfo is not None:
-        t = t.astimezone(ZoneInfo(tz))
+        t = t.astimezone(zone(tz))
     return t.strftime(fmt)
 
 
@@ -201,8 +203,9 @@ class PlotlyBundle:
     def version_text(self) -> str:
         return ".".join(map(str, self.version))
 
-    def payload(self) -> str:
-        """The bundle deflate-compressed (raw deflate, level 9) and base64-encoded."""
+    def payload(self) -> tuple[str, int]:
+        """The bundle deflate-compressed (raw deflate, level 9) and base-122-encoded
+        (:func:`base122`), and its compressed size in bytes."""
         return _payload(self.js)
 
     def check(self, needs: set[str]) -> None:
@@ -231,9 +234,81 @@ class PlotlyBundle:
 
 
 @cache
-def _payload(js: str) -> str:
+def _payload(js: str) -> tuple[str, int]:
+    """(the text, the compressed size in bytes): see :func:`base122`."""
     z = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-    return base64.b64encode(z.compress(js.encode("utf-8")) + z.flush()).decode("ascii")
+    packed = z.compress(js.encode("utf-8")) + z.flush()
+    return base122(packed), len(packed)
+
+
+#: 7-bit values a base-122 text never holds as such: NUL (the HTML parser makes it
+#: U+FFFD), CR (made LF) and ``<`` (it could start ``</script``).
+B122_ILLEGAL = (0, 13, 60)
+
+
+def base122(data: bytes) -> str:
+    """``data`` as text for an HTML ``<script>`` data block, 8/7 of its size in UTF-8.
+
+    Base-122 (after Kevin Albertson's): the bits are read 7 at a time; each 7-bit
+    value is one ASCII character, except the three of :data:`B122_ILLEGAL`, which
+    go with the next 7 bits into one two-byte character, U+0080 + (index << 8) +
+    next (index 7: the last value, alone). ``templates/report.js`` decodes it.
+    Base64 takes 4/3 as much.
+
+    >>> t = base122(bytes(range(256)) * 4)
+    >>> len(t.encode("utf-8")) < 1024 * 8 / 7 * 1.05, set(t) & {chr(0), chr(13), "<"}
+    (True, set())
+    >>> unbase122(t, 1024) == bytes(range(256)) * 4
+    True
+    """
+    k = (len(data) * 8 + 6) // 7
+    if k == 0:
+        return ""
+    b = pl.Series("b", list(data + b"\0\0"), dtype=pl.UInt32)
+    pos = pl.int_range(0, k, eager=True, dtype=pl.Int64) * 7
+    div = pl.Series([2 ** (9 - x) for x in range(8)], dtype=pl.UInt32).gather(pos % 8)
+    v = ((b.gather(pos // 8) * 256 + b.gather(pos // 8 + 1)) // div % 128).cast(pl.UInt16)
+    index = {x: i for i, x in enumerate(B122_ILLEGAL)}
+    marks = v.is_in(list(B122_ILLEGAL)).arg_true().to_list()
+    here = v.gather(marks).to_list()
+    after = v.gather([min(i + 1, k - 1) for i in marks]).to_list()
+    leads: list[int] = []
+    codes: list[int] = []
+    taken: list[int] = []
+    for i, x, y in zip(marks, here, after, strict=True):
+        if taken and taken[-1] == i:  # the 7 bits after an illegal value: taken with it
+            continue
+        leads.append(i)
+        if i + 1 < k:
+            codes.append(0x80 | (index[x] << 8) | y)
+            taken.append(i + 1)
+        else:
+            codes.append(0x80 | (7 << 8) | x)
+    if leads:
+        v = v.scatter(leads, pl.Series(codes, dtype=pl.UInt16))
+    if taken:
+        v = v.filter(pl.Series([True] * k).scatter(taken, False))
+    return array.array("H", v.to_list()).tobytes().decode("utf-16-le")
+
+
+def unbase122(text: str, size: int) -> bytes:
+    """The ``size`` bytes :func:`base122` made ``text`` of (what the page's script does)."""
+    out = bytearray()
+    acc = bits = 0
+    for ch in text:
+        c = ord(ch)
+        if c < 128:
+            values = [c]
+        else:
+            i = (c >> 8) & 7
+            values = [c & 0x7F] if i == 7 else [B122_ILLEGAL[i], c & 0x7F]
+        for x in values:
+            acc, bits = (acc << 7) | x, bits + 7
+            if bits >= 8:
+                bits -= 8
+                out.append((acc >> bits) & 0xFF)
+                acc &= (1 << bits) - 1
+    return bytes(out[:size])
 
 
 def _bundle_of(source: str, js: str) -> PlotlyBundle:
@@ -447,17 +522,38 @@ def _top_frame(analysis: Analysis) -> pl.DataFrame:
     return top_n(view, n=n)
 
 
+#: Dimensions whose keys are shown percent-decoded (the text as written on hover).
+DECODED = ("path", "referer")
+
+
+def _shown_keys(frame: pl.DataFrame, dimension: str | None = None) -> pl.DataFrame:
+    """``frame`` with ``shown``: its ``key`` percent-decoded where the key is a path
+    or a referer (by ``dimension``, or the frame's ``dimension`` column), else as is."""
+    dim = pl.col("dimension") if dimension is None else pl.lit(dimension)
+    key = pl.col("key")
+    return frame.with_columns(
+        shown=pl.when(dim.is_in(list(DECODED))).then(percent_decoded(key)).otherwise(key)
+    )
+
+
 def _top_table(frame: pl.DataFrame, table_id: str, label: str, lang: str, show: int) -> Table:
     L = _labels(lang)
     rows = [
-        [int(r["rank"]), text(r["key"]), int(r["requests"]), float(r["share"] or 0)]
-        for r in frame.sort("rank").iter_rows(named=True)
+        [
+            int(r["rank"]),
+            text(r["shown"]),
+            int(r["requests"]),
+            float(r["share"] or 0),
+            text(r["key"]),
+        ]
+        for r in _shown_keys(frame).sort("rank").iter_rows(named=True)
     ]
     columns = [
         Column(L("rank"), "int", cls="dim"),
-        Column(L("key"), cls="keycell"),
+        Column(L("key"), cls="keycell", raw=4),
         Column(L("requests"), "int"),
         Column(L("share"), "pct"),
+        Column("raw", hidden=True),
     ]
     return Table(table_id, label, columns, rows, show=show, css_class="top")
 
@@ -474,11 +570,34 @@ def _dim_label(dim: str, lang: str) -> str:
         return visible(dim)
 
 
+def _status_key(key: str, lang: str) -> str:
+    """A status code with its reason: ``404 Not Found``."""
+    return f"{key} {describe(int(key), lang).reason}".strip() if str(key).isdigit() else key
+
+
+def _what(dim: str, lang: str) -> str:
+    try:
+        return charts.label(f"what_{dim}", lang, section="report")
+    except KeyError:
+        return visible(dim)
+
+
+def _explainer(ranked: pl.DataFrame, lang: str) -> str:
+    """The key that explains a spike most, said in a cell: ``client 203.0.113.9 (100%)``."""
+    if ranked.is_empty():
+        return ""
+    r = ranked.row(0, named=True)
+    key = _status_key(r["key"], lang) if r["dimension"] == "status" else r.get("shown", r["key"])
+    share = float(r["excess_share"] or 0) * 100
+    return f"{_what(r['dimension'], lang)} {key} ({share:.0f}%)"
+
+
 def _spike_table(analysis: Analysis, lang: str) -> Table:
     """One row per spike; expanding a row shows the keys its errors come from, per dimension."""
     L = _labels(lang)
     tz = analysis.view.tz
-    expl = analysis.explanations
+    expl = _shown_keys(analysis.explanations)
+    ranked = ranked_explanations(expl)
     sub_columns = [
         Column(L("count"), "int"),
         Column(L("share"), "pct", digits=1),
@@ -503,17 +622,39 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
                 float(s["peak_rate"] or 0),
                 float(s["baseline_rate"] or 0),
                 int(s["excess"]),
+                text(_explainer(ranked.filter(pl.col("spike") == n), lang)),
                 kind if kind in CLASSES else "5xx",
             ]
         )
         part = expl.filter(pl.col("spike") == n)
         subs = []
+        why = [
+            [
+                text(_status_key(r["key"], lang) if r["dimension"] == "status" else r["shown"]),
+                text(_what(r["dimension"], lang)),
+                float(r["excess_share"] or 0),
+                int(r["count"]),
+                float(r["share"] or 0),
+                float(r["lift"] or 0),
+                text(r["key"]),
+            ]
+            for r in ranked.filter(pl.col("spike") == n).iter_rows(named=True)
+        ]
+        if why:
+            why_columns = [
+                Column(L("key"), cls="keycell", raw=6),
+                Column(L("dimension")),
+                Column(L("excess_share"), "pct", digits=1),
+                Column(L("count"), "int"),
+                Column(L("share"), "pct", digits=1),
+                Column(L("lift"), "float", digits=2),
+                Column("raw", hidden=True),
+            ]
+            subs.append(SubTable(L("explained_by"), why_columns, why))
         for dim in _dim_order(part["dimension"].unique().to_list()):
             keys = []
             for r in part.filter(pl.col("dimension") == dim).sort("rank").iter_rows(named=True):
-                key = r["key"]
-                if dim == "status" and str(key).isdigit():
-                    key = f"{key} {describe(int(key), lang).reason}".strip()
+                key = _status_key(r["key"], lang) if dim == "status" else r["shown"]
                 keys.append(
                     [
                         text(key),
@@ -522,17 +663,21 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
                         float(r["baseline_share"] or 0),
                         float(r["lift"] or 0),
                         float(r["excess"] or 0),
+                        text(r["key"]),
                     ]
                 )
+            key_column = Column(L("key"), cls="keycell", raw=6)
             subs.append(
                 SubTable(
-                    _dim_label(dim, lang), [Column(L("key"), cls="keycell"), *sub_columns], keys
+                    _dim_label(dim, lang),
+                    [key_column, *sub_columns, Column("raw", hidden=True)],
+                    keys,
                 )
             )
         details.append(subs or None)
     columns = [
         Column(L("rank"), "int", cls="dim"),
-        Column(L("spike_kind"), dot=10, cls="kind"),
+        Column(L("spike_kind"), dot=11, cls="kind"),
         Column(L("spike_start")),
         Column(L("spike_end")),
         Column(L("spike_windows"), "int"),
@@ -541,6 +686,7 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
         Column(L("spike_peak"), "pct", digits=1),
         Column(L("spike_baseline"), "pct", digits=1),
         Column(L("excess"), "int"),
+        Column(L("explained_by"), cls="why"),
         Column("class", hidden=True),
     ]
     # up to three spikes open, as the page showed them before rows could expand
@@ -552,7 +698,7 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
 def _rejected_table(analysis: Analysis, lang: str) -> Table:
     L = _labels(lang)
     rows = [
-        [text(f"{r['source']}:{r['line']}"), text(r["reason"]), text(r["text"])]
+        [text(f"{r['source']}:{r['line']}"), text(_reason(r["reason"], lang)), text(r["text"])]
         for r in analysis.rejected_samples.iter_rows(named=True)
     ]
     columns = [
@@ -563,9 +709,41 @@ def _rejected_table(analysis: Analysis, lang: str) -> Table:
     return Table("t-rejected", L("rejected_heading"), columns, rows, show=20, css_class="rejected")
 
 
+def _reason(reason: str, lang: str) -> str:
+    """A rejection reason in ``lang`` (as it is when it has no label)."""
+    try:
+        return charts.label(f"reason_{reason}", lang, section="report")
+    except KeyError:
+        return reason
+
+
+_DETECTED = re.compile(
+    r"^(?P<what>.*) \((?P<matched>\d+)/(?P<sampled>\d+) sample lines\)(?P<rest>;.*)?$"
+)
+
+
+def _detection(detection: str, lang: str) -> str:
+    """How the format was detected (``combined (200/200 sample lines)``), in ``lang``.
+
+    >>> _detection("combined (200/200 sample lines)", "zh")
+    'combined（根据 200 行样本中的 200 行识别）'
+    """
+    m = _DETECTED.match(detection)
+    if m is None:
+        return detection
+    rest = m["rest"] or ""
+    if lang == "zh" and rest:
+        rest = "；" + rest.lstrip("; ")
+    fields = {"what": m["what"], "matched": m["matched"], "sampled": m["sampled"], "rest": rest}
+    return charts.label("detected_from", lang, section="report", **fields)
+
+
 def _rejected_summary(analysis: Analysis, lang: str) -> str:
     """``"5 (empty 2, binary 1)"``: the rejected count with its reasons."""
-    reasons = ", ".join(f"{visible(k)} {_int(v)}" for k, v in analysis.rejected_by_reason.items())
+    sep_ = "，" if lang == "zh" else ", "
+    reasons = sep_.join(
+        f"{visible(_reason(k, lang))} {_int(v)}" for k, v in analysis.rejected_by_reason.items()
+    )
     sep = "（" if lang == "zh" else " ("
     end = "）" if lang == "zh" else ")"
     return _int(analysis.rejected) + (f"{sep}{reasons}{end}" if reasons else "")
@@ -597,6 +775,7 @@ def _context(
 ) -> dict[str, Any]:
     L = _labels(lang)
     tz = analysis.view.tz
+    clock = L(f"tz_{analysis.tz_source}", tz=tz_label(tz))
     requests = analysis.requests
     classes = {r["class"]: r for r in analysis.classes.iter_rows(named=True)}
     names = charts.class_names(lang)
@@ -608,13 +787,20 @@ def _context(
     time_range = ""
     if analysis.time_range is not None:
         t0, t1 = analysis.time_range
-        time_range = f"{_when(t0, tz)} – {_when(t1, tz)} ({tz})"
+        time_range = f"{_when(t0, tz)} – {_when(t1, tz)} ({clock})"
 
     figs = charts.figures(analysis, lang=lang) if requests else {}
     chart_list = [
-        {"id": f"chart-{name}", "name": name, "title": fig.layout.title.text or name}
+        {
+            "id": f"chart-{name}",
+            "name": name,
+            "title": fig.layout.title.text or name,
+            "sketch": None,
+        }
         for name, fig in figs.items()
     ]
+    if chart_list:  # the first chart drawn at once, as an SVG, while plotly.js loads
+        chart_list[0]["sketch"] = Markup(charts.sketch_svg(next(iter(figs.values()))))
     config = dict(PLOTLY_CONFIG)
     locale = _plotly_locale(lang) if figs else None
     if locale is not None:
@@ -671,7 +857,7 @@ def _context(
         for r in analysis.inputs.iter_rows(named=True)
     ]
     if analysis.detection:
-        fmt_note = f"{L('detection')}: {analysis.detection}"
+        fmt_note = f"{L('detection')}: {_detection(analysis.detection, lang)}"
     elif analysis.lines:
         fmt_note = L("format_given")
     else:
@@ -684,7 +870,7 @@ def _context(
         (L("bytes_read"), _size(total_bytes)),
         (L("format"), visible(analysis.format) + (f" — {visible(fmt_note)}" if fmt_note else "")),
         (L("window"), visible(analysis.window)),
-        (L("tz"), visible(tz)),
+        (L("tz"), visible(clock)),
         (L("filters"), ", ".join(_filters(analysis, lang)) or L("no_filters")),
     ]
 
@@ -747,11 +933,11 @@ def _context(
         }
     )
 
-    when = datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    when = datetime.now(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
     return {
         "lang": lang,
         "html_lang": "zh-Hans" if lang == "zh" else lang,
-        "tz": visible(tz),
+        "tz": visible(tz_label(tz)),
         "L": L,
         "title": visible(title),
         "subtitle": " · ".join(x for x in (", ".join(sources), time_range) if x),
@@ -779,7 +965,8 @@ def _context(
         "css": _css(),
         "charts_json": Markup(_script_safe(charts_json)),
         "tables_json": Markup(tables_json),
-        "plotly_payload": Markup(bundle.payload()) if bundle else None,
+        "plotly_payload": Markup(bundle.payload()[0]) if bundle else None,
+        "plotly_bytes": bundle.payload()[1] if bundle else 0,
         "cdn_url": cdn_url,
         "cdn_sri": cdn_sri,
         "tables_js": Markup(scripts[0]),

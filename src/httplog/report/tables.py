@@ -53,7 +53,10 @@ class Column:
     percent with ``digits`` decimals, default 2). ``dot``: the index of the
     (usually ``hidden``) column whose value is a status class, drawn as a
     coloured dot (and the colour of the ``bar``, a share bar for ``pct``).
-    ``cls``: extra CSS classes of the cells.
+    ``cls``: extra CSS classes of the cells. ``raw``: the index of the (usually
+    ``hidden``) column holding the text as written, when the cell shows it
+    decoded for people (a percent-decoded path): it is the cell's ``title``
+    where the two differ, and the filter finds either.
     """
 
     name: str
@@ -64,10 +67,11 @@ class Column:
     bar: bool = False
     cut: int | None = None
     hidden: bool = False
+    raw: int | None = None
 
     def spec(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
-        for key in ("digits", "cls", "dot", "cut"):
+        for key in ("digits", "cls", "dot", "cut", "raw"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.bar:
@@ -200,8 +204,11 @@ def _cells(row: list[Any], columns: list[Column]) -> list[Cell]:
         title = None
         if col.type == "text":
             cut = col.cut or KEY_CHARS
+            written = row[col.raw] if col.raw is not None else None
             if len(shown) > cut:
                 shown, title = shown[: cut - 1] + "…", shown
+            if isinstance(written, str) and written != value:
+                title = written
         kind = row[col.dot] if col.dot is not None else None
         bar = None
         if col.bar and isinstance(value, int | float):

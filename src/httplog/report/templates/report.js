@@ -1,13 +1,15 @@
 /* httplog report: the charts.
  *
  * The figures are in the JSON block #httplog-charts. plotly.js is in the page
- * once, deflate-compressed and base64-encoded (#httplog-plotly): it is
+ * once, deflate-compressed and base-122-encoded (#httplog-plotly): it is
  * expanded with the browser's DecompressionStream and run as an inline
  * script, which the page's Content-Security-Policy admits by the SHA-256
  * hash of exactly that text (nothing else can run). With plotly_js="cdn" the
  * bundle comes from the CDN instead and Plotly is already defined.
  *
- * Charts are drawn when they come near the viewport (IntersectionObserver),
+ * The first chart is in the page as a static SVG (charts.sketch_svg), shown while
+ * plotly.js loads and replaced when it draws. Charts are drawn when they come
+ * near the viewport (IntersectionObserver),
  * the first ones at once, the rest when the browser is idle; before printing
  * every chart is drawn, light and at the page's width.
  */
@@ -21,11 +23,28 @@
     if (note) { note.hidden = false; }
   }
 
-  function decode(text) {
-    var bin = atob(text);
-    var bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
-    return bytes;
+  // base-122 (render.base122): 7 bits an ASCII character; a two-byte character
+  // holds one of the ILLEGAL values (index in bits 8-10; 7: none) and the next 7 bits
+  var ILLEGAL = [0, 13, 60];
+  function decode(text, size) {
+    var out = new Uint8Array(size);
+    var o = 0, acc = 0, bits = 0;
+    function push(x) {
+      acc = ((acc << 7) | x) & 0x3fff;
+      bits += 7;
+      if (bits >= 8) {
+        bits -= 8;
+        if (o < size) { out[o++] = (acc >> bits) & 255; }
+      }
+    }
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c < 128) { push(c); continue; }
+      var k = (c >> 8) & 7;
+      if (k !== 7) { push(ILLEGAL[k]); }
+      push(c & 127);
+    }
+    return out;
   }
 
   function loadPlotly() {
@@ -36,7 +55,8 @@
       notice("charts-old-browser");
       return Promise.reject(new Error("no DecompressionStream"));
     }
-    var stream = new Blob([decode(packed.textContent)]).stream()
+    var size = parseInt(packed.getAttribute("data-bytes"), 10);
+    var stream = new Blob([decode(packed.textContent, size)]).stream()
       .pipeThrough(new DecompressionStream("deflate-raw"));
     return new Response(stream).text().then(function (js) {
       var s = document.createElement("script");
@@ -62,6 +82,8 @@
     var el = document.getElementById(f.id);
     if (!el) { return; }
     var layout = Object.assign({}, f.figure.layout, {template: template()}, extra || {});
+    var sketch = el.querySelector("svg.sketch");  // the static first chart, until now
+    if (sketch) { sketch.remove(); }
     Plotly.react(el, f.figure.data, layout, data.config);
     el.classList.add("drawn");
     drawn[f.id] = true;

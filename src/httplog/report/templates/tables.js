@@ -2,7 +2,7 @@
  *
  * Every table of the page is described as data in the JSON block
  * #httplog-tables: {"labels": {...}, "tables": {id: spec}}, where a spec is
- *   {"label": text, "columns": [{"name", "type", "digits", "cls", "dot", "bar", "cut"}],
+ *   {"label": text, "columns": [{"name", "type", "digits", "cls", "dot", "bar", "cut", "raw"}],
  *    "rows": [[cell, ...], ...], "show": n, "details": [null | [subtable, ...], ...],
  *    "open": n (the first n rows start expanded)}
  * and a subtable is {"label", "columns", "rows"}. The page already holds the
@@ -87,6 +87,9 @@
       } else {
         span.textContent = text;
       }
+      // shown decoded for people: the text as written on hover
+      var written = col.raw !== undefined ? row[col.raw] : null;
+      if (typeof written === "string" && written !== value) { span.title = written; }
       td.appendChild(span);
     } else {
       td.appendChild(document.createTextNode(text));
@@ -148,6 +151,7 @@
     var parts = [];
     columns.forEach(function (col, i) {
       if (!col.hidden) { parts.push(format(row[i], col)); }
+      if (col.raw !== undefined && typeof row[col.raw] === "string") { parts.push(row[col.raw]); }
     });
     return parts.join("\u0000").toLowerCase();
   }
