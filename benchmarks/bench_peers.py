@@ -71,6 +71,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_GENLOG = ROOT.parent / "shared" / "bench" / "genlog.py"
 CONTENDERS = ("httplog", "duckdb", "polars", "goaccess")
+#: Extra flags for every timed ``httplog analyze`` (``--httplog-args``); the default
+#: run has every panel of the dashboard on and writes the report.
+HTTPLOG_ARGS: list[str] = []
 MIB = 1024 * 1024
 
 # The combined format, with only the three fields the core answers need
@@ -287,7 +290,29 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def measure(cmd: list[str], cwd: Path) -> Run:
+#: Where the contenders' Python bytecode is cached (set by :func:`main`): an installed
+#: httplog has its ``.pyc`` files, and so must the measured one, even where
+#: ``PYTHONDONTWRITEBYTECODE`` is set (compiling httplog's modules on every run
+#: costs 0.15-0.4 s, more than the rest of its start-up).
+PYCACHE: Path | None = None
+
+
+#: ``--baseline-src DIR``: another httplog's ``src`` directory, timed as the
+#: contender ``httplog@base`` in the same rounds (a paired before/after).
+BASELINE: Path | None = None
+
+
+def child_env(src: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE if src is None else PYCACHE / "base")
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
+
+
+def measure(cmd: list[str], cwd: Path, src: Path | None = None) -> Run:
     """One process: wall time, and CPU and peak RSS from its own rusage."""
     with (
         tempfile.TemporaryFile() as out,
@@ -296,7 +321,12 @@ def measure(cmd: list[str], cwd: Path) -> Run:
     ):
         launcher = [sys.executable, "-S", "-c", LAUNCHER, res.name]
         code = subprocess.call(
-            [*launcher, *cmd], cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+            [*launcher, *cmd],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            env=child_env(src),
         )
         out.seek(0)
         err.seek(0)
@@ -338,11 +368,11 @@ def goaccess_counts(html: Path) -> tuple[Counter, dict]:
     return counts, data["general"]
 
 
-def httplog_check(log: LogFile, work: Path) -> tuple[Counter, dict]:
+def httplog_check(log: LogFile, work: Path, src: Path | None = None) -> tuple[Counter, dict]:
     """Untimed run (it warms the cache too): httplog's per-status counts."""
     out = work / "check.json"
     cmd = [*httplog_cmd(), "analyze", str(log.path), "--no-report", "--json", str(out), "-q"]
-    measure(cmd, work)
+    measure(cmd, work, src)
     summary = json.loads(out.read_text())
     return Counter({s["code"]: s["count"] for s in summary["status_codes"]}), summary["lines"]
 
@@ -350,12 +380,18 @@ def httplog_check(log: LogFile, work: Path) -> tuple[Counter, dict]:
 def run_peers(log: LogFile, names: list[str], repeat: int, work: Path) -> dict[str, Contender]:
     work.mkdir(parents=True, exist_ok=True)
     cmds = {
-        "httplog": [*httplog_cmd(), "analyze", str(log.path), "-o", "report.html"],
+        "httplog": [*httplog_cmd(), "analyze", str(log.path), "-o", "report.html", *HTTPLOG_ARGS],
         "duckdb": [sys.executable, "-c", DUCKDB_QUERY, str(log.path), LINE_RE],
         "polars": [sys.executable, "-c", POLARS_SCRIPT, str(log.path), LINE_RE],
         "goaccess": ["goaccess", str(log.path), "--log-format=COMBINED", "-o", "out.html"],
     }
+    if BASELINE is not None and "httplog" in names:
+        names = ["httplog@base", *names]
+        cmds["httplog@base"] = [sys.executable, "-m", "httplog", *cmds["httplog"][1:]]
     found = {n: Contender(n) for n in names}
+    if "httplog@base" in found:
+        found["httplog@base"].counts, _ = httplog_check(log, work, BASELINE)
+        found["httplog@base"].note = f"the httplog of {BASELINE}"
     if "httplog" in found:
         counts, lines = httplog_check(log, work)
         found["httplog"].counts = counts
@@ -363,7 +399,7 @@ def run_peers(log: LogFile, names: list[str], repeat: int, work: Path) -> dict[s
         found["httplog"].note = f"{lines['rejected']} lines rejected ({reasons or 'none'})"
     for r in range(repeat):
         for name in names:
-            run = measure(cmds[name], work)
+            run = measure(cmds[name], work, BASELINE if name == "httplog@base" else None)
             found[name].runs.append(run)
             print(
                 f"  {log.key} round {r + 1}: {name:8} {run.wall:7.2f} s wall "
@@ -433,7 +469,8 @@ def peers_table(log: LogFile, found: dict[str, Contender], repeat: int) -> None:
             f"| {log.lines / wall:,.0f} |"
         )
     print()
-    pairs = [("httplog", "duckdb"), ("httplog", "polars"), ("goaccess", "httplog")]
+    pairs = [("httplog", "httplog@base"), ("httplog", "duckdb"), ("httplog", "polars")]
+    pairs += [("goaccess", "httplog")]
     for a, b in pairs:
         if a in found and b in found:
             x, y = found[a], found[b]
@@ -533,16 +570,27 @@ def startup_mode(log: LogFile, repeat: int, work: Path) -> None:
         f"httplog analyze {log.path.name} -o report.html": report(log.path),
         f"httplog analyze {gz.name} -o report.html": report(gz),
     }
+    names_empty = "httplog analyze empty.log --no-report"
+    srcs: dict[str, Path | None] = dict.fromkeys(cmds)
+    if BASELINE is not None:  # the same two start-ups of the baseline, before/after
+        base = [sys.executable, "-m", "httplog"]
+        cmds["httplog@base --help"] = [*base, "--help"]
+        cmds["httplog@base analyze empty.log --no-report"] = [*base, *cmds[names_empty][1:]]
+        srcs["httplog@base --help"] = srcs["httplog@base analyze empty.log --no-report"] = BASELINE
     runs: dict[str, list[Run]] = {k: [] for k in cmds}
-    measure(cmds["httplog --help"], work)  # warm-up
+    for warm in ("httplog --help", f"httplog analyze {log.path.name} -o report.html"):
+        measure(cmds[warm], work)  # warm-up (and the bytecode cache written)
+    for name in cmds:
+        if srcs.get(name) is not None:
+            measure(cmds[name], work, srcs[name])
     for r in range(repeat):
         for name, cmd in cmds.items():
-            runs[name].append(measure(cmd, work))
+            runs[name].append(measure(cmd, work, srcs.get(name)))
         print(f"  startup round {r + 1} done", file=sys.stderr)
     simple_table(
         f"start-up, and .gz against plain ({log.lines:,} lines; medians of {repeat})", runs
     )
-    names = list(cmds)
+    names = list(cmds)[:6]
     plain, compressed = runs[names[-2]], runs[names[-1]]
     paired = statistics.median(c.wall / p.wall for p, c in zip(plain, compressed, strict=True))
     print(
@@ -567,7 +615,25 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a few thousand lines (smoke test)")
     ap.add_argument("--genlog", type=Path, default=DEFAULT_GENLOG, help="the shared genlog.py")
     ap.add_argument("--data", type=Path, default=HERE / "data", help="where the logs are kept")
+    ap.add_argument(
+        "--httplog-args",
+        default="",
+        help="extra flags for every timed httplog analyze (one string, split on spaces)",
+    )
+    ap.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="leave PYTHONDONTWRITEBYTECODE as it is (every run compiles httplog's modules)",
+    )
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another httplog's src directory, timed alongside (httplog@base)",
+    )
     a = ap.parse_args()
+    HTTPLOG_ARGS[:] = a.httplog_args.split()
+    global BASELINE
+    BASELINE = a.baseline_src.resolve() if a.baseline_src else None
 
     if "goaccess" in a.contenders and not shutil.which("goaccess"):
         raise SystemExit("goaccess not found: install it or leave it out of --contenders")
@@ -580,6 +646,12 @@ def main() -> None:
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench_peers-") as tmp:
         work = Path(tmp)
+        global PYCACHE
+        PYCACHE = None if a.no_bytecode_cache else work / "pycache"
+        print(
+            "bytecode: "
+            + ("as the environment says" if PYCACHE is None else f"cached in {PYCACHE}")
+        )
         if "peers" in a.modes:
             for key in a.files:
                 if key.startswith("distinct"):

@@ -586,3 +586,51 @@ def test_a_block_starting_like_zlib_or_zstd_data_is_read_as_text(start):
     data = start + b"rest of line one\nline two\n"
     lines = lines_frame(data)["line"].to_list()
     assert lines[1] == "line two" and lines[0].endswith("rest of line one")
+
+
+def _request_reference(request: str | None) -> tuple[str | None, ...]:
+    """The request-line rule in plain Python: (method, path, query, protocol)."""
+    import re
+
+    if request is None or " " not in request:
+        return (None, None, None, None)
+    method, rest = request.split(" ", 1)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", method):
+        return (None, None, None, None)
+    m = re.search(r" ([A-Za-z]+/[0-9.]+)\Z", rest)
+    protocol = m.group(1) if m else None
+    target = rest[: m.start()] if m else rest
+    path, _, query = target.partition("?")
+    return (method, path, query if "?" in target else None, protocol)
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        "GET /a?b=1 HTTP/1.1",
+        "GET  HTTP/1.1",
+        "GET HTTP/1.1",
+        "GET /a b HTTP/1.1",
+        "GET /a HTTP/1.1 HTTP/1.0",
+        "GET /a?x HTTP/1.1 x",
+        "GET /é?ü=1 HTTP/2.0",
+        "GET /old",
+        "GET ",
+        "GET",
+        " /a HTTP/1.1",
+        "1GET /a HTTP/1.1",
+        "M-SEARCH * HTTP/1.1",
+        "GET /a?b?c HTTP/1.1",
+        "GET /a HTTP/",
+        "\\x16\\x03\\x01",
+        "",
+    ],
+)
+def test_a_request_line_splits_into_method_path_query_protocol_as_the_rule_says(request_line):
+    line = f'192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "{request_line}" 200 1 "-" "-"\n'
+    fmt = compile_format("combined")
+    expected = _request_reference(request_line)
+    full, _ = parse_lines(lines_frame(line.encode()), fmt, source="x")
+    assert full.select("method", "path", "query", "protocol").row(0) == expected
+    only_path, _ = parse_lines(lines_frame(line.encode()), fmt, source="x", columns=["path"])
+    assert only_path["path"].to_list() == [expected[1]]

@@ -27,63 +27,137 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from httplog.aggregation import aggregate
-from httplog.alerts import Check, Condition, check_rejected, parse_conditions, parse_ratio, percent
-from httplog.analysis import Analysis, finalize
-from httplog.bots import is_bot
-from httplog.display import clean, decoded, visible
-from httplog.errors import (
-    ClusterError,
-    ConflictError,
-    DetectionError,
-    FormatError,
-    HttplogError,
-    InputError,
-    OptionError,
-    OutputError,
-    RejectedError,
-    SettingsError,
-    StateError,
-    UsageError,
-)
-from httplog.filters import RowFilter
-from httplog.inputs import MAX_LINE_BYTES, STDIN, expand_glob
-from httplog.options import Cluster, ReadOptions, SpikeParams, ViewOptions, parse_size
-from httplog.outputs import Outputs, expand_path, is_stdout, remove_temporary
-from httplog.partial import Partial, empty_partial, merge
-from httplog.pipeline import Progress, Run, analyze, collect, run, run_partials
-from httplog.reduce import by_class, by_status, by_window, top_n
-from httplog.scan import ParsedLog, read_logs, scan_logs
-from httplog.spikes import explain_spike, find_spikes
-from httplog.statuscodes import LANGS, describe, status_class, status_table
-from httplog.windows import parse_time, zone
+if TYPE_CHECKING:  # the names as the type checker sees them; at run time, `__getattr__`
+    from httplog import charts as charts
+    from httplog.aggregation import aggregate
+    from httplog.alerts import (
+        Check,
+        Condition,
+        check_rejected,
+        parse_conditions,
+        parse_ratio,
+        percent,
+    )
+    from httplog.analysis import Analysis, finalize
+    from httplog.bots import is_bot
+    from httplog.display import clean, decoded, visible
+    from httplog.errors import (
+        ClusterError,
+        ConflictError,
+        DetectionError,
+        FormatError,
+        HttplogError,
+        InputError,
+        OptionError,
+        OutputError,
+        RejectedError,
+        SettingsError,
+        StateError,
+        UsageError,
+    )
+    from httplog.filters import RowFilter
+    from httplog.inputs import MAX_LINE_BYTES, STDIN, expand_glob
+    from httplog.options import Cluster, ReadOptions, SpikeParams, ViewOptions, parse_size
+    from httplog.outputs import Outputs, expand_path, is_stdout, remove_temporary
+    from httplog.partial import Partial, empty_partial, merge
+    from httplog.pipeline import Progress, Run, analyze, collect, run, run_partials
+    from httplog.reduce import by_class, by_status, by_window, top_n
+    from httplog.report import write_report as write_report
+    from httplog.scan import ParsedLog, read_logs, scan_logs
+    from httplog.spikes import explain_spike, find_spikes
+    from httplog.statuscodes import LANGS, describe, status_class, status_table
+    from httplog.windows import parse_time, zone
 
-_LAZY = ("__version__", "charts", "write_report")
+#: Each public name → the module that defines it, imported on first use: `import httplog`
+#: (and the command line's `--help`) costs no polars, plotly or jinja2 import.
+_WHERE: dict[str, str] = {
+    "aggregate": "httplog.aggregation",
+    "Check": "httplog.alerts",
+    "Condition": "httplog.alerts",
+    "check_rejected": "httplog.alerts",
+    "parse_conditions": "httplog.alerts",
+    "parse_ratio": "httplog.alerts",
+    "percent": "httplog.alerts",
+    "Analysis": "httplog.analysis",
+    "finalize": "httplog.analysis",
+    "is_bot": "httplog.bots",
+    "clean": "httplog.display",
+    "decoded": "httplog.display",
+    "visible": "httplog.display",
+    "ClusterError": "httplog.errors",
+    "ConflictError": "httplog.errors",
+    "DetectionError": "httplog.errors",
+    "FormatError": "httplog.errors",
+    "HttplogError": "httplog.errors",
+    "InputError": "httplog.errors",
+    "OptionError": "httplog.errors",
+    "OutputError": "httplog.errors",
+    "RejectedError": "httplog.errors",
+    "SettingsError": "httplog.errors",
+    "StateError": "httplog.errors",
+    "UsageError": "httplog.errors",
+    "RowFilter": "httplog.filters",
+    "MAX_LINE_BYTES": "httplog.inputs",
+    "STDIN": "httplog.inputs",
+    "expand_glob": "httplog.inputs",
+    "Cluster": "httplog.options",
+    "ReadOptions": "httplog.options",
+    "SpikeParams": "httplog.options",
+    "ViewOptions": "httplog.options",
+    "parse_size": "httplog.options",
+    "Outputs": "httplog.outputs",
+    "expand_path": "httplog.outputs",
+    "is_stdout": "httplog.outputs",
+    "remove_temporary": "httplog.outputs",
+    "Partial": "httplog.partial",
+    "empty_partial": "httplog.partial",
+    "merge": "httplog.partial",
+    "Progress": "httplog.pipeline",
+    "Run": "httplog.pipeline",
+    "analyze": "httplog.pipeline",
+    "collect": "httplog.pipeline",
+    "run": "httplog.pipeline",
+    "run_partials": "httplog.pipeline",
+    "by_class": "httplog.reduce",
+    "by_status": "httplog.reduce",
+    "by_window": "httplog.reduce",
+    "top_n": "httplog.reduce",
+    "ParsedLog": "httplog.scan",
+    "read_logs": "httplog.scan",
+    "scan_logs": "httplog.scan",
+    "explain_spike": "httplog.spikes",
+    "find_spikes": "httplog.spikes",
+    "LANGS": "httplog.statuscodes",
+    "describe": "httplog.statuscodes",
+    "status_class": "httplog.statuscodes",
+    "status_table": "httplog.statuscodes",
+    "parse_time": "httplog.windows",
+    "zone": "httplog.windows",
+    "write_report": "httplog.report",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The report and charts pull in plotly and jinja2, and the version
-    # importlib.metadata (20 ms): import them on first use.
-    if name == "__version__":
+    if name == "__version__":  # importlib.metadata (20 ms): on first use
         from httplog.version import package_version
 
         return package_version()
-    if name == "write_report":
-        from httplog.report import write_report
-
-        return write_report
     if name == "charts":
-        import importlib
-
         return importlib.import_module("httplog.charts")
-    msg = f"module 'httplog' has no attribute {name!r}"
-    raise AttributeError(msg)
+    where = _WHERE.get(name)
+    if where is None:
+        msg = f"module 'httplog' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value  # the next look-up is a plain attribute
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *__all__, *_WHERE, "charts"})
 
 
 __all__ = [

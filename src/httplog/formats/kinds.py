@@ -249,7 +249,10 @@ def _query(raw: pl.Expr, f: Field) -> pl.Expr:
 
 #: The protocol at the end of a request line (after the target).
 _PROTOCOL_AT_END = r" ([A-Za-z]+/[0-9.]+)$"
-_METHOD = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+#: The same, matched only: the target is the request's rest without it.
+_STRIP_PROTOCOL = r" [A-Za-z]+/[0-9.]+$"
+#: A method, then the space that ends it: the request has a target.
+_METHOD_THEN_SPACE = r"^[A-Za-z][A-Za-z0-9_.-]* "
 #: An absolute-form target: ``http://host:port/path?query``.
 _ABSOLUTE = r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)(.*)$"
 
@@ -260,23 +263,31 @@ def _request_prepare(absolute: bool) -> Preparer:
         space; the protocol is the last word when it looks like ``HTTP/1.1``; the
         target (which may hold spaces) is what lies between, cut once at its
         first ``?``. A request of another shape (``-``, TLS bytes, an empty
-        string) gets null method, path, query and protocol."""
+        string) gets null method, path, query and protocol.
+
+        (Two searches without captures rather than captures and comparisons:
+        whether the line starts with a method and a space, and the target as the
+        rest with the protocol stripped. A run that needs only the path, as the
+        aggregation does, doesn't extract the protocol at all: its column is
+        left out of the query.)"""
         g = f.group
         parts = pl.col(f"_rs_{g}")
-        method, rest = pl.col(f"_rm_{g}"), pl.col(f"_rr_{g}")
-        proto, ok = pl.col(f"_rv_{g}"), pl.col(f"_rk_{g}")
-        target = pl.when(proto.is_null()).then(rest).otherwise(rest.str.strip_suffix(" " + proto))
+        rest, ok = pl.col(f"_rr_{g}"), pl.col(f"_rk_{g}")
         stages = [
-            {f"_rs_{g}": raw.str.splitn(" ", 2)},
+            {
+                f"_rs_{g}": raw.str.splitn(" ", 2),
+                f"_rk_{g}": raw.str.contains(_METHOD_THEN_SPACE),
+            },
             {f"_rm_{g}": parts.struct.field("field_0"), f"_rr_{g}": parts.struct.field("field_1")},
             {
                 f"_rv_{g}": rest.str.extract(_PROTOCOL_AT_END, 1),
-                f"_rk_{g}": rest.is_not_null() & method.str.contains(_METHOD),
+                f"_rx_{g}": rest.str.replace(_STRIP_PROTOCOL, ""),
             },
         ]
+        target = pl.when(ok).then(pl.col(f"_rx_{g}"))
         if not absolute:
-            return [*stages, {f"_rt_{g}": pl.when(ok).then(target).str.splitn("?", 2)}]
-        return [*stages, *_absolute_stages(g, pl.when(ok).then(target), "_rt_")]
+            return [*stages, {f"_rt_{g}": target.str.splitn("?", 2)}]
+        return [*stages, *_absolute_stages(g, target, "_rt_")]
 
     return prepare
 
