@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import polars as pl
 import regex
+
+if TYPE_CHECKING:  # polars on first use: the terminal text needs none of it
+    import polars as pl
 
 __all__ = ["clean", "decoded", "percent_decoded", "visible"]
 
@@ -113,12 +116,15 @@ def percent_decoded(e: pl.Expr, *, plus: bool = False) -> pl.Expr:
     starts no escape. The result is text like any other: show it through
     :func:`visible` (``%00`` decodes to a NUL, ``%0a`` to a line feed).
 
+    >>> import polars as pl
     >>> df = pl.DataFrame({"p": ["/a%20b", "/%D8%A7%D9%84", "/%ff%fe", "/50%", None]})
     >>> df.select(percent_decoded(pl.col("p")))["p"].to_list()
     ['/a b', '/ال', '/%ff%fe', '/50%', None]
     >>> pl.select(percent_decoded(pl.lit("q=a+b%2Bc"), plus=True)).item()
     'q=a b+c'
     """
+    import polars as pl
+
     text = e.str.replace_all("+", " ", literal=True) if plus else e
     el = pl.element()
     escape = el.str.starts_with("%") & (el.str.len_bytes() > 1)
@@ -144,5 +150,7 @@ def decoded(texts: Sequence[str | None], *, plus: bool = False) -> list[str | No
     >>> decoded(["/caf%C3%A9", "/%E2%82%AC%"])
     ['/café', '/€%']
     """
+    import polars as pl
+
     s = pl.Series("t", list(texts), dtype=pl.String)
     return s.to_frame().select(percent_decoded(pl.col("t"), plus=plus))["t"].to_list()
