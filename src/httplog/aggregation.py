@@ -48,6 +48,22 @@ from httplog.sketches import latency_bucket
 
 #: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
 AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES)
+#: Keys longer than this many bytes (a hostile agent or referer) are cut to
+#: their first ``KEY_MAX_BYTES - 1`` characters and "…", so that a summary of
+#: ``k`` keys stays small whatever the log holds.
+KEY_MAX_BYTES = 2048
+
+
+def capped(col: str) -> pl.Expr:
+    """The column's text, cut with "…" where it is longer than :data:`KEY_MAX_BYTES`.
+
+    >>> s = pl.DataFrame({"a": ["short", "x" * 5000]}).select(capped("a"))["a"]
+    >>> s[0], len(s[1]), s[1][-1]
+    ('short', 2048, '…')
+    """
+    c = pl.col(col)
+    cut = c.str.slice(0, KEY_MAX_BYTES - 1) + pl.lit("…")
+    return pl.when(c.str.len_bytes() > KEY_MAX_BYTES).then(cut).otherwise(c).alias(col)
 
 
 @dataclass(frozen=True)
@@ -157,7 +173,7 @@ def aggregate(
     # One pass over the rows for everything the group-bys share (the bot flag
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
-        *dims,
+        *(capped(d) if rows.schema[d] == pl.String else pl.col(d) for d in dims),
         *lats,
         "status",
         minute=pl.col("time").dt.truncate("1m"),
@@ -203,6 +219,8 @@ def aggregate(
     )
     tables["rejected"] = rej.group_by("source", "reason").agg(count=pl.len().cast(pl.UInt64))
     tables["samples"] = TABLES["samples"].canonical(rej.select(list(REJECTED_SCHEMA)))
+    # (the error tables of summaries start empty: a block is exact)
+    tables |= {name: t.empty() for name, t in TABLES.items() if name not in tables}
     return Partial(**tables)
 
 

@@ -45,6 +45,7 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
+from httplog.sketches import misra_gries
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
@@ -64,6 +65,31 @@ PARTIAL_VERSION = 1
 MINUTE = pl.Datetime("us", "UTC")
 #: Minute tables longer than this are added up a slice of minutes at a time.
 SLICE_ROWS = 250_000
+#: Keys kept per (dimension, bot) in ``keys``: exact while a dimension never
+#: had more distinct keys than this (see :class:`Summary`).
+KEYS_K = 10_000
+#: Keys kept per (minute, 4xx/5xx, dimension, bot) in ``error_keys``.
+ERROR_KEYS_K = 100
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A keyed table kept as a Misra–Gries summary: at most ``k`` keys per
+    group (rows with equal ``groups``), the error in table ``errors``.
+
+    Merging adds counters up; where a group then has more than ``k`` keys,
+    :func:`httplog.sketches.misra_gries` subtracts the (k+1)-th largest
+    counter from the group and drops what reaches 0, adding that amount to the
+    group's ``delta`` in ``errors``. A key's true count is within ``[counter,
+    counter + delta]``; a key not kept had at most ``delta``. A group that never
+    had more than ``k`` keys is exact (``delta`` 0). Partials are pruned only
+    where they merge (:func:`merge`, :func:`fold`: blocks, ``--state``, Dask).
+    """
+
+    groups: tuple[str, ...]
+    k: int
+    errors: str
+    counter: str = "requests"
 
 
 @dataclass(frozen=True)
@@ -75,7 +101,8 @@ class Table:
     how each other column merges. ``bound`` runs after every merge, to keep the
     table small (it must commute with merging: the first rows of a union are
     the first of the firsts). ``defaults`` are columns an older file may lack,
-    with the value they stand for there.
+    with the value they stand for there. ``summary`` bounds a keyed table to
+    ``k`` keys per group (a :class:`Summary`; its error goes to another table).
     """
 
     columns: Mapping[str, pl.DataType]
@@ -83,6 +110,7 @@ class Table:
     merge: Mapping[str, Merge] = field(default_factory=dict)
     bound: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     defaults: Mapping[str, object] = field(default_factory=dict)
+    summary: Summary | None = None
 
     def __post_init__(self) -> None:
         values = [c for c in self.columns if c not in self.keys]
@@ -198,6 +226,12 @@ TABLES: dict[str, Table] = {
         },
         keys=("dimension", "key", "bot"),
         merge={"requests": "sum", "bytes": "sum"},
+        summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
+    ),
+    "keys_delta": Table(
+        {"dimension": pl.String(), "bot": pl.Boolean(), "delta": _COUNT},
+        keys=("dimension", "bot"),
+        merge={"delta": "sum"},
     ),
     "error_keys": Table(
         {
@@ -210,6 +244,18 @@ TABLES: dict[str, Table] = {
         },
         keys=("minute", "kind", "dimension", "key", "bot"),
         merge={"requests": "sum"},
+        summary=Summary(("minute", "kind", "dimension", "bot"), ERROR_KEYS_K, "error_keys_delta"),
+    ),
+    "error_keys_delta": Table(
+        {
+            "minute": MINUTE,
+            "kind": pl.String(),
+            "dimension": pl.String(),
+            "bot": pl.Boolean(),
+            "delta": _COUNT,
+        },
+        keys=("minute", "kind", "dimension", "bot"),
+        merge={"delta": "sum"},
     ),
     "rejected": Table(
         {"source": pl.String(), "reason": pl.String(), "count": _COUNT},
@@ -263,8 +309,10 @@ class Partial:
     Tables (declared in :data:`TABLES`): ``counts`` (minute × status × bot:
     requests, bytes), ``latency`` (minute × metric × bucket × bot: a histogram
     per latency column, see :mod:`httplog.sketches`), ``keys`` (dimension × key
-    × bot: requests, bytes), ``error_keys`` (minute × 4xx/5xx × dimension × key
-    × bot), ``rejected`` (source × reason), ``samples`` (the first rejected
+    × bot: requests, bytes; a :class:`Summary` of :data:`KEYS_K` keys per
+    dimension and bot, its error in ``keys_delta``), ``error_keys`` (minute ×
+    4xx/5xx × dimension × key × bot; :data:`ERROR_KEYS_K` keys per minute, kind,
+    dimension and bot, the error in ``error_keys_delta``), ``rejected`` (source × reason), ``samples`` (the first rejected
     lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
     rejected, directives, bytes, first and last time, format).
     """
@@ -272,7 +320,9 @@ class Partial:
     counts: pl.DataFrame
     latency: pl.DataFrame
     keys: pl.DataFrame
+    keys_delta: pl.DataFrame
     error_keys: pl.DataFrame
+    error_keys_delta: pl.DataFrame
     rejected: pl.DataFrame
     samples: pl.DataFrame
     chunks: pl.DataFrame
@@ -530,6 +580,8 @@ def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
     acc = empty_partial()
     batch: list[Partial] = []
     for p in partials:
+        # (minute tables wait for the end: a block's own summaries are bounded now)
+        p = bounded(p, MINUTE_TABLES)
         for name in MINUTE_TABLES:
             runs[name].append(p.table(name))
         batch.append(replace(p, **no_minutes))
@@ -537,14 +589,48 @@ def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
             acc = _merge([acc, *batch])
             batch = []
     acc = _merge([acc, *batch])
-    return replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
+    acc = replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
+    return bounded(acc, MINUTE_TABLES)
 
 
 def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
     if not partials:
         return empty_partial()
     out = {name: t.combine([p.table(name) for p in partials]) for name, t in TABLES.items()}
-    return Partial(**out)
+    return bounded(Partial(**out))
+
+
+def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
+    """``p`` with its summary tables (those of ``names``, or all) pruned to
+    their bound, the amounts cut added to their error tables (see
+    :class:`Summary`). A table within its bound is returned as it is.
+
+    >>> keys = pl.DataFrame(
+    ...     {
+    ...         "dimension": ["path"] * 3,
+    ...         "key": list("abc"),
+    ...         "bot": [False] * 3,
+    ...         "requests": [5, 1, 1],
+    ...         "bytes": [0, 0, 0],
+    ...     }
+    ... )
+    >>> p = empty_partial().with_tables(keys=keys.select(TABLES["keys"].cast()))
+    >>> bounded(p) is p  # 3 keys: within the bound
+    True
+    """
+    out: dict[str, pl.DataFrame] = {}
+    for name in names if names is not None else TABLES:
+        s = TABLES[name].summary
+        if s is None:
+            continue
+        kept, cut = misra_gries(p.table(name), list(s.groups), s.counter, s.k)
+        if cut.height:
+            out[name] = kept
+            err = TABLES[s.errors]
+            out[s.errors] = err.combine(
+                [p.table(s.errors).select(err.cast()), cut.select(err.cast())]
+            )
+    return replace(p, **out) if out else p
 
 
 def _add_up_runs(t: Table, frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -208,7 +208,10 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
     """Top ``n`` keys per dimension overall and among 4xx and 5xx responses.
 
     Columns: dimension, scope (all, 4xx, 5xx), rank, key, requests, share
-    (of the scope's requests). Ties are broken by key, so the table is stable.
+    (of the scope's requests), delta. Ties are broken by key, so the table is
+    stable. The key tables are bounded summaries (:class:`httplog.partial.Summary`):
+    ``delta`` is the maximum error of the scope's counts — a key's true count
+    is within ``[requests, requests + delta]`` — and 0 where they are exact.
 
     >>> rows = pl.DataFrame(
     ...     {
@@ -217,7 +220,7 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
     ...         "path": ["/", "/", "/x", "/api"],
     ...     }
     ... )
-    >>> top_n(rows, n=1).filter(pl.col("dimension") == "path").rows()
+    >>> top_n(rows, n=1).filter(pl.col("dimension") == "path").drop("delta").rows()
     [('path', '4xx', 1, '/x', 1, 1.0), ('path', '5xx', 1, '/api', 1, 1.0), ('path', 'all', 1, '/', 2, 0.5)]
     """
     p = as_partial(x)
@@ -235,16 +238,35 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
         .join(cls_tot, on="scope", how="left")
     )
     both = pl.concat([overall, errors], how="diagonal_relaxed")
+    delta = pl.concat(
+        [
+            p.keys_delta.group_by("dimension")
+            .agg(pl.col("delta").sum())
+            .with_columns(scope=pl.lit("all")),
+            p.error_keys_delta.group_by("dimension", scope="kind").agg(pl.col("delta").sum()),
+        ],
+        how="diagonal_relaxed",
+    )
     return (
         both.sort(["requests", "key"], descending=[True, False])
         .group_by("dimension", "scope", maintain_order=True)
         .head(n)
+        .join(delta, on=["dimension", "scope"], how="left", maintain_order="left")
         .with_columns(
             rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("dimension", "scope"),
             share=pl.when(pl.col("total") > 0)
             .then(pl.col("requests") / pl.col("total"))
             .otherwise(0.0),
+            delta=pl.col("delta").fill_null(0).cast(pl.UInt64),
         )
-        .select("dimension", "scope", "rank", "key", pl.col("requests").cast(pl.UInt64), "share")
+        .select(
+            "dimension",
+            "scope",
+            "rank",
+            "key",
+            pl.col("requests").cast(pl.UInt64),
+            "share",
+            "delta",
+        )
         .sort("dimension", "scope", "rank")
     )

@@ -95,3 +95,52 @@ def bucket_quantiles(h: pl.DataFrame, by: str, qs: tuple[float, ...]) -> pl.Data
         first = pl.col("bucket").filter(pl.col("cum") >= rank).first()
         cols.append(bucket_value(first).alias(quantile_name(q)))
     return h.group_by(by).agg(cols).sort(by)
+
+
+# ------------------------------------------------------- Misra–Gries summaries
+
+
+def misra_gries(
+    df: pl.DataFrame, groups: list[str], counter: str, k: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Prune a table of keyed counters to at most ``k`` keys per group (one
+    Misra–Gries merge step); returns the kept rows and the amount subtracted
+    per pruned group (columns ``groups`` and ``delta``).
+
+    In each group of more than ``k`` rows the ``(k+1)``-th largest counter is
+    subtracted from every counter of the group and rows left at 0 or below are
+    dropped. Summed over every prune a group ever had, ``delta`` bounds the
+    error: a kept key's true count is within ``[counter, counter + delta]``,
+    a dropped key's at most ``delta`` (Agarwal et al., *Mergeable summaries*,
+    2012). A group that never had more than ``k`` keys is exact (delta 0) and
+    untouched; rows keep their order (the other columns are left as they are:
+    sums observed while the key was kept).
+
+    >>> t = pl.DataFrame({"g": ["a"] * 4 + ["b"], "key": list("wxyzw"), "n": [5, 3, 2, 1, 7]})
+    >>> kept, cut = misra_gries(t, ["g"], "n", 2)
+    >>> kept.rows(), cut.rows()
+    ([('a', 'w', 3), ('a', 'x', 1), ('b', 'w', 7)], [('a', 2)])
+    """
+    none = df.select(*groups).clear().with_columns(delta=pl.lit(0, pl.UInt64))
+    if df.height <= k:
+        return df, none
+    lens = df.group_by(groups).agg(_n=pl.len())
+    big = lens.filter(pl.col("_n") > k)
+    if big.is_empty():
+        return df, none
+    kth = (
+        df.join(big.select(groups), on=groups, how="semi")
+        .group_by(groups)
+        .agg(_kth=pl.col(counter).top_k(k + 1).min().cast(pl.Int64))
+    )
+    dtype = df.schema[counter]
+    c = pl.col(counter).cast(pl.Int64)  # (UInt64 would wrap below zero)
+    kept = (
+        df.join(kth, on=groups, how="left", maintain_order="left")
+        .with_columns(pl.col("_kth").fill_null(0))
+        .filter(c > pl.col("_kth"))
+        .with_columns((c - pl.col("_kth")).cast(dtype).alias(counter))
+        .drop("_kth")
+    )
+    cut = kth.select(*groups, delta=pl.col("_kth").cast(pl.UInt64))
+    return kept, cut
