@@ -45,7 +45,7 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
-from httplog.sketches import misra_gries
+from httplog.sketches import VISITORS_P, hash_id, hll_register, misra_gries
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
@@ -70,6 +70,9 @@ SLICE_ROWS = 250_000
 KEYS_K = 10_000
 #: Keys kept per (minute, 4xx/5xx, dimension, bot) in ``error_keys``.
 ERROR_KEYS_K = 100
+#: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
+#: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
+VISITORS_EXACT = 1 << VISITORS_P
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ class Table:
     def by_minute(self) -> bool:
         """Keyed by minute first: a *minute table* (blocks of a log share only edge minutes)."""
         return bool(self.keys) and self.keys[0] == "minute"
+
+    @property
+    def by_hour(self) -> bool:
+        """Keyed by hour first (a view narrows it at hour granularity)."""
+        return bool(self.keys) and self.keys[0] == "hour"
 
     @property
     def by_bot(self) -> bool:
@@ -223,9 +231,19 @@ TABLES: dict[str, Table] = {
             "bot": pl.Boolean(),
             "requests": _COUNT,
             "bytes": _COUNT,
+            "timed": _COUNT,
+            "time_us": _COUNT,
+            "time_max": pl.Float64(),
         },
         keys=("dimension", "key", "bot"),
-        merge={"requests": "sum", "bytes": "sum"},
+        merge={
+            "requests": "sum",
+            "bytes": "sum",
+            "timed": "sum",
+            "time_us": "sum",
+            "time_max": "max",
+        },
+        defaults={"timed": 0, "time_us": 0, "time_max": None},
         summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
     ),
     "keys_delta": Table(
@@ -256,6 +274,20 @@ TABLES: dict[str, Table] = {
         },
         keys=("minute", "kind", "dimension", "bot"),
         merge={"delta": "sum"},
+    ),
+    "visitors": Table(
+        {"hour": MINUTE, "bot": pl.Boolean(), "visitor": pl.UInt64()},
+        keys=("hour", "bot", "visitor"),
+    ),
+    "visitors_hll": Table(
+        {"hour": MINUTE, "bot": pl.Boolean(), "reg": pl.UInt16(), "rank": pl.UInt8()},
+        keys=("hour", "bot", "reg"),
+        merge={"rank": "max"},
+    ),
+    "key_hll": Table(
+        {"dimension": pl.String(), "bot": pl.Boolean(), "reg": pl.UInt16(), "rank": pl.UInt8()},
+        keys=("dimension", "bot", "reg"),
+        merge={"rank": "max"},
     ),
     "rejected": Table(
         {"source": pl.String(), "reason": pl.String(), "count": _COUNT},
@@ -294,6 +326,9 @@ TABLES: dict[str, Table] = {
     ),
 }
 
+#: Tables of hashes (hash_id() must match to merge them).
+HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll")
+
 #: Columns of each table (name → dtype).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
 #: Key columns of each keyed table.
@@ -309,10 +344,15 @@ class Partial:
     Tables (declared in :data:`TABLES`): ``counts`` (minute × status × bot:
     requests, bytes), ``latency`` (minute × metric × bucket × bot: a histogram
     per latency column, see :mod:`httplog.sketches`), ``keys`` (dimension × key
-    × bot: requests, bytes; a :class:`Summary` of :data:`KEYS_K` keys per
+    × bot: requests, bytes, request times — how many, their sum in whole
+    microseconds, the slowest; a :class:`Summary` of :data:`KEYS_K` keys per
     dimension and bot, its error in ``keys_delta``), ``error_keys`` (minute ×
     4xx/5xx × dimension × key × bot; :data:`ERROR_KEYS_K` keys per minute, kind,
-    dimension and bot, the error in ``error_keys_delta``), ``rejected`` (source × reason), ``samples`` (the first rejected
+    dimension and bot, the error in ``error_keys_delta``), ``visitors`` (hour
+    × bot × visitor hash: client and agent of the hour's requests other than
+    4xx, exact up to :data:`VISITORS_EXACT` per hour, then registers of
+    ``visitors_hll``), ``key_hll`` (dimension × bot × register: distinct keys
+    beyond the bound of ``keys``), ``rejected`` (source × reason), ``samples`` (the first rejected
     lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
     rejected, directives, bytes, first and last time, format).
     """
@@ -323,6 +363,9 @@ class Partial:
     keys_delta: pl.DataFrame
     error_keys: pl.DataFrame
     error_keys_delta: pl.DataFrame
+    visitors: pl.DataFrame
+    visitors_hll: pl.DataFrame
+    key_hll: pl.DataFrame
     rejected: pl.DataFrame
     samples: pl.DataFrame
     chunks: pl.DataFrame
@@ -374,6 +417,10 @@ class Partial:
                 df = df.filter(pl.col("minute") >= since.replace(second=0, microsecond=0))
             if t.by_minute and until is not None:
                 df = df.filter(pl.col("minute") < until)
+            if t.by_hour and since is not None:
+                df = df.filter(pl.col("hour") >= since.replace(minute=0, second=0, microsecond=0))
+            if t.by_hour and until is not None:
+                df = df.filter(pl.col("hour") < until)
             out[name] = df
         if since is not None or until is not None:
             lo = pl.lit(since, TIME) if since is not None else pl.col("time_min")
@@ -481,7 +528,12 @@ class Partial:
             for name, t in TABLES.items()
         ]
         meta = pl.DataFrame(
-            {"table": ["meta"], "version": [PARTIAL_VERSION], "kind": ["httplog-partial"]}
+            {
+                "table": ["meta"],
+                "version": [PARTIAL_VERSION],
+                "kind": ["httplog-partial"],
+                "hash_id": [hash_id()],
+            }
         )
         pl.concat([meta, *frames], how="diagonal_relaxed").write_parquet(os.fspath(path))
 
@@ -503,6 +555,15 @@ class Partial:
             raise StateError(msg)
         if meta["version"][0] != PARTIAL_VERSION:
             msg = f"{path}: partial version {meta['version'][0]}, this httplog reads {PARTIAL_VERSION}"
+            raise StateError(msg)
+        theirs = meta["hash_id"][0] if "hash_id" in meta.columns else None
+        hashed = df.filter(pl.col("table").is_in(list(HASHED))).height
+        if hashed and theirs != hash_id():
+            msg = (
+                f"{path}: its visitor and distinct-count sketches were hashed by {theirs}, "
+                f"this httplog hashes with {hash_id()}: they cannot be merged "
+                "(start a new state, or read it with the polars it was made with)"
+            )
             raise StateError(msg)
         tables = {}
         for name, t in TABLES.items():
@@ -614,11 +675,14 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
     ...         "bytes": [0, 0, 0],
     ...     }
     ... )
+    >>> keys = pl.concat([TABLES["keys"].empty(), keys], how="diagonal_relaxed")
     >>> p = empty_partial().with_tables(keys=keys.select(TABLES["keys"].cast()))
     >>> bounded(p) is p  # 3 keys: within the bound
     True
     """
     out: dict[str, pl.DataFrame] = {}
+    if names is None:
+        out |= _visitors_bounded(p)
     for name in names if names is not None else TABLES:
         s = TABLES[name].summary
         if s is None:
@@ -631,6 +695,28 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
                 [p.table(s.errors).select(err.cast()), cut.select(err.cast())]
             )
     return replace(p, **out) if out else p
+
+
+def _visitors_bounded(p: Partial) -> dict[str, pl.DataFrame]:
+    """Hours with more than :data:`VISITORS_EXACT` visitor hashes, or with
+    registers already, turned into registers (exact hashes of a scope are
+    max-merged into its HyperLogLog: the same registers whatever the split)."""
+    v, regs = p.visitors, p.visitors_hll
+    if v.height <= VISITORS_EXACT and regs.is_empty():
+        return {}
+    scope = ["hour", "bot"]
+    big = v.group_by(scope).agg(pl.len()).filter(pl.col("len") > VISITORS_EXACT).select(scope)
+    to_sketch = pl.concat([big, regs.select(scope).unique()]).unique()
+    if to_sketch.is_empty():
+        return {}
+    moved = v.join(to_sketch, on=scope, how="semi").select(
+        *scope, *hll_register("visitor", VISITORS_P)
+    )
+    t = TABLES["visitors_hll"]
+    return {
+        "visitors": v.join(to_sketch, on=scope, how="anti", maintain_order="left"),
+        "visitors_hll": t.combine([regs, moved.select(t.cast())]),
+    }
 
 
 def _add_up_runs(t: Table, frames: list[pl.DataFrame]) -> pl.DataFrame:
