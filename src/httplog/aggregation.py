@@ -43,7 +43,6 @@ from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
 from httplog.partial import TABLES, Partial, fold
-from httplog.routes import route
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket
 
@@ -51,14 +50,10 @@ from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket
 #: ``keys`` like them (the 4xx/5xx per-minute tables keep to DIMENSIONS).
 PANEL_COLUMNS: tuple[str, ...] = ("method", "protocol", "host", "remote_user")
 #: Dimensions of ``keys`` made from a column: ``file`` (the path of requests
-#: other than 404), ``not_found`` (the path of 404s), ``route`` (the path with
-#: identifiers folded, :mod:`httplog.routes`), ``referer_site`` (the referer's host).
-DERIVED: dict[str, str] = {
-    "file": "path",
-    "not_found": "path",
-    "route": "path",
-    "referer_site": "referer",
-}
+#: other than 404), ``not_found`` (the path of 404s), ``referer_site`` (the
+#: referer's host). (Routes are folded from the paths at finalize:
+#: :func:`httplog.reduce.routes`.)
+DERIVED: dict[str, str] = {"file": "path", "not_found": "path", "referer_site": "referer"}
 #: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
 AGGREGATED: tuple[str, ...] = (
     "time",
@@ -147,20 +142,21 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
         .agg(sums)
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
+        if d != "path"
     ]
     if "path" in r.dimensions:
-        # One group-by per path and class; files, not found and routes add it up.
+        # One group-by per path and 404-or-not; paths, files and not found add it up.
         per = (
             r.frame.filter(pl.col("path").is_not_null())
             .group_by("path", "bot", _404=pl.col("status") == 404)
             .agg(sums)
         )
         out += [
+            _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
             _summed(per.filter(~pl.col("_404")), "path", r).with_columns(dimension=pl.lit("file")),
             _summed(per.filter(pl.col("_404")), "path", r).with_columns(
                 dimension=pl.lit("not_found")
             ),
-            _summed(per, route("path"), r).with_columns(dimension=pl.lit("route")),
         ]
     if "referer" in r.dimensions:
         per = r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(sums)

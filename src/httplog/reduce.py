@@ -35,6 +35,7 @@ import polars as pl
 
 from httplog.aggregation import aggregate
 from httplog.partial import Partial
+from httplog.routes import route
 from httplog.scan import ParsedLog
 from httplog.schema import DIMENSIONS, LATENCIES
 from httplog.sketches import (
@@ -299,7 +300,6 @@ KEY_PANELS: dict[str, tuple[str, str]] = {
     "methods": ("method", "method"),
     "protocols": ("protocol", "protocol"),
     "remote_users": ("remote_user", "remote_user"),
-    "routes": ("route", "route"),
 }
 
 
@@ -486,4 +486,36 @@ def panels(x: Counted, tz: str = "UTC") -> dict[str, pl.DataFrame]:
         elif name == "static_requests":
             frame = frame.filter(is_static(key))
         out[name] = frame
+    if "path" in present:
+        out["routes"] = routes(p)
     return out
+
+
+def routes(x: Counted) -> pl.DataFrame:
+    """Requests per route (:func:`httplog.routes.route`: identifier segments of
+    the path folded), from the summary of paths: route, requests, share,
+    bytes, (mean_time, max_time), ``delta``. Routes are folded once per
+    analysis from the kept paths (at most :data:`~httplog.partial.KEYS_K` per
+    bot), not per line: exact while the paths are (``delta`` 0); beyond, a
+    route's requests are a lower bound, short of the truth by at most
+    ``delta`` times the number of its paths that were not kept.
+
+    >>> rows = pl.DataFrame(
+    ...     {"time": [None] * 3, "status": [200] * 3, "path": ["/u/1", "/u/2", "/"]}
+    ... )
+    >>> routes(rows).select("route", "requests").rows()
+    [('/u/{id}', 2), ('/', 1)]
+    """
+    p = as_partial(x)
+    k = p.keys.filter(pl.col("dimension") == "path")
+    folded = k.unique("key").select("key", route=route("key"))
+    keys = (
+        k.join(folded, on="key")
+        .with_columns(dimension=pl.lit("route"), key=pl.col("route"))
+        .drop("route")
+    )
+    delta = p.keys_delta.filter(pl.col("dimension") == "path").with_columns(
+        dimension=pl.lit("route")
+    )
+    part = p.with_tables(keys=keys, keys_delta=delta)
+    return key_panel(part, "route", "route")

@@ -86,8 +86,10 @@ def route(col: str | pl.Expr = "path", extra: tuple[RouteRule, ...] = ()) -> pl.
     ['/{id}/{id}', '/files/{uuid}']
     """
     x = pl.col(col) if isinstance(col, str) else col
-    # A sentinel "/" at the end: every segment is then "/" + text + "/".
-    p = x.str.split_exact("?", 1).struct.field("field_0") + "/"
+    # Every "/" doubled and one added at the end: each segment is then "/" + text
+    # + "/" of its own, so one pass of each rule folds neighbouring segments too.
+    p = x.str.split_exact("?", 1).struct.field("field_0").str.replace_all("/", "//", literal=True)
+    p = p + "/"
     for rule in (*extra, *route_rules()):
         seg = _segment(rule)
         if rule.min_length:
@@ -95,10 +97,7 @@ def route(col: str | pl.Expr = "path", extra: tuple[RouteRule, ...] = ()) -> pl.
             p = p.str.replace_all(f"/([^/]{{{rule.min_length},}})/", "/\x00$1\x00/")
             p = p.str.replace_all(f"/\x00{seg}\x00/", f"/{{{rule.name}}}${{ext}}/")
             p = p.str.replace_all("\x00", "", literal=True)
-            continue
-        # Twice: neighbouring segments share a "/", and replace_all does not overlap.
-        for _ in range(2):
+        else:
             p = p.str.replace_all(f"/{seg}/", f"/{{{rule.name}}}${{ext}}/")
-    out = p.str.strip_suffix("/")
-    out = pl.when(out == "").then(pl.lit("/")).otherwise(out)
+    out = p.str.strip_suffix("/").str.replace_all("//", "/", literal=True)
     return out.str.slice(0, ROUTE_MAX).alias(x.meta.output_name())
