@@ -118,7 +118,8 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
 def _key_sums(r: Rows) -> list[pl.Expr]:
     sums = [pl.len().alias("requests"), pl.col("_bytes").sum().alias("bytes")]
     if "request_time" in r.latencies:
-        t = pl.col("request_time").filter(pl.col("request_time") >= 0)
+        rt = pl.col("request_time")
+        t = rt.filter(rt.is_finite() & (rt >= 0))
         # (whole microseconds: integer sums are the same whatever the split)
         us = (t * 1_000_000).round().cast(pl.UInt64)
         sums += [t.len().alias("timed"), us.sum().alias("time_us"), t.max().alias("time_max")]
