@@ -37,8 +37,12 @@ def panel(rows: list[tuple]) -> pl.DataFrame:
 
 def test_every_declared_table_is_a_field_of_partial_and_every_request_table_has_a_builder():
     assert [f.name for f in fields(Partial)] == list(TABLES)
-    assert set(BUILDERS) == {n for n in TABLES if n not in ("rejected", "samples", "chunks")}
-    assert set(MINUTE_TABLES) == {"counts", "latency", "error_keys"}
+    errors = {t.summary.errors for t in TABLES.values() if t.summary is not None}
+    lines = {"rejected", "samples", "chunks"}
+    # (registers: made from the block's keys, and from visitors where partials merge)
+    sketches = {"key_hll", "visitors_hll"}
+    assert set(BUILDERS) == {n for n in TABLES if n not in lines | errors | sketches}
+    assert set(MINUTE_TABLES) == {"counts", "latency", "error_keys", "error_keys_delta"}
 
 
 def test_a_declared_table_merges_each_value_column_as_declared():

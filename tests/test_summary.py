@@ -1,4 +1,4 @@
-"""The JSON summary: its schema (version 1), its numbers, its text twin."""
+"""The JSON summary: its schema (version 2), its numbers, its text twin."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def test_summary_of_a_log_matches_the_schema(burst):
     a = httplog.analyze(str(burst), window="5m", tz="Europe/Paris")
     s = to_summary(a)
     assert validate(s) == []
-    assert s["version"] == SUMMARY_VERSION == 1
+    assert s["version"] == SUMMARY_VERSION == 2
     # and it survives JSON (no NaN, no datetime objects)
     again = json.loads(to_json(a))
     assert validate(again) == []
@@ -178,14 +178,14 @@ def test_every_top_level_field_is_in_the_schema_and_documented(burst):
 @pytest.mark.parametrize(
     ("instance", "problem"),
     [
-        ({"version": 2}, "expected 1"),
-        ({"version": 1, "requests": True}, "expected integer"),
-        ({"version": 1, "requests": -1}, "below 0"),
-        ({"version": 1, "requests": 1.5}, "expected integer"),
-        ({"version": 1, "classes": {"2xx": 1}}, "missing '1xx'"),
+        ({"version": 1}, "expected 2"),
+        ({"version": 2, "requests": True}, "expected integer"),
+        ({"version": 2, "requests": -1}, "below 0"),
+        ({"version": 2, "requests": 1.5}, "expected integer"),
+        ({"version": 2, "classes": {"2xx": 1}}, "missing '1xx'"),
         (
             {
-                "version": 1,
+                "version": 2,
                 "classes": {
                     **dict.fromkeys(["1xx", "2xx", "3xx", "4xx", "5xx", "invalid"], 0),
                     "6xx": 1,
@@ -193,10 +193,10 @@ def test_every_top_level_field_is_in_the_schema_and_documented(burst):
             },
             "unexpected '6xx'",
         ),
-        ({"version": 1, "generated_at": "yesterday"}, "not an ISO 8601"),
-        ({"version": 1, "generated_at": "2026-11-20T10:00:00"}, "not an ISO 8601"),
-        ({"version": 1, "windows": [{"start": 1}]}, "windows[0].start"),
-        ({"version": 1, "spikes": [{"kind": "3xx"}]}, "is not one of"),
+        ({"version": 2, "generated_at": "yesterday"}, "not an ISO 8601"),
+        ({"version": 2, "generated_at": "2026-11-20T10:00:00"}, "not an ISO 8601"),
+        ({"version": 2, "windows": [{"start": 1}]}, "windows[0].start"),
+        ({"version": 2, "spikes": [{"kind": "3xx"}]}, "is not one of"),
     ],
 )
 def test_the_validator_finds_problems(instance, problem):

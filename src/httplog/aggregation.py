@@ -45,10 +45,42 @@ from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
 from httplog.partial import TABLES, Partial, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
-from httplog.sketches import latency_bucket
+from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket
 
+#: Columns of the dashboard panels beyond the top-N dimensions, counted in
+#: ``keys`` like them (the 4xx/5xx per-minute tables keep to DIMENSIONS).
+PANEL_COLUMNS: tuple[str, ...] = ("method", "protocol", "host", "remote_user")
+#: Dimensions of ``keys`` made from a column: ``file`` (the path of requests
+#: other than 404), ``not_found`` (the path of 404s), ``referer_site`` (the
+#: referer's host). (Routes are folded from the paths at finalize:
+#: :func:`httplog.reduce.routes`.)
+DERIVED: dict[str, str] = {"file": "path", "not_found": "path", "referer_site": "referer"}
 #: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
-AGGREGATED: tuple[str, ...] = ("time", "status", "bytes", *DIMENSIONS, *LATENCIES, UTC_OFFSET)
+AGGREGATED: tuple[str, ...] = (
+    "time",
+    "status",
+    "bytes",
+    *DIMENSIONS,
+    *PANEL_COLUMNS,
+    *LATENCIES,
+    UTC_OFFSET,
+)
+#: Keys longer than this many bytes (a hostile agent or referer) are cut to
+#: their first ``KEY_MAX_BYTES - 1`` characters and "…", so that a summary of
+#: ``k`` keys stays small whatever the log holds.
+KEY_MAX_BYTES = 2048
+
+
+def capped(col: str) -> pl.Expr:
+    """The column's text, cut with "…" where it is longer than :data:`KEY_MAX_BYTES`.
+
+    >>> s = pl.DataFrame({"a": ["short", "x" * 5000]}).select(capped("a"))["a"]
+    >>> s[0], len(s[1]), s[1][-1]
+    ('short', 2048, '…')
+    """
+    c = pl.col(col)
+    cut = c.str.slice(0, KEY_MAX_BYTES - 1) + pl.lit("…")
+    return pl.when(c.str.len_bytes() > KEY_MAX_BYTES).then(cut).otherwise(c).alias(col)
 
 
 @dataclass(frozen=True)
@@ -85,13 +117,72 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
+def _key_sums(r: Rows) -> list[pl.Expr]:
+    sums = [pl.len().alias("requests"), pl.col("_bytes").sum().alias("bytes")]
+    if "request_time" in r.latencies:
+        rt = pl.col("request_time")
+        t = rt.filter(rt.is_finite() & (rt >= 0))
+        # (whole microseconds: integer sums are the same whatever the split)
+        us = (t * 1_000_000).round().cast(pl.UInt64)
+        sums += [t.len().alias("timed"), us.sum().alias("time_us"), t.max().alias("time_max")]
+    return sums
+
+
+def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows) -> pl.LazyFrame:
+    """Rows of a first group-by (``requests``, ``bytes``, times) added up by ``by``."""
+    cols = ["requests", "bytes"] + (["timed", "time_us"] if "request_time" in r.latencies else [])
+    aggs = [pl.col(c).sum() for c in cols]
+    if "request_time" in r.latencies:
+        aggs.append(pl.col("time_max").max())
+    return per.group_by(key=by, bot="bot").agg(aggs)
+
+
 def _keys(r: Rows) -> list[pl.LazyFrame]:
-    return [
+    sums = _key_sums(r)
+    out = [
         r.frame.filter(pl.col(d).is_not_null())
         .group_by(key=d, bot="bot")
-        .agg(requests=pl.len(), bytes=pl.col("_bytes").sum())
+        .agg(sums)
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
+        if d != "path"
+    ]
+    if "path" in r.dimensions:
+        # One group-by per path and 404-or-not; paths, files and not found add it up.
+        per = (
+            r.frame.filter(pl.col("path").is_not_null())
+            .group_by("path", "bot", _404=pl.col("status") == 404)
+            .agg(sums)
+        )
+        out += [
+            _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
+            _summed(per.filter(~pl.col("_404")), "path", r).with_columns(dimension=pl.lit("file")),
+            _summed(per.filter(pl.col("_404")), "path", r).with_columns(
+                dimension=pl.lit("not_found")
+            ),
+        ]
+    if "referer" in r.dimensions:
+        per = r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(sums)
+        site = pl.col("referer").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", 1)
+        out.append(
+            _summed(per.filter(site.is_not_null()), site, r).with_columns(
+                dimension=pl.lit("referer_site")
+            )
+        )
+    return out
+
+
+def _visitors(r: Rows) -> list[pl.LazyFrame]:
+    """Visitor hashes per hour: client and agent (GoAccess's visitor, whose
+    date comes from the hour), of requests other than 4xx as GoAccess counts."""
+    if "remote_addr" not in r.dimensions:
+        return []
+    agent = pl.col("user_agent") if "user_agent" in r.dimensions else pl.lit(None, pl.String)
+    v = pl.struct(pl.col("remote_addr"), agent.alias("user_agent")).hash(HASH_SEED)
+    return [
+        r.frame.filter((pl.col("_kind") != 4) & pl.col("remote_addr").is_not_null())
+        .select(hour=pl.col("minute").dt.truncate("1h"), bot="bot", visitor=v)
+        .unique()
     ]
 
 
@@ -103,6 +194,7 @@ def _error_keys(r: Rows) -> list[pl.LazyFrame]:
         .agg(requests=pl.len())
         .with_columns(dimension=pl.lit(d), kind=pl.format("{}xx", "_kind"))
         for d in r.dimensions
+        if d in DIMENSIONS
     ]
 
 
@@ -124,7 +216,15 @@ BUILDERS: dict[str, Builder] = {
     "keys": _keys,
     "error_keys": _error_keys,
     "offsets": _offsets,
+    "visitors": _visitors,
 }
+
+
+def _key_hll(keys: pl.DataFrame) -> pl.DataFrame:
+    """Registers of each dimension's distinct keys, from the block's keys (so
+    distinct counts stay estimates within 0.8% beyond the bound of ``keys``)."""
+    reg, rank = hll_register(pl.col("key").hash(HASH_SEED), KEYS_P)
+    return keys.group_by("dimension", "bot", reg).agg(rank.max())
 
 
 def aggregate(
@@ -162,7 +262,7 @@ def aggregate(
     if rows.schema["time"] != TIME:  # a frame made by hand: naive times are UTC
         rows = rows.with_columns(pl.col("time").cast(TIME))
     cols = rows.columns
-    dims = tuple(d for d in DIMENSIONS if d in cols)
+    dims = tuple(d for d in (*DIMENSIONS, *PANEL_COLUMNS) if d in cols)
     lats = tuple(m for m in LATENCIES if m in cols)
     bot = is_bot("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
     nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
@@ -170,7 +270,7 @@ def aggregate(
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
         *[c for c in (UTC_OFFSET,) if c in cols],
-        *dims,
+        *(capped(d) if rows.schema[d] == pl.String else pl.col(d) for d in dims),
         *lats,
         "status",
         minute=pl.col("time").dt.truncate("1m"),
@@ -190,7 +290,13 @@ def aggregate(
             tables[name] = t.empty()
             continue
         df = got[0] if len(got) == 1 else pl.concat(got, how="diagonal_relaxed")
-        df = df.select(t.cast())
+        # (a column the log lacks: 0 where it sums, as merged sums of nothing are)
+        lacking = [
+            pl.lit(0 if t.merge.get(c) == "sum" else None).alias(c)
+            for c in t.columns
+            if c not in df.columns
+        ]
+        df = df.with_columns(lacking).select(t.cast())
         # Minute tables are sorted here, where blocks are aggregated side by
         # side, so that merging them needs no sort (see partial._add_up_runs);
         # other tables are sorted when merged anyway.
@@ -216,6 +322,9 @@ def aggregate(
     )
     tables["rejected"] = rej.group_by("source", "reason").agg(count=pl.len().cast(pl.UInt64))
     tables["samples"] = TABLES["samples"].canonical(rej.select(list(REJECTED_SCHEMA)))
+    tables["key_hll"] = _key_hll(tables["keys"]).select(TABLES["key_hll"].cast())
+    # (the error tables of summaries start empty: a block is exact)
+    tables |= {name: t.empty() for name, t in TABLES.items() if name not in tables}
     return Partial(**tables)
 
 

@@ -35,9 +35,34 @@ from httplog.annotate import annotate_classes, annotate_status
 from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
-from httplog.reduce import by_class, by_status, by_window, choose_window, top_n
+from httplog.reduce import (
+    by_class,
+    by_status,
+    by_window,
+    choose_window,
+    distinct_keys,
+    panels,
+    top_n,
+)
 from httplog.spikes import explain_spikes, find_spikes
 from httplog.windows import LOG, log_tz, resolve_tz
+
+
+class Panels(dict[str, pl.DataFrame]):
+    """The dashboard's panels by name (a dict whose equality compares frames).
+
+    >>> Panels(a=pl.DataFrame({"x": [1]})) == Panels(a=pl.DataFrame({"x": [1]}))
+    True
+    """
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, dict) or self.keys() != other.keys():
+            return False
+        return all(
+            isinstance(other[k], pl.DataFrame) and v.equals(other[k]) for k, v in self.items()
+        )
+
+    __hash__ = None  # (mutable, as a dict)
 
 
 @dataclass(frozen=True, repr=False)
@@ -62,6 +87,19 @@ class Analysis:
       peak_rate, baseline_rate, excess
     - ``explanations``: spike, dimension, rank, key, count, share,
       baseline_count, baseline_share, lift, excess
+    - ``panels``: the dashboard's panels by name, each present only when the
+      log has its fields (:func:`httplog.reduce.panels`): ``visitors`` (day,
+      requests, bytes, visitors, estimate), ``time_distribution`` (hour in
+      ``tz``, requests, bytes, 4xx, 5xx), and key panels ``requests``,
+      ``static_requests``, ``not_found`` (path), ``hosts`` (remote_addr),
+      ``user_agents``, ``vhosts`` (host), ``referrers`` (referer),
+      ``referring_sites`` (site), ``methods``, ``protocols``,
+      ``remote_users``, ``routes`` (route) — each with requests, share,
+      bytes, mean_time and max_time (with request times), and ``delta``
+      (the maximum error of requests; 0: exact)
+    - ``distinct``: dimension, distinct, estimate, error — distinct keys of
+      each dimension (exact, or a HyperLogLog estimate and its relative
+      standard error)
     """
 
     read: ReadOptions
@@ -83,10 +121,18 @@ class Analysis:
     spikes: pl.DataFrame
     explanations: pl.DataFrame
     partial: Partial
+    panels: Panels
+    distinct: pl.DataFrame
     #: Where ``view.tz`` came from: ``log`` (the offset most lines wrote, the
     #: default), ``unknown`` (the default, but no line wrote an offset: UTC), or
     #: ``given`` (named by the caller).
     tz_source: str = "given"
+
+    @property
+    def visitors(self) -> int | None:
+        """Unique visitors (GoAccess's: per day, summed), None without clients."""
+        v = self.panels.get("visitors")
+        return int(v["visitors"].sum()) if v is not None else None
 
     @property
     def directives(self) -> int:
@@ -147,6 +193,10 @@ def finalize(
         .agg(pl.col("lines", "parsed", "rejected", "directives", "bytes_read").sum())
         .sort("source")
     )
+    found = panels(seen, view.tz)
+    # Enrichment goes here: browser and OS families of found["user_agents"],
+    # GeoIP of found["hosts"] (bounded frames of distinct keys with their
+    # requests), computed on them once per analysis, never per block.
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())
     by_reason = dict(sorted(rejected.iter_rows(), key=lambda kv: (-kv[1], kv[0])))
     return Analysis(
@@ -169,5 +219,7 @@ def finalize(
         spikes=spikes,
         explanations=explanations,
         partial=partial,
+        panels=Panels(found),
+        distinct=distinct_keys(seen),
         tz_source=tz_source,
     )

@@ -379,6 +379,25 @@ EXPORT_TABLES: tuple[str, ...] = (
     "explanations",
     "inputs",
     "rejected_samples",
+    "distinct",
+)
+#: The dashboard panels an export writes when the analysis has them (as
+#: ``panel_<name>.csv`` and ``.parquet``; see :func:`httplog.reduce.panels`).
+EXPORT_PANELS: tuple[str, ...] = (
+    "visitors",
+    "time_distribution",
+    "requests",
+    "static_requests",
+    "not_found",
+    "hosts",
+    "user_agents",
+    "vhosts",
+    "referrers",
+    "referring_sites",
+    "methods",
+    "protocols",
+    "remote_users",
+    "routes",
 )
 
 
@@ -416,7 +435,8 @@ class Outputs:
         if self.json is not None:
             out.append(Planned("json", self.json))
         if self.export is not None:
-            out += [Planned("export", f) for f in export_files(self.export, EXPORT_TABLES, rows)]
+            names = (*EXPORT_TABLES, *(f"panel_{p}" for p in EXPORT_PANELS))
+            out += [Planned("export", f) for f in export_files(self.export, names, rows)]
         return out
 
     def write(

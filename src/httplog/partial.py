@@ -45,6 +45,7 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
+from httplog.sketches import VISITORS_P, hash_id, hll_register, misra_gries
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
@@ -64,6 +65,34 @@ PARTIAL_VERSION = 1
 MINUTE = pl.Datetime("us", "UTC")
 #: Minute tables longer than this are added up a slice of minutes at a time.
 SLICE_ROWS = 250_000
+#: Keys kept per (dimension, bot) in ``keys``: exact while a dimension never
+#: had more distinct keys than this (see :class:`Summary`).
+KEYS_K = 10_000
+#: Keys kept per (minute, 4xx/5xx, dimension, bot) in ``error_keys``.
+ERROR_KEYS_K = 100
+#: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
+#: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
+VISITORS_EXACT = 1 << VISITORS_P
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A keyed table kept as a Misra–Gries summary: at most ``k`` keys per
+    group (rows with equal ``groups``), the error in table ``errors``.
+
+    Merging adds counters up; where a group then has more than ``k`` keys,
+    :func:`httplog.sketches.misra_gries` subtracts the (k+1)-th largest
+    counter from the group and drops what reaches 0, adding that amount to the
+    group's ``delta`` in ``errors``. A key's true count is within ``[counter,
+    counter + delta]``; a key not kept had at most ``delta``. A group that never
+    had more than ``k`` keys is exact (``delta`` 0). Partials are pruned only
+    where they merge (:func:`merge`, :func:`fold`: blocks, ``--state``, Dask).
+    """
+
+    groups: tuple[str, ...]
+    k: int
+    errors: str
+    counter: str = "requests"
 
 
 @dataclass(frozen=True)
@@ -75,7 +104,8 @@ class Table:
     how each other column merges. ``bound`` runs after every merge, to keep the
     table small (it must commute with merging: the first rows of a union are
     the first of the firsts). ``defaults`` are columns an older file may lack,
-    with the value they stand for there.
+    with the value they stand for there. ``summary`` bounds a keyed table to
+    ``k`` keys per group (a :class:`Summary`; its error goes to another table).
     """
 
     columns: Mapping[str, pl.DataType]
@@ -83,6 +113,7 @@ class Table:
     merge: Mapping[str, Merge] = field(default_factory=dict)
     bound: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     defaults: Mapping[str, object] = field(default_factory=dict)
+    summary: Summary | None = None
 
     def __post_init__(self) -> None:
         values = [c for c in self.columns if c not in self.keys]
@@ -96,6 +127,11 @@ class Table:
     def by_minute(self) -> bool:
         """Keyed by minute first: a *minute table* (blocks of a log share only edge minutes)."""
         return bool(self.keys) and self.keys[0] == "minute"
+
+    @property
+    def by_hour(self) -> bool:
+        """Keyed by hour first (a view narrows it at hour granularity)."""
+        return bool(self.keys) and self.keys[0] == "hour"
 
     @property
     def by_bot(self) -> bool:
@@ -195,9 +231,25 @@ TABLES: dict[str, Table] = {
             "bot": pl.Boolean(),
             "requests": _COUNT,
             "bytes": _COUNT,
+            "timed": _COUNT,
+            "time_us": _COUNT,
+            "time_max": pl.Float64(),
         },
         keys=("dimension", "key", "bot"),
-        merge={"requests": "sum", "bytes": "sum"},
+        merge={
+            "requests": "sum",
+            "bytes": "sum",
+            "timed": "sum",
+            "time_us": "sum",
+            "time_max": "max",
+        },
+        defaults={"timed": 0, "time_us": 0, "time_max": None},
+        summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
+    ),
+    "keys_delta": Table(
+        {"dimension": pl.String(), "bot": pl.Boolean(), "delta": _COUNT},
+        keys=("dimension", "bot"),
+        merge={"delta": "sum"},
     ),
     "error_keys": Table(
         {
@@ -210,6 +262,32 @@ TABLES: dict[str, Table] = {
         },
         keys=("minute", "kind", "dimension", "key", "bot"),
         merge={"requests": "sum"},
+        summary=Summary(("minute", "kind", "dimension", "bot"), ERROR_KEYS_K, "error_keys_delta"),
+    ),
+    "error_keys_delta": Table(
+        {
+            "minute": MINUTE,
+            "kind": pl.String(),
+            "dimension": pl.String(),
+            "bot": pl.Boolean(),
+            "delta": _COUNT,
+        },
+        keys=("minute", "kind", "dimension", "bot"),
+        merge={"delta": "sum"},
+    ),
+    "visitors": Table(
+        {"hour": MINUTE, "bot": pl.Boolean(), "visitor": pl.UInt64()},
+        keys=("hour", "bot", "visitor"),
+    ),
+    "visitors_hll": Table(
+        {"hour": MINUTE, "bot": pl.Boolean(), "reg": pl.UInt16(), "rank": pl.UInt8()},
+        keys=("hour", "bot", "reg"),
+        merge={"rank": "max"},
+    ),
+    "key_hll": Table(
+        {"dimension": pl.String(), "bot": pl.Boolean(), "reg": pl.UInt16(), "rank": pl.UInt8()},
+        keys=("dimension", "bot", "reg"),
+        merge={"rank": "max"},
     ),
     "rejected": Table(
         {"source": pl.String(), "reason": pl.String(), "count": _COUNT},
@@ -255,6 +333,9 @@ TABLES: dict[str, Table] = {
     ),
 }
 
+#: Tables of hashes (hash_id() must match to merge them).
+HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll")
+
 #: Columns of each table (name → dtype).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
 #: Key columns of each keyed table.
@@ -270,8 +351,15 @@ class Partial:
     Tables (declared in :data:`TABLES`): ``counts`` (minute × status × bot:
     requests, bytes), ``latency`` (minute × metric × bucket × bot: a histogram
     per latency column, see :mod:`httplog.sketches`), ``keys`` (dimension × key
-    × bot: requests, bytes), ``error_keys`` (minute × 4xx/5xx × dimension × key
-    × bot), ``rejected`` (source × reason), ``samples`` (the first rejected
+    × bot: requests, bytes, request times — how many, their sum in whole
+    microseconds, the slowest; a :class:`Summary` of :data:`KEYS_K` keys per
+    dimension and bot, its error in ``keys_delta``), ``error_keys`` (minute ×
+    4xx/5xx × dimension × key × bot; :data:`ERROR_KEYS_K` keys per minute, kind,
+    dimension and bot, the error in ``error_keys_delta``), ``visitors`` (hour
+    × bot × visitor hash: client and agent of the hour's requests other than
+    4xx, exact up to :data:`VISITORS_EXACT` per hour, then registers of
+    ``visitors_hll``), ``key_hll`` (dimension × bot × register: distinct keys
+    beyond the bound of ``keys``), ``rejected`` (source × reason), ``samples`` (the first rejected
     lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
     rejected, directives, bytes, first and last time, format), ``offsets``
     (the UTC offsets the requests' times wrote, in minutes: requests).
@@ -280,7 +368,12 @@ class Partial:
     counts: pl.DataFrame
     latency: pl.DataFrame
     keys: pl.DataFrame
+    keys_delta: pl.DataFrame
     error_keys: pl.DataFrame
+    error_keys_delta: pl.DataFrame
+    visitors: pl.DataFrame
+    visitors_hll: pl.DataFrame
+    key_hll: pl.DataFrame
     rejected: pl.DataFrame
     samples: pl.DataFrame
     chunks: pl.DataFrame
@@ -333,6 +426,10 @@ class Partial:
                 df = df.filter(pl.col("minute") >= since.replace(second=0, microsecond=0))
             if t.by_minute and until is not None:
                 df = df.filter(pl.col("minute") < until)
+            if t.by_hour and since is not None:
+                df = df.filter(pl.col("hour") >= since.replace(minute=0, second=0, microsecond=0))
+            if t.by_hour and until is not None:
+                df = df.filter(pl.col("hour") < until)
             out[name] = df
         if since is not None or until is not None:
             lo = pl.lit(since, TIME) if since is not None else pl.col("time_min")
@@ -440,7 +537,12 @@ class Partial:
             for name, t in TABLES.items()
         ]
         meta = pl.DataFrame(
-            {"table": ["meta"], "version": [PARTIAL_VERSION], "kind": ["httplog-partial"]}
+            {
+                "table": ["meta"],
+                "version": [PARTIAL_VERSION],
+                "kind": ["httplog-partial"],
+                "hash_id": [hash_id()],
+            }
         )
         pl.concat([meta, *frames], how="diagonal_relaxed").write_parquet(os.fspath(path))
 
@@ -462,6 +564,15 @@ class Partial:
             raise StateError(msg)
         if meta["version"][0] != PARTIAL_VERSION:
             msg = f"{path}: partial version {meta['version'][0]}, this httplog reads {PARTIAL_VERSION}"
+            raise StateError(msg)
+        theirs = meta["hash_id"][0] if "hash_id" in meta.columns else None
+        hashed = df.filter(pl.col("table").is_in(list(HASHED))).height
+        if hashed and theirs != hash_id():
+            msg = (
+                f"{path}: its visitor and distinct-count sketches were hashed by {theirs}, "
+                f"this httplog hashes with {hash_id()}: they cannot be merged "
+                "(start a new state, or read it with the polars it was made with)"
+            )
             raise StateError(msg)
         tables = {}
         for name, t in TABLES.items():
@@ -539,6 +650,8 @@ def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
     acc = empty_partial()
     batch: list[Partial] = []
     for p in partials:
+        # (minute tables wait for the end: a block's own summaries are bounded now)
+        p = bounded(p, MINUTE_TABLES)
         for name in MINUTE_TABLES:
             runs[name].append(p.table(name))
         batch.append(replace(p, **no_minutes))
@@ -546,14 +659,73 @@ def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
             acc = _merge([acc, *batch])
             batch = []
     acc = _merge([acc, *batch])
-    return replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
+    acc = replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
+    return bounded(acc, MINUTE_TABLES)
 
 
 def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
     if not partials:
         return empty_partial()
     out = {name: t.combine([p.table(name) for p in partials]) for name, t in TABLES.items()}
-    return Partial(**out)
+    return bounded(Partial(**out))
+
+
+def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
+    """``p`` with its summary tables (those of ``names``, or all) pruned to
+    their bound, the amounts cut added to their error tables (see
+    :class:`Summary`). A table within its bound is returned as it is.
+
+    >>> keys = pl.DataFrame(
+    ...     {
+    ...         "dimension": ["path"] * 3,
+    ...         "key": list("abc"),
+    ...         "bot": [False] * 3,
+    ...         "requests": [5, 1, 1],
+    ...         "bytes": [0, 0, 0],
+    ...     }
+    ... )
+    >>> keys = pl.concat([TABLES["keys"].empty(), keys], how="diagonal_relaxed")
+    >>> p = empty_partial().with_tables(keys=keys.select(TABLES["keys"].cast()))
+    >>> bounded(p) is p  # 3 keys: within the bound
+    True
+    """
+    out: dict[str, pl.DataFrame] = {}
+    if names is None:
+        out |= _visitors_bounded(p)
+    for name in names if names is not None else TABLES:
+        s = TABLES[name].summary
+        if s is None:
+            continue
+        kept, cut = misra_gries(p.table(name), list(s.groups), s.counter, s.k)
+        if cut.height:
+            out[name] = kept
+            err = TABLES[s.errors]
+            out[s.errors] = err.combine(
+                [p.table(s.errors).select(err.cast()), cut.select(err.cast())]
+            )
+    return replace(p, **out) if out else p
+
+
+def _visitors_bounded(p: Partial) -> dict[str, pl.DataFrame]:
+    """Hours with more than :data:`VISITORS_EXACT` visitor hashes, or with
+    registers already, turned into registers (exact hashes of a scope are
+    max-merged into its HyperLogLog: the same registers whatever the split)."""
+    v, regs = p.visitors, p.visitors_hll
+    if v.height <= VISITORS_EXACT and regs.is_empty():
+        return {}
+    scope = ["hour", "bot"]
+    big = v.group_by(scope).agg(pl.len()).filter(pl.col("len") > VISITORS_EXACT).select(scope)
+    to_sketch = pl.concat([big, regs.select(scope).unique()]).unique()
+    if to_sketch.is_empty():
+        return {}
+    moved = v.join(to_sketch, on=scope, how="semi").select(
+        *scope, *hll_register("visitor", VISITORS_P)
+    )
+    t = TABLES["visitors_hll"]
+    return {
+        "visitors": v.join(to_sketch, on=scope, how="anti", maintain_order="left"),
+        "visitors_hll": t.combine([regs, moved.select(t.cast())]),
+    }
 
 
 def _add_up_runs(t: Table, frames: list[pl.DataFrame]) -> pl.DataFrame:

@@ -421,6 +421,8 @@ def _finish(
     summary = to_summary(analysis, breached, checks=checks or None, extra=extra, generated_at=now)
     report = _report_writer(analysis, outputs) if outputs.report is not None else None
     tables = {name: getattr(analysis, name) for name in outputs.tables}
+    if outputs.tables:
+        tables |= {f"panel_{name}": frame for name, frame in analysis.panels.items()}
     written = outputs.write(summary_json=dumps(summary), tables=tables, report=report, rows=rows)
     return Run(partial, analysis, checks, summary, incremental, written)
 

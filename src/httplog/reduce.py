@@ -27,13 +27,25 @@ Examples
 
 from __future__ import annotations
 
+import tomllib
+from functools import cache
+from importlib.resources import files
+
 import polars as pl
 
 from httplog.aggregation import aggregate
 from httplog.partial import Partial
+from httplog.routes import route
 from httplog.scan import ParsedLog
-from httplog.schema import LATENCIES
-from httplog.sketches import bucket_quantiles, quantile_name
+from httplog.schema import DIMENSIONS, LATENCIES
+from httplog.sketches import (
+    KEYS_P,
+    VISITORS_P,
+    bucket_quantiles,
+    distinct,
+    quantile_name,
+    standard_error,
+)
 from httplog.statuscodes import CLASSES, status_class
 from httplog.windows import (
     auto_window,
@@ -216,7 +228,10 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
     """Top ``n`` keys per dimension overall and among 4xx and 5xx responses.
 
     Columns: dimension, scope (all, 4xx, 5xx), rank, key, requests, share
-    (of the scope's requests). Ties are broken by key, so the table is stable.
+    (of the scope's requests), delta. Ties are broken by key, so the table is
+    stable. The key tables are bounded summaries (:class:`httplog.partial.Summary`):
+    ``delta`` is the maximum error of the scope's counts — a key's true count
+    is within ``[requests, requests + delta]`` — and 0 where they are exact.
 
     >>> rows = pl.DataFrame(
     ...     {
@@ -225,13 +240,14 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
     ...         "path": ["/", "/", "/x", "/api"],
     ...     }
     ... )
-    >>> top_n(rows, n=1).filter(pl.col("dimension") == "path").rows()
+    >>> top_n(rows, n=1).filter(pl.col("dimension") == "path").drop("delta").rows()
     [('path', '4xx', 1, '/x', 1, 1.0), ('path', '5xx', 1, '/api', 1, 1.0), ('path', 'all', 1, '/', 2, 0.5)]
     """
     p = as_partial(x)
     total_all = p.requests
     overall = (
-        p.keys.group_by("dimension", "key")
+        p.keys.filter(pl.col("dimension").is_in(DIMENSIONS))
+        .group_by("dimension", "key")
         .agg(pl.col("requests").sum())
         .with_columns(scope=pl.lit("all"), total=pl.lit(total_all, pl.UInt64))
     )
@@ -243,16 +259,271 @@ def top_n(x: Counted, *, n: int = 10) -> pl.DataFrame:
         .join(cls_tot, on="scope", how="left")
     )
     both = pl.concat([overall, errors], how="diagonal_relaxed")
+    delta = pl.concat(
+        [
+            p.keys_delta.group_by("dimension")
+            .agg(pl.col("delta").sum())
+            .with_columns(scope=pl.lit("all")),
+            p.error_keys_delta.group_by("dimension", scope="kind").agg(pl.col("delta").sum()),
+        ],
+        how="diagonal_relaxed",
+    )
     return (
         both.sort(["requests", "key"], descending=[True, False])
         .group_by("dimension", "scope", maintain_order=True)
         .head(n)
+        .join(delta, on=["dimension", "scope"], how="left", maintain_order="left")
         .with_columns(
             rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("dimension", "scope"),
             share=pl.when(pl.col("total") > 0)
             .then(pl.col("requests") / pl.col("total"))
             .otherwise(0.0),
+            delta=pl.col("delta").fill_null(0).cast(pl.UInt64),
         )
-        .select("dimension", "scope", "rank", "key", pl.col("requests").cast(pl.UInt64), "share")
+        .select(
+            "dimension",
+            "scope",
+            "rank",
+            "key",
+            pl.col("requests").cast(pl.UInt64),
+            "share",
+            "delta",
+        )
         .sort("dimension", "scope", "rank")
     )
+
+
+# ------------------------------------------------------------ dashboard panels
+
+#: Panels of one ``keys`` dimension: panel name → (dimension, the key column's name).
+KEY_PANELS: dict[str, tuple[str, str]] = {
+    "requests": ("file", "path"),
+    "static_requests": ("file", "path"),
+    "not_found": ("not_found", "path"),
+    "hosts": ("remote_addr", "remote_addr"),
+    "user_agents": ("user_agent", "user_agent"),
+    "vhosts": ("host", "host"),
+    "referrers": ("referer", "referer"),
+    "referring_sites": ("referer_site", "site"),
+    "methods": ("method", "method"),
+    "protocols": ("protocol", "protocol"),
+    "remote_users": ("remote_user", "remote_user"),
+}
+
+
+@cache
+def static_extensions() -> tuple[str, ...]:
+    """The extensions of static files (``data/static.toml``, GoAccess's list).
+
+    >>> ".css" in static_extensions()
+    True
+    """
+    text = files("httplog").joinpath("data", "static.toml").read_text(encoding="utf-8")
+    return tuple(tomllib.loads(text)["extensions"])
+
+
+def is_static(col: str = "path") -> pl.Expr:
+    """A path ending with a static file's extension (any case).
+
+    >>> pl.DataFrame({"p": ["/a.CSS", "/a.cssx", "/"]}).select(is_static("p"))["p"].to_list()
+    [True, False, False]
+    """
+    lower = pl.col(col).str.to_lowercase()
+    return pl.any_horizontal([lower.str.ends_with(e) for e in static_extensions()]).alias(col)
+
+
+def key_panel(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame:
+    """One dimension of ``keys`` as a panel: ``name`` (the key), requests,
+    share (of every request), bytes, ``mean_time``/``max_time`` (seconds, when
+    the log has request times), ``delta`` (the maximum error of ``requests``:
+    the true count is within ``[requests, requests + delta]``; 0 when exact),
+    sorted by requests (then key).
+
+    >>> rows = pl.DataFrame(
+    ...     {"time": [None] * 3, "status": [200, 200, 404], "method": ["GET", "GET", "POST"]}
+    ... )
+    >>> key_panel(rows, "method", "method").select("method", "requests", "share").rows()
+    [('GET', 2, 0.6666666666666666), ('POST', 1, 0.3333333333333333)]
+    """
+    p = as_partial(x)
+    k = p.keys.filter(pl.col("dimension") == dimension)
+    delta = int(p.keys_delta.filter(pl.col("dimension") == dimension)["delta"].sum() or 0)
+    total = p.requests
+    timed = k["timed"].sum() > 0
+    g = k.group_by("key").agg(
+        pl.col("requests", "bytes", "timed", "time_us").sum(), pl.col("time_max").max()
+    )
+    cols = [
+        pl.col("key").alias(name),
+        "requests",
+        (pl.col("requests") / total if total else pl.lit(0.0)).alias("share"),
+        "bytes",
+    ]
+    if timed:
+        cols += [
+            (pl.col("time_us") / pl.col("timed") / 1_000_000).alias("mean_time"),
+            pl.col("time_max").alias("max_time"),
+        ]
+    cols.append(pl.lit(delta, pl.UInt64).alias("delta"))
+    return g.sort(["requests", "key"], descending=[True, False]).select(cols)
+
+
+def visitors_per_day(x: Counted, tz: str = "UTC") -> pl.DataFrame:
+    """Unique visitors per day in ``tz`` (GoAccess's: the same client and agent
+    on one date, requests with a 4xx status left out), with the day's requests
+    and bytes. Columns: day, requests, bytes, visitors, estimate (the day's
+    visitors are a HyperLogLog estimate, standard error
+    :func:`httplog.sketches.standard_error` of :data:`~httplog.sketches.VISITORS_P`,
+    about 1.6%). Days are whole UTC hours in ``tz`` (an offset of a fraction of
+    an hour puts the hours around midnight in one of the two days).
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, h, tzinfo=UTC) for h in (1, 2, 23)],
+    ...         "status": [200, 200, 200],
+    ...         "remote_addr": ["a", "a", "a"],
+    ...     }
+    ... )
+    >>> visitors_per_day(rows).select("day", "requests", "visitors").rows()
+    [(datetime.date(2026, 1, 1), 3, 1)]
+    >>> visitors_per_day(rows, "Asia/Tokyo")["visitors"].to_list()
+    [1, 1]
+    """
+    check_tz(tz)
+    p = as_partial(x)
+    day = pl.col("hour").dt.convert_time_zone(tz).dt.date().alias("day")
+    per = (
+        p.counts.group_by(day=pl.col("minute").dt.convert_time_zone(tz).dt.date())
+        .agg(pl.col("requests", "bytes").sum())
+        .drop_nulls("day")
+    )
+    v = p.visitors.select(day, "visitor")
+    regs = p.visitors_hll.select(day, "reg", "rank")
+    counted = distinct(v, regs, ["day"], "visitor", VISITORS_P).rename({"distinct": "visitors"})
+    return (
+        per.join(counted, on="day", how="left")
+        .with_columns(pl.col("visitors").fill_null(0), pl.col("estimate").fill_null(False))
+        .select(
+            "day",
+            pl.col("requests", "bytes").cast(pl.UInt64),
+            pl.col("visitors").cast(pl.UInt64),
+            "estimate",
+        )
+        .sort("day")
+    )
+
+
+def time_distribution(x: Counted, tz: str = "UTC") -> pl.DataFrame:
+    """Requests per hour of the day (0–23) in ``tz``: hour, requests, bytes,
+    4xx, 5xx — every hour a row.
+
+    >>> from datetime import datetime, UTC
+    >>> rows = pl.DataFrame({"time": [datetime(2026, 1, 1, 23, tzinfo=UTC)], "status": [503]})
+    >>> time_distribution(rows, "Europe/Paris").filter(pl.col("requests") > 0).rows()
+    [(0, 1, 0, 0, 1)]
+    """
+    check_tz(tz)
+    p = as_partial(x)
+    cls = pl.col("status") // 100
+    got = p.counts.group_by(hour=pl.col("minute").dt.convert_time_zone(tz).dt.hour()).agg(
+        pl.col("requests", "bytes").sum(),
+        pl.col("requests").filter(cls == 4).sum().alias("4xx"),
+        pl.col("requests").filter(cls == 5).sum().alias("5xx"),
+    )
+    hours = pl.DataFrame({"hour": pl.int_range(0, 24, eager=True).cast(pl.Int8)})
+    return (
+        hours.join(got.drop_nulls("hour"), on="hour", how="left")
+        .with_columns(pl.col("requests", "bytes", "4xx", "5xx").fill_null(0).cast(pl.UInt64))
+        .sort("hour")
+    )
+
+
+def distinct_keys(x: Counted) -> pl.DataFrame:
+    """Distinct keys per dimension of ``keys``: exact while the dimension's
+    summary is (its ``delta`` is 0), else the HyperLogLog estimate of its
+    registers (standard error :func:`~httplog.sketches.standard_error` of
+    :data:`~httplog.sketches.KEYS_P`, 0.8%). Columns: dimension, distinct,
+    estimate, error (the relative standard error: 0 when exact).
+
+    >>> rows = pl.DataFrame({"time": [None] * 3, "status": [200] * 3, "path": list("aab")})
+    >>> distinct_keys(rows).filter(pl.col("dimension") == "path").rows()
+    [('path', 2, False, 0.0)]
+    """
+    p = as_partial(x)
+    pruned = p.keys_delta.filter(pl.col("delta") > 0)["dimension"].unique()
+    exact = (
+        p.keys.filter(~pl.col("dimension").is_in(pruned.implode()))
+        .group_by("dimension")
+        .agg(distinct=pl.col("key").n_unique().cast(pl.UInt64))
+        .with_columns(estimate=pl.lit(False), error=pl.lit(0.0))
+    )
+    regs = p.key_hll.filter(pl.col("dimension").is_in(pruned.implode()))
+    none = pl.DataFrame(schema={"dimension": pl.String, "v": pl.UInt64})
+    est = distinct(none, regs.select("dimension", "reg", "rank"), ["dimension"], "v", KEYS_P)
+    est = est.with_columns(error=pl.lit(standard_error(KEYS_P)))
+    return pl.concat([exact, est.select(exact.columns)]).sort("dimension")
+
+
+def panels(x: Counted, tz: str = "UTC") -> dict[str, pl.DataFrame]:
+    """Every dashboard panel the partial has the fields for (a panel whose
+    columns the log lacks is absent): ``visitors`` (:func:`visitors_per_day`),
+    ``time_distribution``, and the key panels of :data:`KEY_PANELS`
+    (:func:`key_panel`; ``requests`` and ``static_requests`` split the paths
+    of requests other than 404 by :func:`is_static`).
+
+    >>> rows = pl.DataFrame({"time": [None] * 2, "status": [200, 404], "path": ["/a.css", "/b"]})
+    >>> sorted(panels(rows))
+    ['not_found', 'requests', 'routes', 'static_requests', 'time_distribution']
+    >>> panels(rows)["static_requests"]["path"].to_list()
+    ['/a.css']
+    """
+    p = as_partial(x)
+    present = set(p.keys["dimension"].unique().to_list())
+    out: dict[str, pl.DataFrame] = {}
+    if not p.visitors.is_empty() or not p.visitors_hll.is_empty():
+        out["visitors"] = visitors_per_day(p, tz)
+    if not p.counts.is_empty():
+        out["time_distribution"] = time_distribution(p, tz)
+    for name, (dimension, key) in KEY_PANELS.items():
+        if dimension not in present and not (name == "requests" and "not_found" in present):
+            continue
+        frame = key_panel(p, dimension, key)
+        if name == "requests":
+            frame = frame.filter(~is_static(key))
+        elif name == "static_requests":
+            frame = frame.filter(is_static(key))
+        out[name] = frame
+    if "path" in present:
+        out["routes"] = routes(p)
+    return out
+
+
+def routes(x: Counted) -> pl.DataFrame:
+    """Requests per route (:func:`httplog.routes.route`: identifier segments of
+    the path folded), from the summary of paths: route, requests, share,
+    bytes, (mean_time, max_time), ``delta``. Routes are folded once per
+    analysis from the kept paths (at most :data:`~httplog.partial.KEYS_K` per
+    bot), not per line: exact while the paths are (``delta`` 0); beyond, a
+    route's requests are a lower bound, short of the truth by at most
+    ``delta`` times the number of its paths that were not kept.
+
+    >>> rows = pl.DataFrame(
+    ...     {"time": [None] * 3, "status": [200] * 3, "path": ["/u/1", "/u/2", "/"]}
+    ... )
+    >>> routes(rows).select("route", "requests").rows()
+    [('/u/{id}', 2), ('/', 1)]
+    """
+    p = as_partial(x)
+    k = p.keys.filter(pl.col("dimension") == "path")
+    folded = k.unique("key").select("key", route=route("key"))
+    keys = (
+        k.join(folded, on="key")
+        .with_columns(dimension=pl.lit("route"), key=pl.col("route"))
+        .drop("route")
+    )
+    delta = p.keys_delta.filter(pl.col("dimension") == "path").with_columns(
+        dimension=pl.lit("route")
+    )
+    part = p.with_tables(keys=keys, keys_delta=delta)
+    return key_panel(part, "route", "route")

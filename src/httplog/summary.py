@@ -1,12 +1,15 @@
-"""The JSON summary of an analysis: a stable contract (version 1), and its schema.
+"""The JSON summary of an analysis: a stable contract (version 2), and its schema.
 
 :func:`to_summary` turns an :class:`~httplog.analysis.Analysis` into plain
 JSON-ready data: totals, classes, status codes with descriptions, windows,
 top keys, spikes with what explains them, and the alert conditions that hold.
 :data:`SCHEMA` is its JSON Schema (draft 2020-12) and :func:`validate` checks
 a summary against it (with the ``jsonschema`` library), so a monitoring
-script can rely on every field documented in ``docs/cli.md``. Version 1 only
-ever gains fields; renaming or removing one bumps :data:`SUMMARY_VERSION`.
+script can rely on every field documented in ``docs/cli.md``. Version 2 keeps
+every field of version 1 and adds the dashboard: ``visitors``, ``distinct``,
+``panels``, and ``delta`` (the maximum error of a bounded count) on top keys.
+A version only ever gains fields; renaming or removing one bumps
+:data:`SUMMARY_VERSION`.
 
 Times are ISO 8601 with the UTC offset of the analysis' time zone. Rates and
 shares are fractions (0.025 is 2.5%). Texts that come from logs (paths, user
@@ -23,7 +26,7 @@ Examples
 ... )
 >>> s = to_summary(httplog.analyze(p))
 >>> s["version"], s["lines"]["total"], s["classes"]["5xx"], s["rates"]["5xx"]
-(1, 2, 1, 0.5)
+(2, 2, 1, 0.5)
 >>> s["status_codes"][1]["code"], s["status_codes"][1]["reason"]
 (503, 'Service Unavailable')
 >>> validate(s)
@@ -55,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from jsonschema import ValidationError
 
 #: Version of the summary's layout; bumped only when a field changes meaning or goes.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 
 def _iso(t: datetime | None, tz: str) -> str | None:
@@ -179,6 +182,16 @@ def to_summary(
         ],
         "windows": _windows(a),
         "top": _top(a),
+        "visitors": a.visitors,
+        "distinct": {
+            r["dimension"]: {
+                "count": _int(r["distinct"]),
+                "estimate": bool(r["estimate"]),
+                "error": _num(r["error"]) or 0.0,
+            }
+            for r in a.distinct.iter_rows(named=True)
+        },
+        "panels": _panels(a),
         "spikes": _spikes(a),
         "alerts": [_check_dict(b) for b in (breaches or [])],
     }
@@ -219,8 +232,41 @@ def _top(a: Analysis) -> dict[str, dict[str, list[dict[str, Any]]]]:
     for r in top.iter_rows(named=True):
         scopes = out.setdefault(r["dimension"], {"all": [], "4xx": [], "5xx": []})
         scopes.setdefault(r["scope"], []).append(
-            {"key": r["key"], "requests": _int(r["requests"]), "share": _num(r["share"]) or 0.0}
+            {
+                "key": r["key"],
+                "requests": _int(r["requests"]),
+                "share": _num(r["share"]) or 0.0,
+                "delta": _int(r["delta"]),
+            }
         )
+    return out
+
+
+#: Panels whose every row is in the summary (the others: the first ``--top``).
+_WHOLE_PANELS = ("visitors", "time_distribution")
+
+
+def _cell(x: Any) -> Any:
+    if isinstance(x, float):
+        return _num(x)
+    if hasattr(x, "isoformat"):
+        return x.isoformat()
+    return x
+
+
+def _panels(a: Analysis) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, frame in a.panels.items():
+        rows = frame if name in _WHOLE_PANELS else frame.head(a.view.top)
+        panel: dict[str, Any] = {
+            "rows": [{k: _cell(v) for k, v in r.items()} for r in rows.iter_rows(named=True)],
+            "total_rows": frame.height,
+        }
+        if "delta" in frame.columns:
+            panel["delta"] = _int(frame["delta"].max() or 0)
+        if "estimate" in frame.columns:
+            panel["estimate"] = bool(frame["estimate"].any())
+        out[name] = panel
     return out
 
 
@@ -368,12 +414,23 @@ _EXPLAINER = _obj(
         "excess_share": {"type": ["number", "null"]},
     }
 )
-_TOP_ENTRY = _obj({"key": {"type": ["string", "null"]}, "requests": _COUNT, "share": _RATE})
+_TOP_ENTRY = _obj(
+    {"key": {"type": ["string", "null"]}, "requests": _COUNT, "share": _RATE, "delta": _COUNT}
+)
+_PANEL = _obj(
+    {
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "total_rows": _COUNT,
+        "delta": _COUNT,
+        "estimate": {"type": "boolean"},
+    },
+    required=["rows", "total_rows"],
+)
 
 #: JSON Schema (draft 2020-12) of :func:`to_summary`'s output, version 1.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://github.com/httplog/httplog/docs/summary-v1.schema.json",
+    "$id": "https://github.com/httplog/httplog/docs/summary-v2.schema.json",
     "title": "httplog summary",
     "description": "What httplog found in access logs: totals, status codes, windows, spikes, alerts.",
     **_obj(
@@ -493,6 +550,14 @@ SCHEMA: dict[str, Any] = {
                     }
                 ),
             },
+            "visitors": {"type": ["integer", "null"], "minimum": 0},
+            "distinct": {
+                "type": "object",
+                "additionalProperties": _obj(
+                    {"count": _COUNT, "estimate": {"type": "boolean"}, "error": _RATE}
+                ),
+            },
+            "panels": {"type": "object", "additionalProperties": _PANEL},
             "spikes": {
                 "type": "array",
                 "items": _obj(
@@ -562,6 +627,9 @@ SCHEMA: dict[str, Any] = {
             "status_codes",
             "windows",
             "top",
+            "visitors",
+            "distinct",
+            "panels",
             "spikes",
             "alerts",
         ],

@@ -82,6 +82,35 @@ def _short_time(t: str | None) -> str:
     return t.replace("T", " ")[:19] if t else "-"
 
 
+#: Panels shown in the terminal (the first rows of each, when the log has it).
+_SHOWN = (("requests", "path", "Requested files"), ("not_found", "path", "Not found"))
+
+
+def _dashboard(s: Mapping[str, Any], width: int) -> list[str]:
+    """The overview (visitors, distinct files) and the first rows of a few panels."""
+    out: list[str] = []
+    panels = s.get("panels") or {}
+    facts = []
+    if s.get("visitors") is not None:
+        est = panels.get("visitors", {}).get("estimate")
+        facts.append(f"{_n(s['visitors'])}{' (estimate)' if est else ''} unique visitors")
+    files = (s.get("distinct") or {}).get("file")
+    if files:
+        facts.append(f"{'~' if files['estimate'] else ''}{_n(files['count'])} distinct files")
+    if facts:
+        out += ["", "Visitors: " + ", ".join(facts)]
+    for name, key, title in _SHOWN:
+        panel = panels.get(name)
+        if not panel or not panel["rows"]:
+            continue
+        delta = panel.get("delta") or 0
+        out.append(f"{title}{f' (counts within +{_n(delta)})' if delta else ''}:")
+        for r in panel["rows"][:3]:
+            label = f"  {_n(r['requests']):>10} {_pct(r['share']):>6}  "
+            out.append(label + clean(r[key], max(10, width - len(label))))
+    return out
+
+
 def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> str:
     """A short plain-text account of a summary (from :func:`to_summary`) for a terminal.
 
@@ -131,6 +160,7 @@ def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> 
             label = f"  {r['code']:>3}  {_pad(clean(r['reason'] or r['class'], 24), 24)} "
             label += f"{_n(r['count']):>10} {_pct(r['share']):>6}  "
             out.append(label + _cut(clean(r["description"]), max(10, width - _width(label))))
+        out.extend(_dashboard(s, width))
     if s["spikes"]:
         out.append("")
         out.append(t["spikes"].format(n=len(s["spikes"])))
