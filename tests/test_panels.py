@@ -108,12 +108,16 @@ def test_visitors_per_day_follow_goaccess_and_the_time_zone(analysis):
 
 
 def test_time_distribution_is_by_hour_of_the_view(analysis):
-    td = analysis.panels["time_distribution"]
+    td = analysis.panels["time_distribution"]  # by default on the log's clock (+0100)
     assert td.height == 24
     assert rows(td.filter(pl.col("requests") > 0), "hour", "requests", "4xx") == {
-        9: (8, 2),
-        22: (2, 0),
+        10: (8, 2),
+        23: (2, 0),
     }
+    utc = finalize(analysis.partial, ViewOptions(tz="UTC")).panels["time_distribution"]
+    assert set(utc.filter(pl.col("requests") > 0)["hour"]) == {9, 22}
+    tehran = finalize(analysis.partial, ViewOptions(tz="+03:30")).panels["time_distribution"]
+    assert set(tehran.filter(pl.col("requests") > 0)["hour"]) == {12, 1}
     paris = finalize(analysis.partial, ViewOptions(tz="Europe/Paris")).panels["time_distribution"]
     assert set(paris.filter(pl.col("requests") > 0)["hour"]) == {10, 23}
 

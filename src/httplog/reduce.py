@@ -50,6 +50,7 @@ from httplog.statuscodes import CLASSES, status_class
 from httplog.windows import (
     auto_window,
     check_tz,
+    local_time,
     polars_zone,
     window_label,
     window_map,
@@ -392,9 +393,9 @@ def visitors_per_day(x: Counted, tz: str = "UTC") -> pl.DataFrame:
     """
     check_tz(tz)
     p = as_partial(x)
-    day = pl.col("hour").dt.convert_time_zone(tz).dt.date().alias("day")
+    day = local_time(pl.col("hour"), tz).dt.date().alias("day")
     per = (
-        p.counts.group_by(day=pl.col("minute").dt.convert_time_zone(tz).dt.date())
+        p.counts.group_by(day=local_time(pl.col("minute"), tz).dt.date())
         .agg(pl.col("requests", "bytes").sum())
         .drop_nulls("day")
     )
@@ -426,7 +427,7 @@ def time_distribution(x: Counted, tz: str = "UTC") -> pl.DataFrame:
     check_tz(tz)
     p = as_partial(x)
     cls = pl.col("status") // 100
-    got = p.counts.group_by(hour=pl.col("minute").dt.convert_time_zone(tz).dt.hour()).agg(
+    got = p.counts.group_by(hour=local_time(pl.col("minute"), tz).dt.hour()).agg(
         pl.col("requests", "bytes").sum(),
         pl.col("requests").filter(cls == 4).sum().alias("4xx"),
         pl.col("requests").filter(cls == 5).sum().alias("5xx"),

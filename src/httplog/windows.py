@@ -194,6 +194,22 @@ def wall_clock(times: pl.Series, tz: str) -> pl.Series:
     return times.dt.convert_time_zone(polars_zone(name)).dt.replace_time_zone(None)
 
 
+def local_time(t: pl.Expr, tz: str) -> pl.Expr:
+    """The UTC instants of ``t`` as the clock of ``tz`` reads them (naive), as an
+    expression: for days and hours of the day (any offset, ``+03:30`` too).
+
+    >>> from datetime import datetime, UTC
+    >>> df = pl.DataFrame({"t": [datetime(2026, 1, 1, 22, 45, tzinfo=UTC)]})
+    >>> df.select(local_time(pl.col("t"), "+03:30").dt.hour()).item()
+    2
+    """
+    name = resolve_tz(tz)
+    off = offset_minutes(name) if name != "UTC" else None
+    if off is not None and off % 60:
+        return t.dt.convert_time_zone("UTC").dt.replace_time_zone(None) + timedelta(minutes=off)
+    return t.dt.convert_time_zone(polars_zone(name)).dt.replace_time_zone(None)
+
+
 def tz_label(tz: str) -> str:
     """How a zone is named to people: ``UTC+03:30`` for an offset, else its name.
 
