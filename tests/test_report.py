@@ -16,6 +16,7 @@ import re
 import sys
 import tomllib
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -514,6 +515,38 @@ def test_write_report_creates_directories(sample, tmp_path):
     out = tmp_path / "a" / "b" / "report.html"
     write_report(sample, out, plotly_js="cdn")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- dashboard ----------------------------------------------------------------------------
+
+
+def test_the_dashboard_has_a_table_per_panel_and_only_those(sample):
+    page = render_report(sample, plotly_js="cdn")
+    found = re.search(r'<script type="application/json" id="httplog-tables">(.*?)</script>', page)
+    assert found
+    data = json.loads(found.group(1))["tables"]
+    shown = {t.removeprefix("t-panel-") for t in data if t.startswith("t-panel-")}
+    assert shown == {n for n, f in sample.panels.items() if f.height}
+    assert "t-panel-countries" not in data  # no --geoip-db: no such panel
+    for name in sample.panels:
+        assert f'id="panel-{name}"' in page
+    browsers = data["t-panel-browsers"]
+    assert [c["name"] for c in browsers["columns"]][:3] == ["Class", "Browser", "Requests"]
+    assert sum(r[2] for r in browsers["rows"]) == sample.panels["browsers"]["requests"].sum()
+    assert "Estimated counts" not in page  # every count exact on the sample
+    zh = render_report(sample, plotly_js="cdn", lang="zh")
+    assert "仪表盘" in zh and "浏览器" in zh
+
+
+def test_a_panel_with_a_delta_says_its_counts_are_estimated(sample):
+    panels = dict(sample.panels)
+    panels["hosts"] = panels["hosts"].with_columns(delta=pl.lit(7, pl.UInt64))
+    a = replace(sample, panels=type(sample.panels)(panels))
+    page = render_report(a, plotly_js="cdn")
+    box = page[page.index('id="panel-hosts"') : page.index('id="panel-user_agents"')]
+    assert "Estimated counts" in box and "up to 7 (never over)" in box
+    other = page[page.index('id="panel-requests"') : page.index('id="panel-static_requests"')]
+    assert "Estimated counts" not in other
 
 
 # --- size ---------------------------------------------------------------------------------

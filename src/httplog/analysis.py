@@ -32,6 +32,7 @@ from datetime import datetime
 import polars as pl
 
 from httplog.annotate import annotate_classes, annotate_status
+from httplog.enrich import agents, browsers, countries, geo, networks, operating_systems
 from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
@@ -96,7 +97,11 @@ class Analysis:
       ``referring_sites`` (site), ``methods``, ``protocols``,
       ``remote_users``, ``routes`` (route) — each with requests, share,
       bytes, mean_time and max_time (with request times), and ``delta``
-      (the maximum error of requests; 0: exact)
+      (the maximum error of requests; 0: exact); enriched from these
+      (:func:`enriched_panels`): ``browsers`` (agent_class, browser),
+      ``operating_systems`` (agent_class, os) and, with ``view.geoip_db``,
+      ``countries`` (continent, country_code, country) and ``networks``
+      (asn, as_org), each with requests, share, bytes and delta
     - ``distinct``: dimension, distinct, estimate, error — distinct keys of
       each dimension (exact, or a HyperLogLog estimate and its relative
       standard error)
@@ -164,6 +169,64 @@ class Analysis:
         )
 
 
+def enriched_panels(
+    found: dict[str, pl.DataFrame], total: int, geoip_db: str | None = None
+) -> dict[str, pl.DataFrame]:
+    """The panels enriched from others (:mod:`httplog.enrich`), once per
+    analysis on their bounded frames of distinct keys, never per block:
+    ``browsers`` (agent_class, browser) and ``operating_systems``
+    (agent_class, os) from ``user_agents``; with ``geoip_db``, ``countries``
+    (continent, country_code, country) and, when the database has ASN,
+    ``networks`` (asn, as_org) from ``hosts``. Each has requests, share (of
+    ``total``, every request), bytes and ``delta``: its source panel's. The
+    source's keys are bounded, so a family's requests are a lower bound: each
+    of its agents (or addresses) counted is short by at most ``delta``, and
+    an agent not kept at all is missing from it (never more than ``delta``
+    requests each); with ``delta`` 0 every count is exact.
+
+    >>> ua = pl.DataFrame(
+    ...     {"user_agent": ["curl/8.5.0", "curl/8.4.0"], "requests": [2, 1], "bytes": [10, 5]}
+    ... )
+    >>> ua = ua.with_columns(delta=pl.lit(0, pl.UInt64))
+    >>> enriched_panels({"user_agents": ua}, 4)["browsers"].rows()
+    [('tool', 'curl', 3, 0.75, 15, 0)]
+    """
+    out: dict[str, pl.DataFrame] = {}
+
+    def panel(frame: pl.DataFrame, keys: list[str], delta: int) -> pl.DataFrame:
+        share = pl.col("requests") / total if total else pl.lit(0.0)
+        return frame.select(
+            *keys,
+            pl.col("requests").cast(pl.UInt64),
+            share.alias("share"),
+            pl.col("bytes").cast(pl.UInt64),
+            pl.lit(delta, pl.UInt64).alias("delta"),
+        )
+
+    counts = ["requests", "bytes"]
+    ua = found.get("user_agents")
+    if ua is not None:
+        delta = max(ua["delta"].to_list(), default=0)
+        enriched = agents(ua.select("user_agent", *counts))
+        out["browsers"] = panel(
+            browsers(enriched, counts=counts), ["agent_class", "browser"], delta
+        )
+        out["operating_systems"] = panel(
+            operating_systems(enriched, counts=counts), ["agent_class", "os"], delta
+        )
+    hosts = found.get("hosts")
+    if hosts is not None and geoip_db is not None:
+        delta = max(hosts["delta"].to_list(), default=0)
+        located = geo(hosts.select("remote_addr", *counts), db=geoip_db)
+        if "country" in located.columns:
+            out["countries"] = panel(
+                countries(located, counts=counts), ["continent", "country_code", "country"], delta
+            )
+        if "asn" in located.columns:
+            out["networks"] = panel(networks(located, counts=counts), ["asn", "as_org"], delta)
+    return out
+
+
 def finalize(
     partial: Partial, view: ViewOptions | None = None, *, read: ReadOptions | None = None
 ) -> Analysis:
@@ -194,9 +257,7 @@ def finalize(
         .sort("source")
     )
     found = panels(seen, view.tz)
-    # Enrichment goes here: browser and OS families of found["user_agents"],
-    # GeoIP of found["hosts"] (bounded frames of distinct keys with their
-    # requests), computed on them once per analysis, never per block.
+    found |= enriched_panels(found, seen.requests, view.geoip_db)
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())
     by_reason = dict(sorted(rejected.iter_rows(), key=lambda kv: (-kv[1], kv[0])))
     return Analysis(

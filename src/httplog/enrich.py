@@ -70,6 +70,7 @@ __all__ = [
     "MAX_TEXT",
     "agents",
     "browsers",
+    "check_db",
     "countries",
     "geo",
     "networks",
@@ -400,6 +401,29 @@ def _open(path: str | Path) -> maxminddb.reader.Reader:
         raise InputError(msg, path=shown) from None
     except OSError as e:
         raise InputError(f"GeoIP database {shown}: {e.strerror or e}", path=shown) from None
+
+
+def check_db(db: str | Path | Sequence[str | Path]) -> tuple[str, ...]:
+    """What each database holds (``country``, ``city`` or ``asn``), once opened and closed:
+    a missing, unreadable or broken file is an :class:`InputError` now, not
+    after a whole log was read.
+
+    >>> check_db("/no/such.mmdb")
+    Traceback (most recent call last):
+    ...
+    httplog.errors.InputError: GeoIP database /no/such.mmdb: no such file
+    """
+    paths = [db] if isinstance(db, str | Path) else list(db)
+    if not paths:
+        raise UsageError("geo: no GeoIP database given", option="db")
+    kinds = []
+    for p in paths:
+        reader = _open(p)
+        try:
+            kinds.append(_kind(reader))
+        finally:
+            reader.close()
+    return tuple(kinds)
 
 
 def _address(text: str) -> str | None:

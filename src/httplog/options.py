@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from httplog.bots import bots_filter
+from httplog.enrich import check_db
 from httplog.errors import ConflictError, OptionError, UsageError
 from httplog.filters import RowFilter
 from httplog.formats import LogFormat, compile_format
@@ -232,6 +233,10 @@ class ViewOptions:
     (``include``, ``exclude``, ``only``), ``spikes`` (:class:`SpikeParams`),
     and ``since``/``until``: the requests shown, to the minute (a run moves
     them into the read, exactly, when it can: see the module docstring).
+    ``geoip_db``: a MaxMind DB file (``.mmdb``: country, city or ASN) for the
+    ``countries`` (and ``networks``) panels, opened when the options are made
+    (missing or broken: an :class:`~httplog.errors.InputError`); None: no
+    geo panels.
     """
 
     window: str = "auto"
@@ -242,9 +247,14 @@ class ViewOptions:
     since: datetime | None = None
     until: datetime | None = None
     spikes: SpikeParams = field(default_factory=SpikeParams)
+    geoip_db: str | None = None
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
+        if self.geoip_db is not None:
+            if not isinstance(self.geoip_db, str) or not self.geoip_db.strip():
+                raise OptionError("geoip_db", self.geoip_db, "must be the path of a .mmdb file")
+            check_db(self.geoip_db)
         bots_filter(self.bots)
         check_range("top", self.top, *TOP_RANGE)
         check_window(self.window)

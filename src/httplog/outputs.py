@@ -398,6 +398,10 @@ EXPORT_PANELS: tuple[str, ...] = (
     "protocols",
     "remote_users",
     "routes",
+    "browsers",
+    "operating_systems",
+    "countries",
+    "networks",
 )
 
 

@@ -191,6 +191,18 @@ Top = Annotated[
     typer.Option("--top", help="Entries per top table (1 to 100,000).", rich_help_panel=_VIEW),
 ]
 
+GeoipDb = Annotated[
+    str | None,
+    typer.Option(
+        "--geoip-db",
+        metavar="PATH",
+        help="A MaxMind DB file (.mmdb: GeoLite2 or DB-IP country, city or ASN): "
+        "the countries (and networks) panels. Never downloaded.",
+        rich_help_panel=_VIEW,
+        show_default=False,
+    ),
+]
+
 SpikeKinds = Annotated[
     list[str] | None,
     typer.Option(
@@ -487,6 +499,7 @@ def view_options(flags: Flags, now: datetime) -> httplog.ViewOptions:
         since=since,
         until=until,
         spikes=httplog.SpikeParams(**spikes),
+        geoip_db=flags.get("geoip_db"),
     )
 
 

@@ -558,6 +558,121 @@ def _top_table(frame: pl.DataFrame, table_id: str, label: str, lang: str, show: 
     return Table(table_id, label, columns, rows, show=show, css_class="top")
 
 
+#: The dashboard's panels in the order the report shows them (GoAccess's, mostly).
+PANEL_ORDER = (
+    "visitors",
+    "time_distribution",
+    "requests",
+    "static_requests",
+    "not_found",
+    "hosts",
+    "user_agents",
+    "browsers",
+    "operating_systems",
+    "countries",
+    "networks",
+    "vhosts",
+    "referrers",
+    "referring_sites",
+    "methods",
+    "protocols",
+    "remote_users",
+    "routes",
+)
+#: Rows of a dashboard panel the report holds ("show more" reveals them; fewer
+#: than a top table's :data:`TABLE_ROWS`: eighteen panels stay light).
+PANEL_ROWS = 50
+#: Panel columns shown percent-decoded, with the text as written on hover.
+DECODED_COLUMNS = ("path", "referer", "route")
+#: Panel columns of whole numbers shown as they are (no digit grouping).
+_CODE_COLUMNS = ("hour", "asn")
+#: Panel columns the report says in a note rather than in a column.
+_NOTE_COLUMNS = ("delta", "estimate")
+
+
+def _panel_column(name: str, dtype: pl.DataType, lang: str) -> Column:
+    L = _labels(lang)
+    try:
+        label = L(f"col_{name}")
+    except KeyError:
+        label = visible(name)
+    if name in ("requests", "share"):
+        label = L(name)
+    if name == "share":
+        return Column(label, "pct")
+    if name in ("mean_time", "max_time"):
+        return Column(label, "float", digits=3)
+    if name in _CODE_COLUMNS:
+        return Column(label, "code")
+    if dtype.is_integer():
+        return Column(label, "int")
+    if dtype.is_float():
+        return Column(label, "float", digits=2)
+    return Column(label, cls="keycell")
+
+
+def _panel_value(name: str, value: object, lang: str) -> object:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return round(value, 6) if isinstance(value, float) else value
+    if name == "agent_class":
+        try:
+            return _labels(lang)(f"class_{value}")
+        except KeyError:
+            return text(value)
+    return text(value.isoformat() if hasattr(value, "isoformat") else value)
+
+
+def _panel_table(name: str, frame: pl.DataFrame, lang: str, show: int) -> dict[str, Any]:
+    """One panel of ``analysis.panels`` as a table (its first :data:`PANEL_ROWS`
+    rows, at least ``show``), with its note: the counts' maximum error (``delta``) or estimated days."""
+    L = _labels(lang)
+    notes = []
+    delta = max(frame["delta"].to_list(), default=0) if "delta" in frame.columns else 0
+    if delta:
+        notes.append(L("panel_delta", delta=f"{delta:,}"))
+    if "estimate" in frame.columns and any(frame["estimate"].to_list()):
+        notes.append(L("panel_estimate"))
+    kept = [c for c in frame.columns if c not in _NOTE_COLUMNS]
+    decoded = [c for c in kept if c in DECODED_COLUMNS and frame.schema[c] == pl.String]
+    rows_frame = frame.head(max(show, PANEL_ROWS)).select(kept)
+    rows_frame = rows_frame.with_columns(
+        percent_decoded(pl.col(c)).alias(f"_shown_{c}") for c in decoded
+    )
+    columns: list[Column] = []
+    raw_index = {c: len(kept) + i for i, c in enumerate(decoded)}
+    for c in kept:
+        col = _panel_column(c, frame.schema[c], lang)
+        if c in raw_index:
+            col = Column(col.name, cls="keycell", raw=raw_index[c])
+        columns.append(col)
+    columns += [Column("raw", hidden=True) for _ in decoded]
+    rows = []
+    for r in rows_frame.iter_rows(named=True):
+        row = [_panel_value(c, r[f"_shown_{c}"] if c in raw_index else r[c], lang) for c in kept]
+        row += [text(r[c]) for c in decoded]
+        rows.append(row)
+    whole = name in ("time_distribution", "visitors")
+    table = Table(
+        f"t-panel-{name}",
+        L(f"panel_{name}"),
+        columns,
+        rows,
+        show=max(show, 24) if whole else show,
+        css_class=f"panel panel-{name.replace('_', '-')}",
+    )
+    return {"name": name, "table": table, "note": " ".join(notes)}
+
+
+def _dashboard(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
+    """Every panel the analysis has, in :data:`PANEL_ORDER` (then any other), as tables."""
+    names = [n for n in PANEL_ORDER if n in analysis.panels]
+    names += sorted(set(analysis.panels) - set(PANEL_ORDER))
+    show = analysis.view.top
+    return [_panel_table(n, analysis.panels[n], lang, show) for n in names]
+
+
 def _dim_order(names: list[str]) -> list[str]:
     known = [d for d in _DIMENSION_ORDER if d in names]
     return known + sorted(set(names) - set(known))
@@ -910,8 +1025,9 @@ def _context(
     status_table = _status_table(analysis, lang)
     spike_table = _spike_table(analysis, lang)
     rejected_table = _rejected_table(analysis, lang)
+    dashboard = _dashboard(analysis, lang)
     all_tables = [status_table, spike_table, rejected_table]
-    all_tables += [t["table"] for t in top_errors + top_all]
+    all_tables += [t["table"] for t in top_errors + top_all + dashboard]
     tables_json = script_json(
         {
             "key_chars": KEY_CHARS,
@@ -960,6 +1076,7 @@ def _context(
         "spike_table": spike_table,
         "top_errors": top_errors,
         "top_all": top_all,
+        "dashboard": dashboard,
         "rejected_table": rejected_table,
         "csp": csp,
         "css": _css(),
