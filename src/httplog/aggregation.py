@@ -145,7 +145,7 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
         .agg(sums)
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
-        if d != "path"
+        if d not in ("path", "referer")
     ]
     if "path" in r.dimensions:
         # One group-by per path and 404-or-not; paths, files and not found add it up.
@@ -162,13 +162,15 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
             ),
         ]
     if "referer" in r.dimensions:
+        # One group-by per referer: the referers, and their sites added up.
         per = r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(sums)
         site = pl.col("referer").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", 1)
-        out.append(
+        out += [
+            per.rename({"referer": "key"}).with_columns(dimension=pl.lit("referer")),
             _summed(per.filter(site.is_not_null()), site, r).with_columns(
                 dimension=pl.lit("referer_site")
-            )
-        )
+            ),
+        ]
     return out
 
 
