@@ -154,12 +154,20 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
             .group_by("path", "bot", _404=pl.col("status") == 404)
             .agg(sums)
         )
+
+        # (its rows of one kind are already one per path and bot)
+        def kind(is_404: bool, name: str) -> pl.LazyFrame:
+            return (
+                per.filter(pl.col("_404") == is_404)
+                .drop("_404")
+                .rename({"path": "key"})
+                .with_columns(dimension=pl.lit(name))
+            )
+
         out += [
             _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
-            _summed(per.filter(~pl.col("_404")), "path", r).with_columns(dimension=pl.lit("file")),
-            _summed(per.filter(pl.col("_404")), "path", r).with_columns(
-                dimension=pl.lit("not_found")
-            ),
+            kind(False, "file"),
+            kind(True, "not_found"),
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
