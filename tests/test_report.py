@@ -315,6 +315,71 @@ def test_inline_report_embeds_plotly_js_exactly_once(sample, tmp_path):
     assert "cdn.plot.ly" not in _csp(page)["script-src"]
 
 
+def _base122_reference(data: bytes) -> str:
+    """base-122 one value at a time: what render.base122 computes with polars."""
+    bits = "".join(f"{x:08b}" for x in data)
+    values = [int(bits[i : i + 7].ljust(7, "0"), 2) for i in range(0, len(bits), 7)]
+    out, j = [], 0
+    while j < len(values):
+        x = values[j]
+        if x in render.B122_ILLEGAL:
+            if j + 1 < len(values):
+                out.append(chr(0x80 | (render.B122_ILLEGAL.index(x) << 8) | values[j + 1]))
+                j += 2
+                continue
+            out.append(chr(0x80 | (7 << 8) | x))
+        else:
+            out.append(chr(x))
+        j += 1
+    return "".join(out)
+
+
+def test_base122_matches_the_value_by_value_encoding_on_random_and_illegal_heavy_data():
+    rng = random.Random(122)
+    cases = [b"", b"\0", b"<", b"\r", bytes(7), bytes(8), b"<" * 9, b"\r\0<" * 5]
+    for n in [*range(1, 30), *(rng.randrange(30, 3000) for _ in range(60))]:
+        alphabet = rng.choice([bytes(range(256)), b"\0\r<", b"\0\x01<x", bytes([0, 60, 13, 26])])
+        cases.append(bytes(rng.choice(alphabet) for _ in range(n)))
+    for data in cases:
+        text = render.base122(data)
+        assert text == _base122_reference(data), data
+        assert render.unbase122(text, len(data)) == data
+
+
+def test_base122_of_the_deflated_bundle_matches_the_value_by_value_encoding():
+    packed = render._deflate(render.plotly_bundle("inline").js.encode("utf-8"))
+    assert render.base122(packed) == _base122_reference(packed)
+
+
+def test_deflated_bundle_is_cached_on_disk_and_verified_before_use(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    js = "var x = 1;\n" * 500
+    want = render._deflate(js.encode())
+    assert render._deflated(js) == want
+    (cached,) = (tmp_path / "httplog").iterdir()
+    assert cached.name == f"plotly-{hashlib.sha256(js.encode()).hexdigest()}.deflate"
+    assert cached.read_bytes() == want
+    # a cached file that does not inflate back to the text is never used
+    for bad in (b"not deflate", zlib.compress(b"other", 9)[2:-4], b""):
+        cached.write_bytes(bad)
+        assert render._deflated(js) == want
+        assert cached.read_bytes() == want  # and is replaced
+    # another text under this text's name (a hash-named file is not trusted blindly)
+    cached.write_bytes(render._deflate(b"alert(1)"))
+    assert render._deflated(js) == want
+
+
+def test_deflated_bundle_works_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    js = "var y = 2;\n" * 50
+    assert render._deflated(js) == render._deflate(js.encode())
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(blocker))
+    assert render._deflated(js) == render._deflate(js.encode())
+
+
 def test_cdn_report_is_small_and_loads_one_script(sample, tmp_path):
     out = tmp_path / "report.html"
     write_report(sample, out, plotly_js="cdn")

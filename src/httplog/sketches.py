@@ -156,15 +156,34 @@ KEYS_P = 14
 HASH_SEED = 0x68747470  # "http"
 
 
+#: How the hashes are made from the columns (part of :func:`hash_id`): ``xor``, a
+#: visitor is the hash of its client xor that of its agent (:func:`visitor_hash`).
+HASH_SCHEME = "xor"
+
+
 def hash_id() -> str:
     """What the hashes in a partial depend on: polars documents ``Expr.hash``
     as stable within one version only, so sketches made by another polars
-    version must not be merged (:class:`httplog.errors.StateError`).
+    version, seed or :data:`HASH_SCHEME` must not be merged
+    (:class:`httplog.errors.StateError`).
 
     >>> hash_id().startswith("polars-")
     True
     """
-    return f"polars-{pl.__version__}-seed{HASH_SEED}"
+    return f"polars-{pl.__version__}-seed{HASH_SEED}-{HASH_SCHEME}"
+
+
+def visitor_hash(addr: pl.Expr, agent: pl.Expr) -> pl.Expr:
+    """The UInt64 hash of a visitor (client, agent): each column hashed on its
+    own (of another seed, so that equal texts don't cancel) and xor-ed, about 3
+    times cheaper than the hash of a struct of the two.
+
+    >>> df = pl.DataFrame({"a": ["192.0.2.1", "192.0.2.1"], "u": ["x", None]})
+    >>> h = df.select(v=visitor_hash(pl.col("a"), pl.col("u")))["v"]
+    >>> h.dtype, h.n_unique()
+    (UInt64, 2)
+    """
+    return addr.hash(HASH_SEED) ^ agent.hash(HASH_SEED + 1)
 
 
 def standard_error(p: int) -> float:
