@@ -381,9 +381,10 @@ EXPORT_TABLES: tuple[str, ...] = (
     "rejected_samples",
     "distinct",
 )
-#: The dashboard panels an export writes when the analysis has them (as
-#: ``panel_<name>.csv`` and ``.parquet``; see :func:`httplog.reduce.panels`).
-EXPORT_PANELS: tuple[str, ...] = (
+#: The dashboard's panels in the order the report shows them (GoAccess's, mostly);
+#: an export writes those the analysis has as ``panel_<name>.csv`` and ``.parquet``
+#: (see :func:`httplog.reduce.panels`).
+PANELS: tuple[str, ...] = (
     "visitors",
     "time_distribution",
     "requests",
@@ -391,6 +392,10 @@ EXPORT_PANELS: tuple[str, ...] = (
     "not_found",
     "hosts",
     "user_agents",
+    "browsers",
+    "operating_systems",
+    "countries",
+    "networks",
     "vhosts",
     "referrers",
     "referring_sites",
@@ -398,10 +403,6 @@ EXPORT_PANELS: tuple[str, ...] = (
     "protocols",
     "remote_users",
     "routes",
-    "browsers",
-    "operating_systems",
-    "countries",
-    "networks",
 )
 
 
@@ -439,7 +440,7 @@ class Outputs:
         if self.json is not None:
             out.append(Planned("json", self.json))
         if self.export is not None:
-            names = (*EXPORT_TABLES, *(f"panel_{p}" for p in EXPORT_PANELS))
+            names = (*EXPORT_TABLES, *(f"panel_{p}" for p in PANELS))
             out += [Planned("export", f) for f in export_files(self.export, names, rows)]
         return out
 

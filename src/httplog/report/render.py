@@ -54,7 +54,7 @@ from markupsafe import Markup
 import httplog.charts as charts
 from httplog.display import percent_decoded, visible
 from httplog.errors import InputError, UsageError
-from httplog.outputs import atomic_open
+from httplog.outputs import PANELS, atomic_open
 from httplog.reduce import top_n
 from httplog.report.tables import KEY_CHARS, TITLE_CHARS, Column, SubTable, Table, text
 from httplog.spikes import ranked_explanations
@@ -618,27 +618,6 @@ def _top_table(frame: pl.DataFrame, table_id: str, label: str, lang: str, show: 
     return Table(table_id, label, columns, rows, show=show, css_class="top")
 
 
-#: The dashboard's panels in the order the report shows them (GoAccess's, mostly).
-PANEL_ORDER = (
-    "visitors",
-    "time_distribution",
-    "requests",
-    "static_requests",
-    "not_found",
-    "hosts",
-    "user_agents",
-    "browsers",
-    "operating_systems",
-    "countries",
-    "networks",
-    "vhosts",
-    "referrers",
-    "referring_sites",
-    "methods",
-    "protocols",
-    "remote_users",
-    "routes",
-)
 #: Rows of a dashboard panel the report holds ("show more" reveals them; fewer
 #: than a top table's :data:`TABLE_ROWS`: eighteen panels stay light).
 PANEL_ROWS = 50
@@ -726,9 +705,9 @@ def _panel_table(name: str, frame: pl.DataFrame, lang: str, show: int) -> dict[s
 
 
 def _dashboard(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
-    """Every panel the analysis has, in :data:`PANEL_ORDER` (then any other), as tables."""
-    names = [n for n in PANEL_ORDER if n in analysis.panels]
-    names += sorted(set(analysis.panels) - set(PANEL_ORDER))
+    """Every panel the analysis has, in :data:`httplog.outputs.PANELS` (then any other), as tables."""
+    names = [n for n in PANELS if n in analysis.panels]
+    names += sorted(set(analysis.panels) - set(PANELS))
     show = analysis.view.top
     return [_panel_table(n, analysis.panels[n], lang, show) for n in names]
 
