@@ -26,7 +26,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import polars as pl
@@ -105,6 +105,15 @@ class Analysis:
     - ``distinct``: dimension, distinct, estimate, error — distinct keys of
       each dimension (exact, or a HyperLogLog estimate and its relative
       standard error)
+    - ``breakdowns``: by panel name (``requests``, ``hosts``…), what a row of
+      that panel is made of: key (the panel's key), dimension (``status``,
+      ``method``, ``path``…), value, requests, delta — at most 10 values per
+      key and dimension, for the panel's first rows; absent panels have none
+    - ``host_timeline``: per virtual host, for the busiest hosts: host, start,
+      end, requests, 4xx, 5xx, rate_4xx, rate_5xx (the timeline's windows);
+      None when the log has no host
+    - ``host_spikes``: spikes found within one host: host, then the
+      ``spikes`` columns; None when the log has no host
     """
 
     read: ReadOptions
@@ -132,6 +141,9 @@ class Analysis:
     #: default), ``unknown`` (the default, but no line wrote an offset: UTC), or
     #: ``given`` (named by the caller).
     tz_source: str = "given"
+    breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
+    host_timeline: pl.DataFrame | None = None
+    host_spikes: pl.DataFrame | None = None
 
     @property
     def visitors(self) -> int | None:
