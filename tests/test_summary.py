@@ -254,3 +254,22 @@ def test_clean():
     assert clean("a\nb\tc") == "a␊b␉c"
     assert clean("x" * 10, 5) == "xxxx…"
     assert clean("\u202eevil") == "<U+202E>evil"
+
+
+@pytest.mark.parametrize("name", ["nginx_access.log", "nginx_timed.log"])
+def test_the_detection_note_is_in_the_analysis_language_as_the_report_says_it(name, tmp_path):
+    from markupsafe import escape  # as the report's template escapes
+
+    from httplog.report import write_report
+
+    log = ROOT / "sample_logs" / name
+    en, zh = (httplog.analyze(str(log), lang=lang) for lang in ("en", "zh"))
+    assert to_summary(en)["detection"] == en.detection  # English as the engine words it
+    matched, sampled = re.search(r"\((\d+)/(\d+) sample lines\)", en.detection).groups()
+    said = to_summary(zh)["detection"]
+    assert f"（根据 {sampled} 行样本中的 {matched} 行识别" in said, said
+    assert "sample lines" not in said
+    assert validate(to_summary(zh)) == []
+    out = tmp_path / "report.html"
+    write_report(zh, out)
+    assert str(escape(said)) in out.read_text(encoding="utf-8")

@@ -40,9 +40,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import cache
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -96,6 +98,37 @@ def _format_label(a: Analysis) -> str:
     return a.read.format_label or "unknown"
 
 
+_DETECTED = re.compile(
+    r"^(?P<what>.*) \((?P<matched>\d+)/(?P<sampled>\d+) sample lines\)(?P<rest>;.*)?$"
+)
+
+
+@cache
+def _report_labels(lang: str) -> dict[str, str]:
+    """The report's texts in ``lang`` (``report/templates/labels.toml``, section ``report``)."""
+    path = files("httplog").joinpath("report", "templates", "labels.toml")
+    return dict(tomllib.loads(path.read_text(encoding="utf-8"))[lang]["report"])
+
+
+def detection_text(detection: str, lang: str = "en") -> str:
+    """How the format was detected (``combined (200/200 sample lines)``), said in
+    ``lang`` as the report says it (its ``detected_from`` label).
+
+    >>> detection_text("combined (200/200 sample lines)", "zh")
+    'combined（根据 200 行样本中的 200 行识别）'
+    >>> detection_text("combined (200/200 sample lines)", "en")
+    'combined (200/200 sample lines)'
+    """
+    m = _DETECTED.match(detection)
+    if m is None:
+        return detection
+    rest = m["rest"] or ""
+    if lang == "zh" and rest:
+        rest = "；" + rest.lstrip("; ")
+    fields = {"what": m["what"], "matched": m["matched"], "sampled": m["sampled"], "rest": rest}
+    return _report_labels(lang)["detected_from"].format(**fields)
+
+
 def to_summary(
     analysis: Analysis,
     breaches: Iterable[object] | None = None,
@@ -125,7 +158,12 @@ def to_summary(
         "generator": {"name": "httplog", "version": package_version()},
         "generated_at": _iso(generated_at or datetime.now(UTC), tz),
         "format": _format_label(a),
-        "detection": a.detection,
+        # as the engine words it in English (the contract), else as the report says it
+        "detection": (
+            detection_text(a.detection, v.lang)
+            if a.detection is not None and v.lang != "en"
+            else a.detection
+        ),
         "window": a.window,
         "tz": tz,
         "tz_source": a.tz_source,

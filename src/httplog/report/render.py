@@ -59,6 +59,7 @@ from httplog.reduce import top_n
 from httplog.report.tables import KEY_CHARS, TITLE_CHARS, Column, SubTable, Table, text
 from httplog.spikes import ranked_explanations
 from httplog.statuscodes import CLASSES, describe
+from httplog.summary import detection_text
 from httplog.version import package_version
 from httplog.windows import tz_label, zone
 
@@ -871,25 +872,13 @@ def _reason(reason: str, lang: str) -> str:
         return reason
 
 
-_DETECTED = re.compile(
-    r"^(?P<what>.*) \((?P<matched>\d+)/(?P<sampled>\d+) sample lines\)(?P<rest>;.*)?$"
-)
-
-
 def _detection(detection: str, lang: str) -> str:
     """How the format was detected (``combined (200/200 sample lines)``), in ``lang``.
 
     >>> _detection("combined (200/200 sample lines)", "zh")
     'combined（根据 200 行样本中的 200 行识别）'
     """
-    m = _DETECTED.match(detection)
-    if m is None:
-        return detection
-    rest = m["rest"] or ""
-    if lang == "zh" and rest:
-        rest = "；" + rest.lstrip("; ")
-    fields = {"what": m["what"], "matched": m["matched"], "sampled": m["sampled"], "rest": rest}
-    return charts.label("detected_from", lang, section="report", **fields)
+    return detection_text(detection, lang)
 
 
 def _rejected_summary(analysis: Analysis, lang: str) -> str:
