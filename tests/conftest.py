@@ -184,3 +184,151 @@ class LogDir:
 def logdir(tmp_path: Path) -> LogDir:
     """An empty ``tmp_path/logs`` to write ``access.log`` in and rotate it: :class:`LogDir`."""
     return LogDir(tmp_path)
+
+
+# --- the report in a browser -------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """Debian's Chromium driven by Playwright: one per test process (session-scoped),
+    shared by every browser test module that process runs.
+
+    Needs ``/usr/bin/chromium`` (apt-get install chromium) and the ``playwright``
+    package; ``playwright install`` is not used. Missing either is a failure, not a
+    skip: CI installs both.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[test]'")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclasses.dataclass
+class Opened:
+    """A report open in a page, and what happened while it loaded."""
+
+    page: Any
+    blocked: list[str] = dataclasses.field(default_factory=list)  # every non-file request
+    errors: list[str] = dataclasses.field(default_factory=list)  # console and page errors
+    dialogs: list[str] = dataclasses.field(default_factory=list)
+
+
+def _open_in(
+    browser: Any,
+    contexts: list[Any],
+    path: Path,
+    *,
+    color_scheme: str = "light",
+    width: int = 1366,
+    mobile: bool = False,
+    javascript: bool = True,
+    charts: bool = True,
+) -> Opened:
+    """Open the report ``path`` in a new context of ``browser`` (kept in ``contexts``
+    to close), every request but the file itself aborted and noted; with JavaScript
+    and ``charts``, return once every chart is drawn."""
+    ctx = browser.new_context(
+        viewport={"width": width, "height": 900 if not mobile else 844},
+        color_scheme=color_scheme,
+        is_mobile=mobile,
+        has_touch=mobile,
+        java_script_enabled=javascript,
+    )
+    contexts.append(ctx)
+    url = path.resolve().as_uri()
+    seen = Opened(page=None)
+
+    def route(r: Any) -> None:
+        if r.request.url == url:
+            r.continue_()
+        else:
+            seen.blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    seen.page = page
+    page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
+    page.on("pageerror", lambda e: seen.errors.append(str(e)))
+    page.on("request", lambda r: r.url != url and seen.blocked.append(r.url))
+
+    def dialog(d: Any) -> None:
+        seen.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.goto(url, wait_until="load")
+    if javascript and charts:  # below the fold they are drawn when the browser is idle
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plot'))"
+            ".every(d => d.querySelector('.main-svg'))",
+            timeout=60_000,
+        )
+    return seen
+
+
+@pytest.fixture
+def open_report(browser: Any) -> Any:
+    """``open_report(path, color_scheme=, width=, mobile=, javascript=, charts=)``:
+    the report in a page of its own (:class:`Opened`), closed after the test."""
+    contexts: list[Any] = []
+    yield lambda path, **options: _open_in(browser, contexts, path, **options)
+    for ctx in contexts:
+        ctx.close()
+
+
+#: ``_open_in``'s options when not given.
+PAGE_DEFAULTS: dict[str, object] = {
+    "color_scheme": "light",
+    "width": 1366,
+    "mobile": False,
+    "javascript": True,
+    "charts": True,
+}
+
+
+@pytest.fixture(scope="module")
+def shared_report(browser: Any) -> Any:
+    """``shared_report(path, **options)``: like ``open_report``, but one page per
+    report and options for the whole module, for tests that only read a page (each
+    load of a report costs seconds of the browser's CPU: plotly.js compiled and every
+    chart drawn). A test that clicks, fills, resizes or emulates print opens its own."""
+    contexts: list[Any] = []
+    pages: dict[tuple[Path, tuple[tuple[str, object], ...]], Opened] = {}
+
+    def open_(path: Path, **options: Any) -> Opened:
+        options = {**PAGE_DEFAULTS, **options}
+        if not options["javascript"]:  # without JavaScript nothing is drawn
+            options["charts"] = False
+        key = (Path(path).resolve(), tuple(sorted(options.items())))
+        if key not in pages:
+            pages[key] = _open_in(browser, contexts, path, **options)
+        return pages[key]
+
+    yield open_
+    for ctx in contexts:
+        ctx.close()
+
+
+def _offline(seen: Opened) -> None:
+    """The page asked for nothing but itself: no web request, no other file."""
+    web = [u for u in seen.blocked if u.startswith(("http:", "https:"))]
+    assert web == [], f"the page tried the network: {web}"
+    assert seen.blocked == [], f"the page requested more than itself: {seen.blocked}"

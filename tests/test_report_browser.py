@@ -3,19 +3,18 @@
 Needs ``/usr/bin/chromium`` (apt-get install chromium) and the ``playwright``
 package; ``playwright install`` is not used. Missing either is a failure, not a
 skip: CI installs both. Screenshots go to test-artifacts/ at the repository root.
+The browser and the ``open_report``/``shared_report`` fixtures are in conftest.py;
+every chart over every corpus and sample log is test_report_browser_corpus.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import shared_path
+from conftest import Opened, _offline
 
 import httplog
 from httplog.report import write_report
@@ -27,101 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 SAMPLES = ROOT / "sample_logs"
 HOSTILE = ROOT / "tests" / "data" / "hostile.log"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMED_FORMAT = (
     '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
     '"$http_referer" "$http_user_agent" $request_time $upstream_response_time $upstream_addr'
 )
 CHART_NAMES = ["timeline", "error_rates", "status_codes", "bandwidth"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -e '.[test]'")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@dataclass
-class Opened:
-    """A report open in a page, and what happened while it loaded."""
-
-    page: object
-    blocked: list[str] = field(default_factory=list)  # every non-file request (aborted)
-    errors: list[str] = field(default_factory=list)  # console errors and page errors
-    dialogs: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def open_report(browser) -> Iterator[object]:
-    contexts = []
-
-    def open_(
-        path: Path,
-        *,
-        color_scheme: str = "light",
-        width: int = 1366,
-        mobile: bool = False,
-        javascript: bool = True,
-        charts: bool = True,
-    ) -> Opened:
-        ctx = browser.new_context(
-            viewport={"width": width, "height": 900 if not mobile else 844},
-            color_scheme=color_scheme,
-            is_mobile=mobile,
-            has_touch=mobile,
-            java_script_enabled=javascript,
-        )
-        contexts.append(ctx)
-        url = path.resolve().as_uri()
-        seen = Opened(page=None)
-
-        def route(r):
-            if r.request.url == url:
-                r.continue_()
-            else:
-                seen.blocked.append(r.request.url)
-                r.abort()
-
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        seen.page = page
-        page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
-        page.on("pageerror", lambda e: seen.errors.append(str(e)))
-        page.on("request", lambda r: r.url != url and seen.blocked.append(r.url))
-
-        def dialog(d):
-            seen.dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", dialog)
-        page.goto(url, wait_until="load")
-        if javascript and charts:  # below the fold they are drawn when the browser is idle
-            page.wait_for_function(
-                "() => Array.from(document.querySelectorAll('.plot'))"
-                ".every(d => d.querySelector('.main-svg'))",
-                timeout=60_000,
-            )
-        return seen
-
-    yield open_
-    for ctx in contexts:
-        ctx.close()
 
 
 @pytest.fixture(scope="module")
@@ -148,14 +57,8 @@ def _status_rows(page) -> dict[int, tuple[str, str]]:
     return {int(code): (desc, cls) for code, desc, cls in rows}
 
 
-def _offline(seen: Opened) -> None:
-    web = [u for u in seen.blocked if u.startswith(("http:", "https:"))]
-    assert web == [], f"the page tried the network: {web}"
-    assert seen.blocked == [], f"the page requested more than itself: {seen.blocked}"
-
-
-def test_sample_report_renders_offline_with_every_chart(open_report, reports):
-    seen = open_report(reports["en"])
+def test_sample_report_renders_offline_with_every_chart(shared_report, reports):
+    seen = shared_report(reports["en"])
     page = seen.page
     ids = page.eval_on_selector_all(".plot", "ds => ds.map(d => d.id)")
     assert ids == [f"chart-{n}" for n in CHART_NAMES]
@@ -171,8 +74,8 @@ def test_sample_report_renders_offline_with_every_chart(open_report, reports):
     page.screenshot(path=str(ARTIFACTS / "report-full.png"), full_page=True)
 
 
-def test_modebar_has_no_logo_and_no_button_that_uploads(open_report, reports):
-    page = open_report(reports["en"]).page
+def test_modebar_has_no_logo_and_no_button_that_uploads(shared_report, reports):
+    page = shared_report(reports["en"]).page
     page.hover("#chart-timeline .main-svg")
     titles = set(
         page.eval_on_selector_all(
@@ -202,10 +105,10 @@ def test_modebar_has_no_logo_and_no_button_that_uploads(open_report, reports):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_status_table_lists_the_sample_codes_with_descriptions(open_report, reports, lang):
+def test_status_table_lists_the_sample_codes_with_descriptions(shared_report, reports, lang):
     manifest = json.loads((SAMPLES / "manifest.json").read_text())
     expected = {int(c) for c in manifest["files"]["nginx_access.log"]["status_counts"]}
-    seen = open_report(reports[lang])
+    seen = shared_report(reports[lang])
     rows = _status_rows(seen.page)
     assert set(rows) == expected
     for code, (description, _cls) in rows.items():
@@ -306,8 +209,8 @@ def test_cdn_report_asks_only_the_cdn_and_says_so_when_offline(browser, tmp_path
     ctx.close()
 
 
-def test_dark_mode_switches_page_and_chart_colours(open_report, reports):
-    light = open_report(reports["en"], color_scheme="light").page
+def test_dark_mode_switches_page_and_chart_colours(open_report, shared_report, reports):
+    light = shared_report(reports["en"], color_scheme="light").page
     dark = open_report(reports["en"], color_scheme="dark").page
     bg = "getComputedStyle(document.body).backgroundColor"
     assert light.evaluate(bg) != dark.evaluate(bg)
@@ -508,9 +411,9 @@ def test_show_more_reveals_the_rows_the_report_holds(open_report, reports):
     assert page.inner_text(f"#{table} .tablestatus") == "100 of 100 rows"
 
 
-def test_without_javascript_the_tables_show_the_same_rows(open_report, reports):
-    static = open_report(reports["en"], javascript=False, charts=False).page
-    drawn = open_report(reports["en"]).page
+def test_without_javascript_the_tables_show_the_same_rows(shared_report, reports):
+    static = shared_report(reports["en"], javascript=False, charts=False).page
+    drawn = shared_report(reports["en"]).page
     for table in ("t-status", "t-top-all-path", "t-top-4xx-path", "t-spikes", "t-rejected"):
         rows = _rows(table)
         cells = "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))"
@@ -520,77 +423,6 @@ def test_without_javascript_the_tables_show_the_same_rows(open_report, reports):
     # without the script, the spikes' explanations are there, open
     assert static.locator("#t-spikes tr.detail").first.is_visible()
     assert static.locator("#charts noscript").count() == 1
-
-
-# --- every chart draws what it has ----------------------------------------------------------
-
-#: Marks of each trace with data: SVG shapes with a non-zero extent that are painted
-#: (a filled shape of some area, or a stroked line of some length), per trace index.
-MARKS = """
-div => {
-  const painted = el => {
-    const s = getComputedStyle(el);
-    if (s.visibility === 'hidden' || s.display === 'none' || +s.opacity === 0) return false;
-    const b = el.getBBox();
-    const filled = s.fill !== 'none' && +s.fillOpacity > 0 && b.width > 0 && b.height > 0;
-    const stroked = s.stroke !== 'none' && parseFloat(s.strokeWidth) > 0 && (b.width > 0 || b.height > 0);
-    return filled || stroked;
-  };
-  const marks = {};
-  for (const g of div.querySelectorAll('.main-svg g.trace')) {
-    const cd = g.__data__;
-    const trace = cd && cd[0] && cd[0].trace;
-    if (!trace) continue;
-    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
-    marks[trace.index] = (marks[trace.index] || 0) + n;
-  }
-  const series = div._fullData.map(t => ({
-    index: t.index, name: t.name, type: t.type,
-    values: (t.y || []).filter(v => v !== null && v !== undefined && v === v).length,
-  }));
-  return {series, marks};
-}
-"""
-
-CORPUS_FILES = [
-    "elastic-examples/apache_logs",
-    "basjes-logparser/hackers-access.log",
-    "basjes-logparser/access_log.gz",
-    "lnav/logfile_shop_access_log.0",
-    "lnav/logfile_access_log.0",
-    "lnav/logfile_regexp_access_log.0",
-    "databricks-reference-apps/apache.access.log",  # used in place, never copied
-]
-SAMPLE_FORMATS = {
-    name: spec["format"]
-    for name, spec in json.loads((SAMPLES / "manifest.json").read_text())["files"].items()
-}
-
-
-def _log_and_format(name: str) -> tuple[Path, str | None]:
-    if name in SAMPLE_FORMATS:
-        return SAMPLES / name, SAMPLE_FORMATS[name]
-    return shared_path("corpus", "real", *name.split("/")), None
-
-
-@pytest.mark.parametrize("name", CORPUS_FILES + sorted(SAMPLE_FORMATS))
-def test_every_chart_draws_a_mark_for_each_series_with_data(open_report, tmp_path, name):
-    log, fmt = _log_and_format(name)
-    a = httplog.analyze(log, log_format=fmt)
-    out = tmp_path / "report.html"
-    write_report(a, out)
-    seen = open_report(out)
-    page = seen.page
-    charts = page.eval_on_selector_all(".plot", "ds => ds.map(d => d.id)")
-    assert bool(charts) == (a.requests > 0)
-    for chart in charts:
-        got = page.eval_on_selector(f"#{chart}", MARKS)
-        for s in got["series"]:
-            if s["values"]:
-                marks = got["marks"].get(str(s["index"]), 0)
-                assert marks > 0, f"{name}: {chart} draws nothing for {s['name']!r}"
-    assert seen.errors == []
-    _offline(seen)
 
 
 # --- phone and print --------------------------------------------------------------------------
@@ -688,11 +520,11 @@ def test_print_fits_a4_without_controls_and_with_every_detail(open_report, repor
 
 
 def test_the_first_chart_shows_at_once_as_svg_and_plotly_replaces_it(
-    open_report, reports, sample_analysis
+    shared_report, reports, sample_analysis
 ):
     # without JavaScript (as before plotly.js has run): the first chart is there,
     # one filled path per status class with requests, within the chart's box
-    seen = open_report(reports["en"], javascript=False)
+    seen = shared_report(reports["en"], javascript=False)
     page = seen.page
     paths = page.eval_on_selector_all(
         "#chart-timeline svg.sketch path", "ps => ps.map(p => p.getBBox().height)"
@@ -709,7 +541,7 @@ def test_the_first_chart_shows_at_once_as_svg_and_plotly_replaces_it(
     assert 1000 < box <= 1366
     assert "Requests over time" in page.text_content("#chart-timeline svg.sketch")
     # with it: plotly draws the chart in its place
-    seen = open_report(reports["en"])
+    seen = shared_report(reports["en"])
     assert seen.page.locator("#chart-timeline svg.sketch").count() == 0
     assert seen.page.locator("#chart-timeline .main-svg g.trace").count() >= 1
     assert seen.errors == []
@@ -744,8 +576,8 @@ def test_a_log_written_at_plus_0330_is_shown_on_its_own_clock(open_report, tmp_p
 # --- Chinese ------------------------------------------------------------------------------
 
 
-def test_zh_report_has_chinese_controls_toolbar_and_dates(open_report, reports):
-    seen = open_report(reports["zh"])
+def test_zh_report_has_chinese_controls_toolbar_and_dates(shared_report, reports):
+    seen = shared_report(reports["zh"])
     page = seen.page
     assert page.get_attribute("#t-top-all-path input.filter", "placeholder") == "筛选…"
     assert page.inner_text("#t-top-all-path .tablemore button.all") == "全部显示"
