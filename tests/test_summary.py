@@ -273,3 +273,15 @@ def test_the_detection_note_is_in_the_analysis_language_as_the_report_says_it(na
     out = tmp_path / "report.html"
     write_report(zh, out)
     assert str(escape(said)) in out.read_text(encoding="utf-8")
+
+
+def test_the_schema_file_holds_the_version_and_status_classes_the_code_writes():
+    from httplog.statuscodes import CLASSES
+
+    props = SCHEMA["properties"]
+    assert props["version"] == {"const": SUMMARY_VERSION}
+    for field in ("classes", "rates"):
+        assert props[field]["required"] == list(CLASSES), field
+        assert list(props[field]["properties"]) == list(CLASSES), field
+    status_code = props["status_codes"]["items"]["properties"]
+    assert status_code["class"] == {"enum": list(CLASSES)}
