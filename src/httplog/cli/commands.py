@@ -10,54 +10,17 @@ from __future__ import annotations
 import shutil
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 import httplog
 from httplog.cli.flags import (
     _OUT,
-    Bots,
-    BotsOpt,
-    ChunkMB,
-    Config,
-    Export,
-    FailOn,
-    Format,
-    GeoipDb,
-    Json,
-    Lang,
-    LogFormatOpt,
-    MaxLineBytes,
-    MaxRejected,
-    NoReport,
-    Output,
-    PathPrefix,
-    PlotlyOpt,
-    Quiet,
-    Scheduler,
-    Since,
-    SpikeHistory,
-    SpikeKinds,
-    SpikeMadK,
-    SpikeMinDelta,
-    SpikeMinErrors,
-    SpikeMinHistory,
-    SpikeMinRatio,
-    SpikeMinRequests,
-    SpikeTop,
-    SpikeZ,
-    StateDir,
-    StateReset,
-    Status,
-    Threads,
-    Title,
-    Top,
-    Tz,
-    Until,
-    Verbose,
-    Window,
-    Workers,
+    READING,
+    RUNNING,
+    VIEWING,
+    WRITING,
     check_flags,
     cluster,
     need_paths,
@@ -65,6 +28,7 @@ from httplog.cli.flags import (
     outputs,
     read_options,
     split,
+    takes,
     view_options,
 )
 from httplog.cli.progress import Bar
@@ -119,6 +83,9 @@ def _root(
 
 
 @app.command(epilog=EPILOG_ANALYZE)
+@takes(
+    "config", *READING, *VIEWING, *WRITING, "quiet", "verbose", "fail_on", "max_rejected", *RUNNING
+)
 def analyze(
     ctx: typer.Context,
     paths: Annotated[
@@ -129,46 +96,7 @@ def analyze(
             show_default=False,
         ),
     ] = None,
-    config: Config = None,
-    format: Format = None,
-    log_format: LogFormatOpt = None,
-    threads: Threads = None,
-    max_line_bytes: MaxLineBytes = None,
-    since: Since = None,
-    until: Until = None,
-    status: Status = None,
-    path: PathPrefix = None,
-    bots: BotsOpt = Bots.include,
-    window: Window = "auto",
-    tz: Tz = "log",
-    lang: Lang = None,
-    top: Top = 10,
-    geoip_db: GeoipDb = None,
-    spike_kinds: SpikeKinds = None,
-    spike_history: SpikeHistory = None,
-    spike_min_history: SpikeMinHistory = None,
-    spike_min_requests: SpikeMinRequests = None,
-    spike_min_errors: SpikeMinErrors = None,
-    spike_min_delta: SpikeMinDelta = None,
-    spike_min_ratio: SpikeMinRatio = None,
-    spike_z: SpikeZ = None,
-    spike_mad_k: SpikeMadK = None,
-    spike_top: SpikeTop = None,
-    output: Output = None,
-    no_report: NoReport = False,
-    plotly_js: PlotlyOpt = "inline",
-    title: Title = None,
-    json: Json = None,
-    export: Export = None,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    fail_on: FailOn = None,
-    max_rejected: MaxRejected = "50%",
-    state: StateDir = None,
-    state_reset: StateReset = False,
-    scheduler: Scheduler = None,
-    workers: Workers = None,
-    chunk_mb: ChunkMB = None,
+    **flags: Any,
 ) -> None:
     """Analyse access logs: a report, a summary, alerts.
 
@@ -178,8 +106,8 @@ def analyze(
     (./httplog-report.html unless -o or --no-report), a JSON summary (--json)
     and tables (--export).
     """
-    flags = dict(locals())
-    now = datetime.now(UTC)
+    flags = {"ctx": ctx, "paths": paths, **flags}
+    now, quiet, state, state_reset = datetime.now(UTC), *_of(flags, "quiet state state_reset")
     with guard(flags):
         check_flags(ctx)
         read, view, out = read_options(flags), view_options(flags, now), outputs(flags, now)
@@ -194,8 +122,8 @@ def analyze(
             state=state,
             state_reset=state_reset,
             cluster=where,
-            max_rejected=max_rejected,
-            fail_on=split(fail_on),
+            max_rejected=flags["max_rejected"],
+            fail_on=split(flags["fail_on"]),
             outputs=out,
             progress=Bar(show),
             now=now,
@@ -205,6 +133,7 @@ def analyze(
 
 
 @app.command()
+@takes("config", *READING, "tz", "quiet", "verbose", "max_rejected", *RUNNING)
 def aggregate(
     ctx: typer.Context,
     paths: Annotated[
@@ -223,24 +152,7 @@ def aggregate(
             show_default=False,
         ),
     ] = None,
-    config: Config = None,
-    format: Format = None,
-    log_format: LogFormatOpt = None,
-    threads: Threads = None,
-    max_line_bytes: MaxLineBytes = None,
-    since: Since = None,
-    until: Until = None,
-    status: Status = None,
-    path: PathPrefix = None,
-    tz: Tz = "log",
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    max_rejected: MaxRejected = "50%",
-    state: StateDir = None,
-    state_reset: StateReset = False,
-    scheduler: Scheduler = None,
-    workers: Workers = None,
-    chunk_mb: ChunkMB = None,
+    **flags: Any,
 ) -> None:
     """Aggregate logs into a partial (Parquet) for `httplog report` to merge.
 
@@ -250,8 +162,8 @@ def aggregate(
 
     Example: httplog aggregate /var/log/nginx/access.log* -o /shared/$(hostname).parquet
     """
-    flags = dict(locals())
-    now = datetime.now(UTC)
+    flags = {"ctx": ctx, "paths": paths, "output": output, **flags}
+    now, quiet, state, state_reset = datetime.now(UTC), *_of(flags, "quiet state state_reset")
     with guard(flags):
         check_flags(ctx)
         if not output:
@@ -259,7 +171,7 @@ def aggregate(
             raise httplog.UsageError(msg, option="output")
         read = read_options(flags, now)
         need_state(state, state_reset)
-        target = httplog.expand_path(output, now.astimezone(httplog.zone(tz)))
+        target = httplog.expand_path(output, now.astimezone(httplog.zone(flags["tz"])))
         where = cluster(ctx, flags)
         sources = need_paths(paths, "input")
         done = httplog.collect(
@@ -268,7 +180,7 @@ def aggregate(
             state=state,
             state_reset=state_reset,
             cluster=where,
-            max_rejected=max_rejected,
+            max_rejected=flags["max_rejected"],
             output=target,
             progress=Bar(interactive(quiet) and not httplog.is_stdout(target)),
         )
@@ -284,6 +196,7 @@ def aggregate(
 
 
 @app.command()
+@takes("config", "since", "until", *VIEWING, *WRITING, "quiet", "fail_on", "max_rejected")
 def report(
     ctx: typer.Context,
     paths: Annotated[
@@ -294,40 +207,13 @@ def report(
             show_default=False,
         ),
     ] = None,
-    config: Config = None,
-    since: Since = None,
-    until: Until = None,
-    bots: BotsOpt = Bots.include,
-    window: Window = "auto",
-    tz: Tz = "log",
-    lang: Lang = None,
-    top: Top = 10,
-    geoip_db: GeoipDb = None,
-    spike_kinds: SpikeKinds = None,
-    spike_history: SpikeHistory = None,
-    spike_min_history: SpikeMinHistory = None,
-    spike_min_requests: SpikeMinRequests = None,
-    spike_min_errors: SpikeMinErrors = None,
-    spike_min_delta: SpikeMinDelta = None,
-    spike_min_ratio: SpikeMinRatio = None,
-    spike_z: SpikeZ = None,
-    spike_mad_k: SpikeMadK = None,
-    spike_top: SpikeTop = None,
-    output: Output = None,
-    no_report: NoReport = False,
-    plotly_js: PlotlyOpt = "inline",
-    title: Title = None,
-    json: Json = None,
-    export: Export = None,
-    quiet: Quiet = False,
-    fail_on: FailOn = None,
-    max_rejected: MaxRejected = "50%",
+    **flags: Any,
 ) -> None:
     """Merge partials (from `httplog aggregate`) into one report and summary.
 
     Example: httplog report /shared/*.parquet -o fleet.html --json fleet.json
     """
-    flags = dict(locals())
+    flags = {"ctx": ctx, "paths": paths, **flags}
     now = datetime.now(UTC)
     with guard(flags):
         check_flags(ctx)
@@ -336,13 +222,18 @@ def report(
         done = httplog.run_partials(
             sources,
             view=view,
-            max_rejected=max_rejected,
-            fail_on=split(fail_on),
+            max_rejected=flags["max_rejected"],
+            fail_on=split(flags["fail_on"]),
             outputs=out,
             now=now,
         )
-        status_ = _shown(done, out, quiet)
+        status_ = _shown(done, out, flags["quiet"])
     exit_with(status_)
+
+
+def _of(flags: dict[str, Any], names: str) -> list[Any]:
+    """The values of the flags ``names`` (space-separated)."""
+    return [flags[name] for name in names.split()]
 
 
 def _shown(done: httplog.Run, out: httplog.Outputs, quiet: bool) -> ExitStatus:

@@ -1,19 +1,22 @@
 """The flags: their declarations (typer), their checks, and the options they map onto.
 
-Each reporting command (``analyze``, ``report``) shares the view, spike,
-output and alert flags, so the helpers here take a command's parameters by
-name (``dict(locals())`` at the top of the command). What a flag's value
+Each flag is declared once; a command takes the ones it has by name
+(:func:`takes`: the reporting commands ``analyze`` and ``report`` share the
+view, spike, output and alert flags; ``analyze`` and ``aggregate`` the input,
+filter, state and Dask flags), and the helpers here take a command's flags as
+one mapping by parameter name. What a flag's value
 means is the library's: :class:`httplog.ReadOptions`, :class:`httplog.ViewOptions`,
 :class:`httplog.Outputs` and :class:`httplog.Cluster` check them.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -211,32 +214,44 @@ SpikeKinds = Annotated[
 ]
 
 
-def _spike_opt(name: str, help_: str, kind: type = int) -> Any:
-    return Annotated[
-        kind | None,
-        typer.Option(f"--spike-{name}", help=help_, rich_help_panel=_SPIKE, show_default=False),
-    ]
+def _spike_opt(name: str, help_: str) -> Any:
+    return typer.Option(f"--spike-{name}", help=help_, rich_help_panel=_SPIKE, show_default=False)
 
 
-SpikeHistory = _spike_opt("history", "Windows before a window that make its baseline (48).")
+SpikeHistory = Annotated[
+    int | None, _spike_opt("history", "Windows before a window that make its baseline (48).")
+]
 
-SpikeMinHistory = _spike_opt(
-    "min-history", "Fewer usable earlier windows: use the whole span's median (8)."
-)
+SpikeMinHistory = Annotated[
+    int | None,
+    _spike_opt("min-history", "Fewer usable earlier windows: use the whole span's median (8)."),
+]
 
-SpikeMinRequests = _spike_opt("min-requests", "Requests a window needs to be judged (20).")
+SpikeMinRequests = Annotated[
+    int | None, _spike_opt("min-requests", "Requests a window needs to be judged (20).")
+]
 
-SpikeMinErrors = _spike_opt("min-errors", "Errors a spike window needs at least (5).")
+SpikeMinErrors = Annotated[
+    int | None, _spike_opt("min-errors", "Errors a spike window needs at least (5).")
+]
 
-SpikeMinDelta = _spike_opt("min-delta", "Rate must exceed the baseline by this much (0.02).", float)
+SpikeMinDelta = Annotated[
+    float | None, _spike_opt("min-delta", "Rate must exceed the baseline by this much (0.02).")
+]
 
-SpikeMinRatio = _spike_opt("min-ratio", "Rate must be this many times the baseline (2.0).", float)
+SpikeMinRatio = Annotated[
+    float | None, _spike_opt("min-ratio", "Rate must be this many times the baseline (2.0).")
+]
 
-SpikeZ = _spike_opt("z", "Noise-test score the excess errors must pass (5).", float)
+SpikeZ = Annotated[
+    float | None, _spike_opt("z", "Noise-test score the excess errors must pass (5).")
+]
 
-SpikeMadK = _spike_opt("mad-k", "Robust deviations (MAD) above the baseline (5).", float)
+SpikeMadK = Annotated[
+    float | None, _spike_opt("mad-k", "Robust deviations (MAD) above the baseline (5).")
+]
 
-SpikeTop = _spike_opt("top", "Keys per dimension that explain a spike (5).")
+SpikeTop = Annotated[int | None, _spike_opt("top", "Keys per dimension that explain a spike (5).")]
 
 Output = Annotated[
     str | None,
@@ -397,6 +412,111 @@ ChunkMB = Annotated[
         show_default=False,
     ),
 ]
+
+
+# ------------------------------------------------------------ shared by commands
+
+
+def _every_flag(
+    config: Config = None,
+    format: Format = None,
+    log_format: LogFormatOpt = None,
+    threads: Threads = None,
+    max_line_bytes: MaxLineBytes = None,
+    since: Since = None,
+    until: Until = None,
+    status: Status = None,
+    path: PathPrefix = None,
+    bots: BotsOpt = Bots.include,
+    window: Window = "auto",
+    tz: Tz = "log",
+    lang: Lang = None,
+    top: Top = 10,
+    geoip_db: GeoipDb = None,
+    spike_kinds: SpikeKinds = None,
+    spike_history: SpikeHistory = None,
+    spike_min_history: SpikeMinHistory = None,
+    spike_min_requests: SpikeMinRequests = None,
+    spike_min_errors: SpikeMinErrors = None,
+    spike_min_delta: SpikeMinDelta = None,
+    spike_min_ratio: SpikeMinRatio = None,
+    spike_z: SpikeZ = None,
+    spike_mad_k: SpikeMadK = None,
+    spike_top: SpikeTop = None,
+    output: Output = None,
+    no_report: NoReport = False,
+    plotly_js: PlotlyOpt = "inline",
+    title: Title = None,
+    json: Json = None,
+    export: Export = None,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    fail_on: FailOn = None,
+    max_rejected: MaxRejected = "50%",
+    state: StateDir = None,
+    state_reset: StateReset = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
+    chunk_mb: ChunkMB = None,
+) -> None:
+    """Every flag the commands share, declared once: its type, option and default
+    (:func:`takes` gives a command the ones it names)."""
+
+
+#: What is read and counted (``analyze``, ``aggregate``), in ``--help``'s order.
+READING = ("format", "log_format", "threads", "max_line_bytes", "since", "until", "status", "path")
+#: How the counts are shown (``analyze``, ``report``).
+VIEWING = (
+    "bots",
+    "window",
+    "tz",
+    "lang",
+    "top",
+    "geoip_db",
+    "spike_kinds",
+    "spike_history",
+    "spike_min_history",
+    "spike_min_requests",
+    "spike_min_errors",
+    "spike_min_delta",
+    "spike_min_ratio",
+    "spike_z",
+    "spike_mad_k",
+    "spike_top",
+)
+#: What a reporting run writes (``analyze``, ``report``).
+WRITING = ("output", "no_report", "plotly_js", "title", "json", "export")
+#: Where a collecting run keeps its state and runs (``analyze``, ``aggregate``).
+RUNNING = ("state", "state_reset", "scheduler", "workers", "chunk_mb")
+
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def takes(*names: str) -> Callable[[Command], Command]:
+    """A decorator: the flags ``names`` (declared once, in :func:`_every_flag`) added
+    to a command's signature after its own parameters, as sqlite-utils shares its
+    click options between commands. typer reads a command's options from its
+    signature and calls it with each by keyword (into the command's ``**flags``).
+
+    >>> import inspect
+    >>> @takes("quiet", "top")
+    ... def command(paths: list[str] | None = None, **flags: Any) -> None: ...
+    >>> list(inspect.signature(command).parameters)
+    ['paths', 'quiet', 'top']
+    >>> inspect.signature(command).parameters["top"].default
+    10
+    """
+    every = inspect.signature(_every_flag, eval_str=True).parameters
+    shared = [every[name] for name in names]
+
+    def add(command: Command) -> Command:
+        own = inspect.signature(command, eval_str=True).parameters.values()
+        mine = [p for p in own if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        setattr(command, "__signature__", inspect.Signature([*mine, *shared]))  # noqa: B010
+        return command
+
+    return add
 
 
 # ------------------------------------------------------------------ checks
