@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import functools
 
-from httplog.formats.base import CLOSE, MORE_FIELDS, OPEN, F, LogFormat, layout
+from httplog.formats.base import CLOSE, MORE_FIELDS, OPEN, F, LogFormat, layout, spaced
 
 _SP = " "
 
@@ -52,19 +52,14 @@ def alb() -> LogFormat:
         F("classification_reason", "text", "q"),
         F("conn_trace_id", "text"),
     ]
-    pieces: list[F | str] = [
+    pieces: list[F | str] = spaced(
         F("type", "text"),
-        _SP,
         F("time", "time_iso"),
-        _SP,
         F("elb", "text"),
-        _SP,
-        *_lb_common(),
-        _SP,
+        _lb_common(),
         F("target_group_arn", "text"),
-        _SP,
         F("trace_id", "text", "q"),
-    ]
+    )
     for f in later:  # each later field may be missing, and then all after it
         pieces += [OPEN, _SP, f]
     pieces += [CLOSE] * len(later)
@@ -73,29 +68,19 @@ def alb() -> LogFormat:
 
 def _lb_common() -> list[F | str]:
     """From ``client:port`` to ``ssl_protocol``: the same in both load balancers."""
-    return [
+    return spaced(
         F("client", "addr_port"),
-        _SP,
         F("upstream_addr", "text"),
-        _SP,
         F("timings", "lb_timings"),
-        _SP,
         F("status", "status"),
-        _SP,
         F("upstream_status", "text"),
-        _SP,
         F("request_length", "uint"),
-        _SP,
         F("bytes", "uint"),
-        _SP,
         F("request", "proxy_request", "q"),
-        _SP,
         F("user_agent", "text", "q"),
-        _SP,
         F("ssl_cipher", "text"),
-        _SP,
         F("ssl_protocol", "text"),
-    ]
+    )
 
 
 @functools.cache
@@ -105,7 +90,7 @@ def elb() -> LogFormat:
     A TCP listener's line has ``-`` for the status codes: it is not an HTTP
     request, and is rejected as ``bad_status``.
     """
-    pieces: list[F | str] = [F("time", "time_iso"), _SP, F("elb", "text"), _SP, *_lb_common()]
+    pieces = spaced(F("time", "time_iso"), F("elb", "text"), _lb_common())
     return layout("elb", pieces, escapes="apache", more=MORE_FIELDS)
 
 
@@ -128,41 +113,25 @@ def s3() -> LogFormat:
         F("access_point_arn", "text"),
         F("acl_required", "text"),
     ]
-    pieces: list[F | str] = [
+    pieces: list[F | str] = spaced(
         F("bucket_owner", "text"),
-        _SP,
         F("bucket", "text"),
-        _SP,
         F("time", "time_local", "b"),
-        _SP,
         F("remote_addr", "text"),
-        _SP,
         F("requester", "text"),
-        _SP,
         F("request_id", "text"),
-        _SP,
         F("operation", "text"),
-        _SP,
         F("key", "text"),
-        _SP,
         F("request", "request", "q"),
-        _SP,
         F("status", "status"),
-        _SP,
         F("error_code", "text"),
-        _SP,
         F("bytes", "uint"),
-        _SP,
         F("object_size", "uint"),
-        _SP,
         F("request_time", "millis"),
-        _SP,
         F("turn_around_time", "millis"),
-        _SP,
         F("referer", "text", "q"),
-        _SP,
         F("user_agent", "text", "q"),
-    ]
+    )
     for f in later:
         pieces += [OPEN, _SP, f]
     pieces += [CLOSE] * len(later)

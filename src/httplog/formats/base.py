@@ -370,6 +370,22 @@ OPEN, CLOSE = "\x00(", "\x00)"
 MORE_FIELDS = r"(?:[ \t][^\x00-\x08\x0a-\x1f]*)?"
 
 
+def spaced(*pieces: F | str | list[F | str]) -> list[F | str]:
+    """Pieces of a :func:`layout` with a space between each two; a list is a run of
+    pieces of its own, kept as it is.
+
+    >>> p = spaced(F("status", "status"), [F("bytes", "uint"), ",", F("path", "text")])
+    >>> [x if isinstance(x, str) else x.column for x in p]
+    ['status', ' ', 'bytes', ',', 'path']
+    """
+    out: list[F | str] = []
+    for piece in pieces:
+        if out:
+            out.append(" ")
+        out.extend(piece if isinstance(piece, list) else [piece])
+    return out
+
+
 def layout(
     name: str,
     pieces: list[F | str],
