@@ -52,6 +52,35 @@ def shared_path(*parts: str) -> Path:
     pytest.skip(msg)
 
 
+#: The modules that take longest (seconds of one test process: ``--durations``),
+#: longest first. ``--dist loadscope`` hands whole modules to the test processes in
+#: collection order (xdist's own reorder, by number of tests, is turned off below), so
+#: these start first and the run does not end with one process on a long module
+#: while the other idles. The other modules keep their order, after these.
+LONGEST_FIRST = (
+    "test_report_browser.py",
+    "test_report_browser_corpus.py",
+    "test_merge_properties.py",
+    "test_benchmarks.py",
+    "test_distributed.py",
+    "test_cli_subprocess.py",
+    "test_cli_distributed.py",
+    "test_parse_properties.py",
+    "test_architecture.py",
+    "test_hostile_cli.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: keep LONGEST_FIRST first
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+
+
 @pytest.fixture(scope="session")
 def shared() -> Callable[..., Path]:
     """``shared("corpus", "real")``: :func:`shared_path` as a fixture (session-scoped)."""
