@@ -197,7 +197,9 @@ class Table:
         frames = sorted((f for f in frames if f.height), key=lambda f: -f.height)
         if not frames:
             return self.empty()
-        big = self.sorted(frames[0].select(self.cast()))
+        # (canonical: sorted, and a frame built with repeated keys, such as registers
+        # from hashes, added up; a check of neighbouring rows when it is so already)
+        big = self.canonical(frames[0].select(self.cast()))
         if len(frames) == 1:
             return big
         small = pl.concat([f.select(self.cast()) for f in frames[1:]])
