@@ -502,35 +502,58 @@ def median_wall(runs: list[Run]) -> float:
 
 
 def state_mode(log: LogFile, repeat: int, work: Path) -> None:
-    """``--state``: the whole all-distinct log, then 1,000 new lines."""
+    """``--state``: the whole all-distinct log, then 1,000 new lines, with and
+    without the report; with ``--baseline-src``, the baseline's own state made
+    and timed the same way, in the same rounds."""
     work.mkdir(parents=True, exist_ok=True)
-    access, state, saved = work / "access.log", work / "state", work / "state.saved"
-    for p in (state, saved):
-        shutil.rmtree(p, ignore_errors=True)
+    access = work / "access.log"
     shutil.copyfile(log.path, access)
     size = access.stat().st_size
     new = distinct_lines(log.lines, 1_000, log.lines)
-    cmd = [*httplog_cmd(), "analyze", str(access), "--state", str(state), "-o", "report.html"]
-    first = measure(cmd, work)
-    print(f"  state: first run {first.wall:.2f} s", file=sys.stderr)
-    shutil.copytree(state, saved)
+    contenders: dict[str, Path | None] = {"httplog": None}
+    if BASELINE is not None:
+        contenders["httplog@base"] = BASELINE
+    hl = httplog_cmd()
 
-    def append_new() -> None:
-        shutil.rmtree(state)
+    def cmd(name: str, *flags: str) -> list[str]:
+        base = [sys.executable, "-m", "httplog"] if contenders[name] is not None else hl
+        return [*base, "analyze", str(access), "--state", str(work / f"{name}.state"), *flags]
+
+    def append_new(name: str) -> None:
+        state, saved = work / f"{name}.state", work / f"{name}.saved"
+        shutil.rmtree(state, ignore_errors=True)
         shutil.copytree(saved, state)
         os.truncate(access, size)
         with access.open("a") as f:
             f.write("\n".join(new) + "\n")
 
-    runs = []
+    kinds = {"-o report.html": ["-o", "report.html"], "--no-report": ["--no-report"]}
+    rows: dict[str, list[Run]] = {}
+    for name, src in contenders.items():
+        os.truncate(access, size)
+        for p in (work / f"{name}.state", work / f"{name}.saved"):
+            shutil.rmtree(p, ignore_errors=True)
+        rows[f"{name}: first run (every line), -o report.html"] = [
+            measure(cmd(name, "-o", "report.html"), work, src)
+        ]
+        print(
+            f"  state: {name} first run {rows[f'{name}: first run (every line), -o report.html'][0].wall:.2f} s",
+            file=sys.stderr,
+        )
+        shutil.copytree(work / f"{name}.state", work / f"{name}.saved")
+        for kind in kinds:
+            rows[f"{name}: after appending 1,000 lines, {kind}"] = []
     for r in range(repeat):
-        append_new()
-        runs.append(measure(cmd, work))
-        print(f"  state round {r + 1}: {runs[-1].wall:.2f} s", file=sys.stderr)
+        for kind, flags in kinds.items():
+            for name, src in contenders.items():
+                append_new(name)
+                rows[f"{name}: after appending 1,000 lines, {kind}"].append(
+                    measure(cmd(name, *flags), work, src)
+                )
+        print(f"  state round {r + 1} done", file=sys.stderr)
     # Checked apart, untimed: the second run reports over every line seen.
-    append_new()
-    check = [*httplog_cmd(), "analyze", str(access), "--state", str(state), "--no-report"]
-    measure([*check, "--json", "check.json", "-q"], work)
+    append_new("httplog")
+    measure([*cmd("httplog", "--no-report"), "--json", "check.json", "-q"], work)
     summary = json.loads((work / "check.json").read_text())
     inc = summary["incremental"]
     print(
@@ -541,12 +564,19 @@ def state_mode(log: LogFile, repeat: int, work: Path) -> None:
     simple_table(
         f"--state on {log.key} ({log.lines:,} lines), then 1,000 lines appended "
         f"(second run: median of {repeat})",
-        {"first run (every line)": [first], "after appending 1,000 lines": runs},
+        rows,
     )
-    print(
-        f"state run: {median_wall(runs):.2f} s, {statistics.median(r.rss_mib for r in runs):.0f} "
-        f"MiB (targets < 1 s, < 300 MiB); {median_wall(runs) / first.wall:.2f}x the first run"
-    )
+    for kind in kinds:
+        runs = rows[f"httplog: after appending 1,000 lines, {kind}"]
+        line = (
+            f"state run ({kind}): {median_wall(runs):.2f} s, "
+            f"{statistics.median(r.rss_mib for r in runs):.0f} MiB (targets < 1 s, < 300 MiB)"
+        )
+        base = rows.get(f"httplog@base: after appending 1,000 lines, {kind}")
+        if base:
+            paired = statistics.median(n.wall / b.wall for n, b in zip(runs, base, strict=True))
+            line += f"; {paired:.2f}x the baseline's wall (paired rounds)"
+        print(line)
     if summary["requests"] != log.lines + 1000 or inc["new_lines"] != 1000:
         raise SystemExit("state check failed")
 

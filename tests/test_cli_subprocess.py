@@ -496,6 +496,8 @@ def test_killed_while_saving_the_state_leaves_the_old_one(tmp_path, script):
     once = summary(invoke("analyze", access, "--no-report", "--json", "-"))
     assert _counts(s) == _counts(once)
     # what the killed run left behind (a temporary or orphaned partial) is gone
-    names = sorted(p.name for p in state.iterdir())
-    assert names[:1] == ["lock"] and names[-1] == "state.json" and len(names) == 3
-    assert names[1].startswith("partial-") and names[1].endswith(".parquet")
+    # (left: the lock, the manifest, the base partial and the last run's delta)
+    m = json.loads((state / "state.json").read_text())
+    named = [m["partial"]["file"], *(d["file"] for d in m["deltas"])]
+    assert sorted(p.name for p in state.iterdir()) == sorted(["lock", "state.json", *named])
+    assert named[0].startswith("partial-") and all(n.endswith(".parquet") for n in named)

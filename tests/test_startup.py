@@ -82,3 +82,44 @@ def test_every_public_name_resolves_to_the_object_its_module_defines():
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         httplog.nonsense  # noqa: B018
+
+
+def _analyze_loads(tmp_path, text: str, *flags: str) -> set[str]:
+    """Modules (full names) loaded by ``httplog analyze LOG --no-report -q`` on a log of ``text``."""
+    log = tmp_path / "access.log"
+    log.write_text(text)
+    args = ["analyze", str(log), "--no-report", "-q", *flags]
+    code = (
+        "import contextlib, io, sys, httplog.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    httplog.cli.main({args!r})\n"
+        "import json\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+#: Loaded only for what needs them: user agents to classify (ua-parser and its
+#: YAML rules), addresses to place (GeoIP), an incremental state.
+ON_DEMAND = ("ua_parser", "yaml", "maxminddb", "httplog.state", "httplog.streams")
+
+
+def test_an_empty_log_loads_no_agent_rules_geoip_or_state(tmp_path):
+    loaded = _analyze_loads(tmp_path, "")
+    assert not {m for m in loaded if m.split(".")[0] in ON_DEMAND or m in ON_DEMAND}
+    assert not {m.split(".")[0] for m in loaded} & {"plotly", "jinja2", "dask", "jsonschema"}
+
+
+def test_the_state_modules_load_with_a_state_only(tmp_path):
+    line = '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\n'
+    assert "httplog.state" not in _analyze_loads(tmp_path, line)
+    assert {"httplog.state", "httplog.streams"} <= _analyze_loads(
+        tmp_path, line, "--state", str(tmp_path / "st")
+    )

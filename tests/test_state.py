@@ -389,11 +389,14 @@ def test_stray_temporary_files_are_removed(tmp_path):
     (st / f".{MANIFEST}.abc.tmp").write_text("x")
     w.append(log, 1)
     incremental(st, [str(log)])
-    names = sorted(p.name for p in st.iterdir())
-    assert [
-        n for n in names if n != "lock" and n != MANIFEST and not n.startswith("partial-")
-    ] == []
-    assert len([n for n in names if n.startswith("partial-")]) == 1
+    assert sorted(p.name for p in st.iterdir()) == sorted(["lock", MANIFEST, *named_files(st)])
+    assert len([n for n in named_files(st) if n.startswith("partial-")]) == 1
+
+
+def named_files(st: Path) -> list[str]:
+    """The partial files a state's manifest names: its base, then its deltas."""
+    m = json.loads((st / MANIFEST).read_text())
+    return [m["partial"]["file"], *(d["file"] for d in m.get("deltas", []))]
 
 
 def test_state_read_without_lock(tmp_path):
@@ -523,3 +526,90 @@ def test_the_unterminated_last_line_counts_once_the_file_is_renamed(logdir):
     w.append(log, 2)
     a, _ = incremental(logdir.state, [logdir.pattern])
     assert a.requests == 7 == full([logdir.pattern]).requests
+
+
+# ------------------------------------------------------------- deltas
+
+
+def test_a_run_writes_only_its_new_lines_as_a_delta_and_keeps_the_base(tmp_path):
+    st, log, w = _state_with_data(tmp_path)
+    (base,) = named_files(st)
+    before = (st / base).read_bytes()
+    for n in (3, 4):
+        w.append(log, n)
+        assert_run(st, [str(log)], new=n)
+    names = named_files(st)
+    assert names[0] == base and (st / base).read_bytes() == before
+    assert [n.startswith("delta-") for n in names[1:]] == [True, True]
+    # each delta holds its run's lines only
+    assert [Partial.from_parquet(st / n).lines for n in names[1:]] == [3, 4]
+    assert State.read(st).lines == 27
+
+
+def test_deltas_are_compacted_into_a_new_base_once_they_pile_up(tmp_path, monkeypatch):
+    import httplog.state as state_mod
+
+    monkeypatch.setattr(state_mod, "MAX_DELTAS", 2)
+    st, log, w = _state_with_data(tmp_path)
+    (base,) = named_files(st)
+    sizes = []
+    for n in (1, 2, 3, 4):
+        w.append(log, n)
+        assert_run(st, [str(log)], new=n)
+        sizes.append(len(named_files(st)))
+    assert sizes == [2, 3, 1, 2]  # the third run merged base and deltas into a new base
+    assert named_files(st)[0] != base
+    assert sorted(p.name for p in st.iterdir()) == sorted(["lock", MANIFEST, *named_files(st)])
+    assert State.read(st).lines == 30
+
+
+def test_deltas_larger_than_a_share_of_the_base_are_compacted(tmp_path, monkeypatch):
+    import httplog.state as state_mod
+
+    monkeypatch.setattr(state_mod, "DELTA_FLOOR", 0)
+    st, log, w = _state_with_data(tmp_path)  # 20 lines: a delta of 200 outweighs them
+    w.append(log, 200)
+    assert_run(st, [str(log)], new=200)
+    assert [n[:8] for n in named_files(st)] == ["partial-"]
+
+
+def _state_with_a_delta(tmp_path: Path) -> tuple[Path, Path]:
+    st, log, w = _state_with_data(tmp_path)
+    w.append(log, 2)
+    incremental(st, [str(log)])
+    assert named_files(st)[1].startswith("delta-")
+    return st, log
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda st: [p.unlink() for p in st.glob("delta-*")], "missing or unreadable"),
+        (lambda st: [_truncate(p) for p in st.glob("delta-*")], "does not match its checksum"),
+        (lambda st: [_flip(p) for p in st.glob("delta-*")], "does not match its checksum"),
+        (lambda st: _edit(st, deltas=[{"file": "../x", "sha256": "0"}]), "corrupt"),
+        (lambda st: _edit(st, deltas="x"), "corrupt"),
+        (lambda st: _edit(st, sign=False, deltas=[]), "does not match its checksum"),
+    ],
+)
+def test_a_damaged_delta_is_an_error_never_a_wrong_count(tmp_path, damage, message):
+    st, log = _state_with_a_delta(tmp_path)
+    damage(st)
+    with pytest.raises(StateError, match=message):
+        State.open(st)
+    with pytest.raises(StateError):
+        incremental(st, [str(log)])
+
+
+def test_a_state_of_the_version_before_deltas_is_read_and_continued(tmp_path):
+    from httplog.state import _manifest_digest
+
+    st, log, w = _state_with_data(tmp_path)
+    m = json.loads((st / MANIFEST).read_text())
+    del m["deltas"], m["sha256"]
+    m["version"] = 2
+    m["sha256"] = _manifest_digest(m)
+    (st / MANIFEST).write_text(json.dumps(m))
+    w.append(log, 5)
+    assert_run(st, [str(log)], new=5)
+    assert json.loads((st / MANIFEST).read_text())["version"] == 3

@@ -43,7 +43,7 @@ from httplog.formats.kinds import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, fold
+from httplog.partial import TABLES, Partial, bounded, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket, visitor_hash
 
@@ -377,7 +377,10 @@ def aggregate_block(
     if counted != rows.height:
         chunks = part.chunks.with_columns(parsed=pl.lit(counted, pl.UInt64))
         part = part.with_tables(chunks=chunks)
-    return part
+    # A block is a merge of one: its summaries are pruned to their bound here, where
+    # it was parsed, so that a block of many distinct keys never waits whole for a
+    # merge (exact while a group has no more keys than the bound).
+    return bounded(part)
 
 
 def aggregate_chunks(

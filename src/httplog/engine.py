@@ -27,7 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 import polars as pl
 
@@ -46,15 +46,20 @@ _T = TypeVar("_T")
 THREADS = min(2, os.cpu_count() or 1)
 
 
+class ParseOptions(TypedDict, total=False):
+    """The keyword options of :func:`iter_parsed` and :func:`map_parsed`."""
+
+    threads: int | None
+    block_size: int
+    on_detect: Callable[[Detection], None] | None
+    progress: Callable[[int, int], None] | None
+    columns: Iterable[str] | None
+
+
 def iter_parsed(
     chunks: Iterable[Chunk],
     log_format: str | LogFormat | None = None,
-    *,
-    threads: int | None = None,
-    block_size: int = _inputs.BLOCK_SIZE,
-    on_detect: Callable[[Detection], None] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    columns: Iterable[str] | None = None,
+    **options: Unpack[ParseOptions],
 ) -> Generator[ParsedBlock, None, None]:
     """Parse chunks block by block, in input order.
 
@@ -71,16 +76,7 @@ def iter_parsed(
     ``threads`` blocks are parsed at a time (default :data:`THREADS`). Memory stays bounded
     by a few blocks.
     """
-    return map_parsed(
-        chunks,
-        _same,
-        log_format,
-        threads=threads,
-        block_size=block_size,
-        on_detect=on_detect,
-        progress=progress,
-        columns=columns,
-    )
+    return map_parsed(chunks, _same, log_format, **options)
 
 
 def _same(pb: ParsedBlock) -> ParsedBlock:

@@ -194,8 +194,26 @@ class Table:
             return self.bound(df) if self.bound is not None else df
         if self.by_minute:
             return _add_up_runs(self, frames)
-        frames = [f for f in frames if f.height]
-        return self.add_up(pl.concat(frames)) if frames else self.empty()
+        frames = sorted((f for f in frames if f.height), key=lambda f: -f.height)
+        if not frames:
+            return self.empty()
+        # (canonical: sorted, and a frame built with repeated keys, such as registers
+        # from hashes, added up; a check of neighbouring rows when it is so already)
+        big = self.canonical(frames[0].select(self.cast()))
+        if len(frames) == 1:
+            return big
+        small = pl.concat([f.select(self.cast()) for f in frames[1:]])
+        if small.height * 8 > big.height:
+            return self.add_up(pl.concat([big, small]))
+        # A big table and small ones (a state and a run's delta): only the big
+        # table's rows whose keys the small ones have are added up anew, and one
+        # sort of mostly sorted rows puts them back in place.
+        keys = list(self.keys)
+        have = small.select(keys).unique()
+        touched = big.join(have, on=keys, how="semi", nulls_equal=True)
+        added = self.add_up(pl.concat([touched, small]), sliced=False)
+        rest = big.join(have, on=keys, how="anti", nulls_equal=True, maintain_order="left")
+        return pl.concat([rest, added]).sort(keys, maintain_order=True)
 
 
 _COUNT = pl.UInt64()

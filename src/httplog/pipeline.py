@@ -58,7 +58,6 @@ from httplog.options import (
 from httplog.outputs import Outputs, Planned, check_outputs, temporary
 from httplog.partial import Partial, merge
 from httplog.scan import scan_logs
-from httplog.state import load_partials, update
 from httplog.summary import dumps, to_summary
 
 __all__ = ["Progress", "Run", "analyze", "collect", "run", "run_partials"]
@@ -297,6 +296,8 @@ def run_partials(
     conditions = _conditions(fail_on)
     paths = list(paths)
     check_outputs(outputs.planned(rows=False), [f for p in paths for f in expand_glob(p)])
+    from httplog.state import load_partials  # (state directories among the partials)
+
     merged = merge(*load_partials(paths))
     analysis = finalize(merged, view)
     _check_rejected(merged, limit)
@@ -391,6 +392,8 @@ def _with_state(
 
     def check(merged: Partial) -> None:
         _check_rejected(merged, limit)
+
+    from httplog.state import update  # (only an incremental run needs it)
 
     return update(
         os.fspath(state), inputs, read_new, settings=read.counting(), check=check, reset=reset

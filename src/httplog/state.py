@@ -4,10 +4,17 @@ A state directory remembers what earlier runs read and what it added up to:
 
 - ``state.json``, the manifest: the options that change counting (format,
   status and path filters), one record per *stream* of log content read so
-  far, and the name and SHA-256 of the partial file;
+  far, and the names and SHA-256 of the partial files;
 - ``partial-<id>.parquet``: the merged :class:`~httplog.partial.Partial` of
-  everything read (:meth:`~httplog.partial.Partial.to_parquet`);
+  what was read up to a point (:meth:`~httplog.partial.Partial.to_parquet`),
+  and ``delta-<id>.parquet``, the partials of the runs since, one a run: a run
+  writes only the partial of its new lines, so that its cost follows them and
+  not everything ever read. The state is their merge. When the deltas pile up
+  (:data:`MAX_DELTAS`, or more than a quarter of the base's size in memory) a run writes
+  the merge as the new base instead (compaction);
 - ``lock``: held while a run uses the directory.
+
+How inputs relate to what was read is in :mod:`httplog.streams`:
 
 A *stream* is the content of a log file as it grows, wherever it moves: the
 file ``access.log`` renamed ``access.log.1`` and later compressed to
@@ -38,13 +45,13 @@ was last seen under another name (renamed since).
 
 The manifest is written last and atomically (temporary file, ``fsync``,
 rename, directory ``fsync``), after the new partial file it names is
-complete; the old partial is removed after. A crash at any point leaves the
+complete; partial files it no longer names are removed after. A crash at any point leaves the
 previous state whole. The manifest ends with the SHA-256 of its own content
 (computed last, over the canonical JSON of every other field) and names the
-SHA-256 of the partial, so that an edited or damaged state (an offset set
+SHA-256 of each partial file (taken when it is written, checked when read), so that an edited or damaged state (an offset set
 back, a stream emptied, a torn write) is detected. A state that is not
 httplog's, of another version, or corrupt (manifest unreadable or not
-matching its checksum, partial missing or not matching its checksum) raises
+matching its checksum, a partial file missing or not matching its checksum) raises
 :class:`~httplog.errors.StateError`, never a wrong count; ``reset=True``
 (``--state-reset``) starts such a state over, deliberately.
 
@@ -67,202 +74,75 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from typing import Any
 
-import polars as pl
-
-from httplog.errors import HttplogError, InputError, SettingsError, StateError
-from httplog.inputs import READ_ERRORS, STDIN, Chunk, Input, expand_glob, open_stream
+from httplog import streams as _streams
+from httplog.errors import InputError, SettingsError, StateError
+from httplog.inputs import Chunk, Input, expand_glob
 from httplog.outputs import atomic_write, fsync_dir
 from httplog.partial import Partial, empty_partial, merge
+from httplog.streams import HEAD_BYTES, Plan, Stream
 
-#: Version of the state directory's layout (2: the manifest checksums itself).
-STATE_VERSION = 2
+#: Version of the state directory's layout (2: the manifest checksums itself;
+#: 3: deltas). A state of version 2 is read (a base and no deltas).
+STATE_VERSION = 3
+_READS = (2, 3)
 #: The manifest's file name.
 MANIFEST = "state.json"
-#: Bytes at the start (and before the offset) of a stream that identify it.
-HEAD_BYTES = 4096
-#: Streams not seen among the inputs for this long are forgotten.
-FORGET_AFTER = timedelta(days=62)
+#: Deltas kept before a run writes the merge as the new base.
+MAX_DELTAS = 16
+#: ...or once the deltas, in memory, are more than this share of the base
+#: (and more than DELTA_FLOOR bytes: small states keep their deltas).
+DELTA_SHARE = 0.25
+DELTA_FLOOR = 4 << 20
 _KIND = "httplog-state"
 _LOCK = "lock"
-#: A rotated file's name: ``access.log.1`` (logrotate's numbers).
-_ROTATED = re.compile(r"\.\d+$")
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+#: File names a state writes (partials, deltas, their temporaries).
+_OWN = ("partial-", "delta-", f".{MANIFEST}.", ".partial-", ".delta-")
+__all__ = ["HEAD_BYTES", "MANIFEST", "MAX_DELTAS", "State", "Update", "load_partials", "update"]
 
 
 def _manifest_digest(manifest: dict[str, Any]) -> str:
     """SHA-256 of a manifest's fields (all but ``sha256``), as canonical JSON."""
     body = {k: v for k, v in manifest.items() if k != "sha256"}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return _sha(text.encode("utf-8"))
+    return _streams.sha(text.encode("utf-8"))
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# ------------------------------------------------------------------ records
+def _size(p: Partial) -> int:
+    """A partial's tables' size in memory (bytes, estimated)."""
+    return int(sum(p.table(f.name).estimated_size() for f in fields(p)))
 
 
-@dataclass
-class Location:
-    """Where a stream was last seen: a file, its identity and size."""
+@dataclass(frozen=True)
+class _File:
+    """A partial file the manifest names (the base or a delta), and its SHA-256."""
 
-    path: str
-    device: int
-    inode: int
-    size: int
-    mtime_ns: int
-    compression: str | None
-    complete: bool = False
+    name: str
+    sha256: str
 
-    def same_file(self, inp: Input, mtime_ns: int) -> bool:
-        return (
-            self.device == inp.device
-            and self.inode == inp.inode
-            and self.size == inp.size
-            and self.mtime_ns == mtime_ns
-            and self.compression == inp.compression
-        )
-
-
-@dataclass
-class Stream:
-    """Log content read so far: fingerprints, the offset read, where it was seen."""
-
-    id: str
-    head: str
-    head_len: int
-    offset: int
-    tail: str | None = None
-    tail_end: int = 0
-    tail_len: int = 0
-    lines: int = 0
-    first_seen: str = ""
-    last_seen: str = ""
-    locations: list[Location] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        d = dict(self.__dict__)
-        d["locations"] = [dict(loc.__dict__) for loc in self.locations]
-        return d
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.name, "sha256": self.sha256}
 
     @classmethod
-    def from_json(cls, d: object) -> Stream:
-        """A stream from the manifest; TypeError or ValueError if it is not one."""
-        if not isinstance(d, dict) or not isinstance(d.get("locations", []), list):
-            raise TypeError("streams")
-        locs = []
-        for loc in d.get("locations", []):
-            if not isinstance(loc, dict):
-                raise TypeError("locations")
-            location = Location(**loc)
-            ints = (location.device, location.inode, location.size, location.mtime_ns)
-            if not isinstance(location.path, str) or not all(isinstance(x, int) for x in ints):
-                raise TypeError("locations")
-            locs.append(location)
-        s = cls(**{k: v for k, v in d.items() if k != "locations"}, locations=locs)
-        for name in ("head_len", "offset", "tail_end", "tail_len", "lines"):
-            value = getattr(s, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise TypeError(name)
-        if not isinstance(s.head, str) or not 0 < s.head_len <= HEAD_BYTES:
-            raise TypeError("head")
-        if s.tail is not None and (not isinstance(s.tail, str) or s.tail_len > s.tail_end):
-            raise TypeError("tail")
-        return s
-
-
-@dataclass(frozen=True)
-class Item:
-    """What a run does with one input: read it from ``start``, or skip it."""
-
-    input: Input
-    stream: Stream | None
-    start: int
-    read: bool
-    why: str
-    mtime_ns: int = 0
-    head: bytes = b""
-    #: A rotated file: nothing more will be written to it (its last line is whole).
-    final: bool = False
-
-    @property
-    def chunk(self) -> Chunk:
-        inp = self.input
-        plain = inp.compression is None and inp.path != STDIN and inp.inode is not None
-        return Chunk(self.input, start=self.start, complete_only=plain and not self.final)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The chunks a run must read, and how each relates to the streams known."""
-
-    items: list[Item]
-
-    @property
-    def chunks(self) -> list[Chunk]:
-        return [i.chunk for i in self.items if i.read]
-
-    @property
-    def new_bytes(self) -> int | None:
-        """Bytes to read from plain files (None when compressed or stdin inputs make it unknown)."""
-        total = 0
-        for i in self.items:
-            if not i.read:
-                continue
-            if i.input.compression is not None or i.input.size is None:
-                return None
-            total += max(0, i.input.size - i.start)
-        return total
-
-
-# -------------------------------------------------------------- reading
-
-
-def _head(inp: Input) -> bytes:
-    """The first HEAD_BYTES of an input's decompressed content."""
-    try:
-        with contextlib.closing(open_stream(inp)) as f:
-            out = b""
-            while len(out) < HEAD_BYTES:
-                piece = f.read(HEAD_BYTES - len(out))
-                if not piece:
-                    break
-                out += piece
-            return out
-    except HttplogError:
-        raise
-    except READ_ERRORS as e:
-        msg = f"{inp.path}: can't read: {e}"
-        raise InputError(msg) from None
-
-
-def _plain_range(path: str, start: int, end: int) -> bytes | None:
-    """Bytes [start, end) of a plain file, or None if it is shorter now."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(start)
-            data = f.read(end - start)
-    except OSError:
-        return None
-    return data if len(data) == end - start else None
-
-
-def _mtime_ns(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return 0
+    def from_json(cls, d: object, prefix: str) -> _File:
+        """TypeError or KeyError if ``d`` is not a file record of a state's directory."""
+        if not isinstance(d, dict):
+            raise TypeError("partial")
+        name, digest = d["file"], d["sha256"]
+        if not isinstance(name, str) or "/" in name or not name.startswith(prefix):
+            raise TypeError("partial")
+        if not isinstance(digest, str):
+            raise TypeError("sha256")
+        return cls(name, digest)
 
 
 # ----------------------------------------------------------------- state
@@ -284,7 +164,12 @@ class State:
         self.streams: list[Stream] = []
         self.runs = 0
         self.created = ""
-        self._partial_file: str | None = None
+        self._base: _File | None = None
+        self._deltas: list[_File] = []
+        #: The partials of the base and of each delta, in the manifest's order.
+        self.parts: list[Partial] = []
+        self._base_size = 0
+        self._deltas_size = 0
         self._partial: Partial | None = None
         self._lock_fd: int | None = None
 
@@ -312,7 +197,7 @@ class State:
 
     def _reset(self) -> None:
         for n in os.listdir(self.path):
-            if n == MANIFEST or n.startswith(("partial-", f".{MANIFEST}.", ".partial-")):
+            if n == MANIFEST or n.startswith(_OWN):
                 try:
                     os.unlink(os.path.join(self.path, n))
                 except FileNotFoundError:
@@ -401,7 +286,7 @@ class State:
         if not isinstance(m, dict) or m.get("kind") != _KIND:
             msg = f"{mpath}: not an httplog state manifest"
             raise StateError(msg, resettable=True)
-        if m.get("version") != STATE_VERSION:
+        if m.get("version") not in _READS:
             msg = f"{mpath}: state version {m.get('version')!r}, this httplog reads {STATE_VERSION}"
             raise StateError(msg, resettable=True)
         if m.pop("sha256", None) != _manifest_digest(m):
@@ -412,37 +297,61 @@ class State:
             self.streams = [Stream.from_json(s) for s in m["streams"]]
             self.runs = int(m["runs"])
             self.created = str(m.get("created", ""))
-            part = m["partial"]
-            name, digest = part["file"], part["sha256"]
-            if not isinstance(name, str) or "/" in name or not name.startswith("partial-"):
-                raise TypeError("partial")
+            base = _File.from_json(m["partial"], "partial-")
+            deltas = m.get("deltas", [])
+            if not isinstance(deltas, list):
+                raise TypeError("deltas")
+            self._deltas = [_File.from_json(d, "delta-") for d in deltas]
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             msg = f"{corrupt} (bad field {e})"
             raise StateError(msg, resettable=True) from None
-        ppath = os.path.join(self.path, name)
+        self._base = base
+        self.parts = [self._read_part(f) for f in (base, *self._deltas)]
+        self._base_size = _size(self.parts[0])
+        self._deltas_size = sum(_size(p) for p in self.parts[1:])
+
+    def _read_part(self, f: _File) -> Partial:
+        """A partial file the manifest names, checked against its SHA-256 first."""
+        ppath = os.path.join(self.path, f.name)
         try:
-            with open(ppath, "rb") as f:
-                got = hashlib.file_digest(f, "sha256").hexdigest()
+            with open(ppath, "rb") as fh:
+                got = hashlib.file_digest(fh, "sha256").hexdigest()
         except OSError as e:
             msg = f"{ppath}: the state's partial is missing or unreadable ({e.strerror or e})"
             raise StateError(msg, resettable=True) from None
-        if got != digest:
+        if got != f.sha256:
             msg = f"{ppath}: the state's partial does not match its checksum (corrupt)"
             raise StateError(msg, resettable=True)
-        self._partial_file = name
-        self._partial = Partial.from_parquet(ppath)
+        return Partial.from_parquet(ppath)
 
     # ------------------------------------------------------------ public
 
     @property
     def is_new(self) -> bool:
         """True before the first commit."""
-        return self._partial_file is None
+        return self._base is None
 
     @property
     def partial(self) -> Partial:
         """The merged partial of everything read by earlier runs."""
-        return self._partial if self._partial is not None else empty_partial()
+        if self._partial is None:
+            parts = self.parts
+            self._partial = (
+                empty_partial() if not parts else parts[0] if len(parts) == 1 else merge(*parts)
+            )
+        return self._partial
+
+    def merged_with(self, run: Partial) -> Partial:
+        """``merge(self.partial, run)``, as one merge of the base, the deltas and ``run``.
+
+        >>> import tempfile
+        >>> with State.open(tempfile.mkdtemp()) as st:
+        ...     st.merged_with(empty_partial()).counts.height
+        0
+        """
+        if self._partial is not None:
+            return merge(self._partial, run)
+        return merge(*self.parts, run)
 
     def check_settings(self, **settings: Any) -> dict[str, Any]:
         """Compare the options that change counting with the state's.
@@ -471,78 +380,8 @@ class State:
         return out
 
     def plan(self, inputs: list[Input]) -> Plan:
-        """Decide, for each input, where to read from (see the module docstring)."""
-        order = sorted(
-            range(len(inputs)),
-            key=lambda i: (inputs[i].path == STDIN, inputs[i].compression is not None, i),
-        )
-        claimed: set[str] = set()
-        seen_files: set[tuple[int | None, int | None]] = set()
-        items: dict[int, Item] = {}
-        for i in order:
-            inp = inputs[i]
-            items[i] = self._plan_one(inp, claimed, seen_files)
-        return Plan([items[i] for i in range(len(inputs))])
-
-    def _plan_one(
-        self, inp: Input, claimed: set[str], seen_files: set[tuple[int | None, int | None]]
-    ) -> Item:
-        if inp.path == STDIN or inp.inode is None or inp.size is None:
-            # stdin or a pipe: can't be read again, so it is read in full (feed it new lines)
-            return Item(inp, None, 0, True, "stream: read in full")
-        mtime = _mtime_ns(inp.path)
-        ident = (inp.device, inp.inode)
-        if ident in seen_files:
-            return Item(inp, None, 0, False, "same file as another input", mtime)
-        seen_files.add(ident)
-        if inp.compression is not None:
-            for s in self.streams:
-                if any(loc.complete and loc.same_file(inp, mtime) for loc in s.locations):
-                    if s.id in claimed:
-                        return Item(inp, s, s.offset, False, "duplicate of another input", mtime)
-                    claimed.add(s.id)
-                    return Item(inp, s, s.offset, False, "compressed, already read", mtime)
-        head = _head(inp)
-        if not head:
-            return Item(inp, None, 0, True, "empty", mtime)
-        rotated = _ROTATED.search(os.path.basename(inp.path)) is not None
-        candidates = [
-            s
-            for s in self.streams
-            if s.head_len <= len(head) and _sha(head[: s.head_len]) == s.head
-        ]
-        same_inode = [
-            s
-            for s in candidates
-            if any(loc.device == inp.device and loc.inode == inp.inode for loc in s.locations)
-        ]
-        ranked = same_inode + sorted(
-            (s for s in candidates if s not in same_inode),
-            key=lambda s: (-s.head_len, -s.offset, s.id),
-        )
-        for s in ranked:
-            if not self._continues(inp, s):
-                continue
-            if s.id in claimed:
-                return Item(inp, s, s.offset, False, "duplicate of another input", mtime)
-            claimed.add(s.id)
-            here = os.path.abspath(inp.path)
-            moved = bool(s.locations) and all(loc.path != here for loc in s.locations)
-            final = rotated or moved
-            return Item(inp, s, s.offset, True, "continues a known stream", mtime, head, final)
-        return Item(inp, None, 0, True, "new", mtime, head, rotated)
-
-    @staticmethod
-    def _continues(inp: Input, s: Stream) -> bool:
-        """Does this input hold everything read of stream ``s`` (so we can go on from its offset)?"""
-        if inp.compression is not None:
-            return True  # first bytes match; its size is unknown without decompressing
-        if inp.size is None or inp.size < s.offset:
-            return False
-        if s.tail is None or s.tail_end > s.offset:
-            return True
-        data = _plain_range(inp.path, s.tail_end - s.tail_len, s.tail_end)
-        return data is not None and _sha(data) == s.tail
+        """Decide, for each input, where to read from (:func:`httplog.streams.plan`)."""
+        return _streams.plan(self.streams, inputs)
 
     def commit(
         self,
@@ -555,96 +394,49 @@ class State:
         """Record what a run read (``run``, the partial of ``plan.chunks``) and save.
 
         ``merged`` is ``merge(self.partial, run)`` if the caller has it already.
-        Returns the merged partial now saved.
+        Only ``run`` is written (a delta), unless the deltas have piled up
+        (:data:`MAX_DELTAS`, :data:`DELTA_SHARE`): then the merge is written
+        as the new base. Returns the merged partial.
         """
-        merged = merged if merged is not None else merge(self.partial, run)
-        consumed = _consumed(run)
-        now = _now().isoformat()
-        touched: dict[str, list[Location]] = {}
-        for item in plan.items:
-            inp = item.input
-            if inp.path == STDIN or inp.inode is None or inp.size is None:
-                continue
-            loc = Location(
-                os.path.abspath(inp.path),
-                int(inp.device or 0),
-                int(inp.inode or 0),
-                int(inp.size or 0),
-                item.mtime_ns,
-                inp.compression,
-            )
-            read_bytes, lines = (
-                consumed.get((inp.path, item.start), (0, 0)) if item.read else (0, 0)
-            )
-            s = item.stream
-            if s is None:
-                if not read_bytes:
-                    continue
-                n = min(HEAD_BYTES, read_bytes)
-                head = item.head[:n] if len(item.head) >= n else self._read_head(inp, n)
-                if head is None:
-                    continue  # the file changed under us: read it as new next time
-                s = Stream(
-                    id=uuid.uuid4().hex[:12],
-                    head=_sha(head),
-                    head_len=len(head),
-                    offset=0,
-                    first_seen=now,
-                )
-                self.streams.append(s)
-            if item.read and read_bytes:
-                s.offset = item.start + read_bytes
-                s.lines += lines
-                # The fingerprints are taken from the file as it is now: only if it
-                # still starts as it did (not truncated and rewritten meanwhile).
-                head = self._read_head(inp, min(HEAD_BYTES, s.offset))
-                same = head is not None and _sha(head[: s.head_len]) == s.head
-                if same and head is not None and s.head_len < len(head):
-                    s.head, s.head_len = _sha(head), len(head)
-                if same and inp.compression is None:
-                    n = min(HEAD_BYTES, s.offset)
-                    tail = _plain_range(inp.path, s.offset - n, s.offset)
-                    if tail is not None:
-                        s.tail, s.tail_end, s.tail_len = _sha(tail), s.offset, n
-            loc.complete = inp.compression is not None and (item.read or item.stream is not None)
-            s.last_seen = now
-            touched.setdefault(s.id, []).append(loc)
-        for s in self.streams:
-            if s.id in touched:
-                s.locations = touched[s.id]
-        horizon = (_now() - FORGET_AFTER).isoformat()
-        self.streams = [s for s in self.streams if s.last_seen >= horizon or s.id in touched]
+        merged = merged if merged is not None else self.merged_with(run)
+        self.streams = _streams.record(self.streams, plan, run.chunks, _now())
         if settings is not None:
             fmt = settings.get("log_format")
             if fmt is None:
                 found = merged.chunks["format"].drop_nulls().unique().to_list()
                 settings = {**settings, "log_format": found[0] if len(found) == 1 else None}
             self.settings = {**self.settings, **settings}
-        self._save(merged)
+        run_size = _size(run)
+        if (
+            self._base is None
+            or len(self._deltas) >= MAX_DELTAS
+            or self._deltas_size + run_size > max(DELTA_SHARE * self._base_size, DELTA_FLOOR)
+        ):
+            self._save(self._write("partial-", merged), [])
+            self.parts, self._base_size, self._deltas_size = [merged], _size(merged), 0
+        else:
+            self._save(self._base, [*self._deltas, self._write("delta-", run)])
+            self.parts.append(run)
+            self._deltas_size += run_size
         self._partial = merged
         return merged
 
-    @staticmethod
-    def _read_head(inp: Input, upto: int) -> bytes | None:
-        n = min(HEAD_BYTES, upto)
-        if inp.compression is None:
-            return _plain_range(inp.path, 0, n)
-        try:
-            head = _head(inp)[:n]
-        except HttplogError:
-            return None
-        return head if len(head) == n else None
-
-    def _save(self, merged: Partial) -> None:
-        name = f"partial-{uuid.uuid4().hex}.parquet"
+    def _write(self, prefix: str, partial: Partial) -> _File:
+        """Write a partial file (atomically), and take its SHA-256."""
+        name = f"{prefix}{uuid.uuid4().hex}.parquet"
         ppath = os.path.join(self.path, name)
         try:
-            merged.save(ppath)
+            partial.save(ppath)
             with open(ppath, "rb") as f:
                 digest = hashlib.file_digest(f, "sha256").hexdigest()
         except OSError as e:
             msg = f"{ppath}: can't write the state: {e.strerror or e}"
             raise StateError(msg) from None
+        return _File(name, digest)
+
+    def _save(self, base: _File, deltas: list[_File]) -> None:
+        """Write the manifest naming ``base`` and ``deltas`` (last, atomically),
+        then remove the partial files it no longer names."""
         self.runs += 1
         manifest = {
             "kind": _KIND,
@@ -653,21 +445,20 @@ class State:
             "updated": _now().isoformat(),
             "runs": self.runs,
             "settings": self.settings,
-            "partial": {"file": name, "sha256": digest},
+            "partial": base.to_json(),
+            "deltas": [d.to_json() for d in deltas],
             "streams": [s.to_json() for s in self.streams],
         }
-        old = self._partial_file
         signed = {k: manifest[k] for k in sorted(manifest)}
         signed["sha256"] = _manifest_digest(manifest)  # last: it covers every other field
         atomic_write(os.path.join(self.path, MANIFEST), json.dumps(signed, indent=1) + "\n")
         fsync_dir(self.path)
-        self._partial_file = name
-        self._cleanup(keep={name, MANIFEST, _LOCK}, old=old)
+        self._base, self._deltas = base, deltas
+        self._cleanup(keep={base.name, *(d.name for d in deltas), MANIFEST, _LOCK})
 
-    def _cleanup(self, *, keep: set[str], old: str | None) -> None:
+    def _cleanup(self, *, keep: set[str]) -> None:
         for n in os.listdir(self.path):
-            stray = n.startswith(("partial-", f".{MANIFEST}.", ".partial-")) and n not in keep
-            if stray or n == old:
+            if n.startswith(_OWN) and n not in keep:
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(self.path, n))
 
@@ -734,7 +525,7 @@ def update(
         effective = st.check_settings(**settings)
         plan = st.plan(inputs)
         run = collect(plan.chunks, effective.get("log_format"))
-        merged = merge(st.partial, run)
+        merged = st.merged_with(run)
         if check is not None:
             check(merged)
         st.commit(plan, run, merged=merged, settings=effective)
@@ -757,16 +548,6 @@ def load_partials(paths: Iterable[str]) -> list[Partial]:
         else:
             out.append(Partial.from_parquet(f))
     return out
-
-
-def _consumed(run: Partial) -> dict[tuple[str, int], tuple[int, int]]:
-    """Bytes and lines read per (source, chunk start)."""
-    rows = (
-        run.chunks.group_by("source", "chunk_start")
-        .agg(pl.col("bytes_read").sum(), pl.col("lines").sum())
-        .iter_rows()
-    )
-    return {(src, int(start)): (int(b), int(n)) for src, start, b, n in rows}
 
 
 def _norm(v: Any) -> Any:
