@@ -45,7 +45,7 @@ from httplog.reduce import (
     panels,
     top_n,
 )
-from httplog.spikes import explain_spikes, find_spikes
+from httplog.spikes import explain_spikes, find_spikes, host_spikes, host_timeline
 from httplog.windows import LOG, log_tz, resolve_tz
 
 
@@ -109,11 +109,16 @@ class Analysis:
       that panel is made of: key (the panel's key), dimension (``status``,
       ``method``, ``path``…), value, requests, delta — at most 10 values per
       key and dimension, for the panel's first rows; absent panels have none
-    - ``host_timeline``: per virtual host, for the busiest hosts: host, start,
-      end, requests, 4xx, 5xx, rate_4xx, rate_5xx (the timeline's windows);
-      None when the log has no host
-    - ``host_spikes``: spikes found within one host: host, then the
-      ``spikes`` columns; None when the log has no host
+    - ``host_timeline``: per virtual host, for the 8 busiest hosts: host, start,
+      end, requests, 4xx, 5xx, rate_4xx, rate_5xx (the timeline's windows,
+      empty ones included; hosts by requests, then by start); None when the
+      log has no host (:func:`httplog.spikes.host_timeline`)
+    - ``host_spikes``: spikes found within one host (the same detector and
+      parameters as ``spikes``, on its ``host_timeline``): host, then the
+      ``spikes`` columns (``spike`` numbered over every host), and
+      ``overall`` (whether ``spikes`` has one of the same kind overlapping
+      it: False is an outage the fleet's rates hide); None when the log has
+      no host (:func:`httplog.spikes.host_spikes`)
     """
 
     read: ReadOptions
@@ -269,6 +274,7 @@ def finalize(
         .sort("source")
     )
     found = panels(seen, view.tz)
+    hosts_tl = host_timeline(seen, every=window, tz=view.tz)
     found |= enriched_panels(found, seen.requests, view.geoip_db)
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())
     by_reason = dict(sorted(rejected.iter_rows(), key=lambda kv: (-kv[1], kv[0])))
@@ -295,4 +301,6 @@ def finalize(
         panels=Panels(found),
         distinct=distinct_keys(seen),
         tz_source=tz_source,
+        host_timeline=hosts_tl,
+        host_spikes=host_spikes(hosts_tl, view.spikes, spikes),
     )
