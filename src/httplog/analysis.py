@@ -266,14 +266,14 @@ def finalize(
     window = choose_window(seen, view.window)
     tl = by_window(seen, every=window, tz=view.tz)
     spikes = find_spikes(tl, view.spikes)
-    explanations = explain_spikes(seen, spikes, params=view.spikes)
+    explanations = explain_spikes(seen, spikes, params=view.spikes, rules=view.rules)
     chunks = partial.chunks
     inputs = (
         chunks.group_by("source")
         .agg(pl.col("lines", "parsed", "rejected", "directives", "bytes_read").sum())
         .sort("source")
     )
-    found = panels(seen, view.tz)
+    found = panels(seen, view.tz, view.rules)
     hosts_tl = host_timeline(seen, every=window, tz=view.tz)
     found |= enriched_panels(found, seen.requests, view.geoip_db)
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())

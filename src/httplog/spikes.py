@@ -75,6 +75,7 @@ from polars._typing import PolarsDataType
 
 from httplog.options import SpikeParams
 from httplog.partial import OTHER_HOST, Partial
+from httplog.routes import RouteRule, route
 from httplog.statuscodes import status_class
 from httplog.windows import window_map, windows_between
 
@@ -89,6 +90,7 @@ __all__ = [
     "host_spikes",
     "host_timeline",
     "ranked_explanations",
+    "with_routes",
 ]
 
 SPIKE_SCHEMA: dict[str, PolarsDataType] = {
@@ -281,14 +283,54 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
     )
 
 
+def with_routes(p: Partial, rules: tuple[RouteRule, ...] = ()) -> Partial:
+    """The partial with a ``route`` dimension in ``error_keys``: the errors'
+    paths folded into routes (:func:`httplog.routes.route`, the extra
+    ``rules`` first), once per distinct path, so that spikes are explained by
+    endpoints as well as by paths. Without paths, ``p`` as it is.
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [t] * 2,
+    ...         "status": pl.Series([500] * 2, dtype=pl.UInt16),
+    ...         "path": ["/u/1", "/u/2"],
+    ...     }
+    ... )
+    >>> ek = with_routes(aggregate(rows)).error_keys
+    >>> ek.filter(pl.col("dimension") == "route").select("key", "requests").rows()
+    [('/u/{id}', 2)]
+    """
+    ek = p.error_keys
+    paths = ek.filter(pl.col("dimension") == "path")
+    if paths.is_empty() or ek["dimension"].eq("route").any():
+        return p
+    folded = paths.select(pl.col("key").unique()).with_columns(_route=route("key", extra=rules))
+    routes = (
+        paths.join(folded, on="key")
+        .group_by("minute", "kind", "bot", key="_route")
+        .agg(pl.col("requests").sum())
+        .with_columns(dimension=pl.lit("route"))
+        .select(ek.columns)
+    )
+    return p.with_tables(error_keys=pl.concat([ek, routes.cast(ek.schema)]))
+
+
 def explain_spikes(
-    p: Partial, spikes: pl.DataFrame, *, params: SpikeParams | None = None
+    p: Partial,
+    spikes: pl.DataFrame,
+    *,
+    params: SpikeParams | None = None,
+    rules: tuple[RouteRule, ...] = (),
 ) -> pl.DataFrame:
     """Over-represented keys of each spike (columns of :data:`EXPLANATION_SCHEMA`).
 
     Each spike's baseline is the errors of its kind outside every spike of
     that kind (see :func:`explain_spike`); the spikes' start and end say
-    which minutes of the partial they hold.
+    which minutes of the partial they hold. Paths are explained as routes
+    too (dimension ``route``: :func:`with_routes`, ``rules`` first).
 
     >>> from datetime import datetime, timedelta, UTC
     >>> from httplog.aggregation import aggregate
@@ -309,9 +351,11 @@ def explain_spikes(
     >>> spikes = find_spikes(by_window(p, every="5m"))
     >>> why = explain_spikes(p, spikes)
     >>> why.filter(pl.col("rank") == 1).select("dimension", "key").rows()
-    [('path', '/pay'), ('status', '502')]
+    [('path', '/pay'), ('route', '/pay'), ('status', '502')]
     """
     params = params or SpikeParams()
+    if spikes.height:
+        p = with_routes(p, rules)
     frames = []
     for row in spikes.iter_rows(named=True):
         same = spikes.filter(pl.col("kind") == row["kind"]).select("start", "end")
@@ -326,7 +370,8 @@ def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
     """The keys that explain each spike, ranked across dimensions: first the one
     accounting for most of its excess errors, then by lift (how much more often
     than usual the key fails), count and key; at most ``n`` per spike, and never a
-    key with a negative excess or a negligible share (``explains``).
+    key with a negative excess or a negligible share (``explains``). A route
+    that is a path as it is (nothing folded) is left to the path.
 
     Columns: those of ``explanations`` (:data:`EXPLANATION_SCHEMA`) and ``order``.
 
@@ -346,8 +391,12 @@ def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
     """
     if "explains" not in explanations.columns:
         return explanations.head(0).with_columns(order=pl.lit(0, pl.UInt32))
+    paths = explanations.filter(pl.col("dimension") == "path").select("spike", "key")
+    same = (pl.col("dimension") == "route") & pl.struct("spike", "key").is_in(
+        paths.select(pl.struct("spike", "key")).to_series().implode()
+    )
     return (
-        explanations.filter(pl.col("explains"))
+        explanations.filter(pl.col("explains") & ~same)
         .sort(
             ["spike", "excess_share", "lift", "count", "dimension", "key"],
             descending=[False, True, True, True, False, False],

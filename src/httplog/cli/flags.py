@@ -203,6 +203,18 @@ GeoipDb = Annotated[
     ),
 ]
 
+RouteRuleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--route-rule",
+        metavar="NAME=REGEX",
+        help="Fold path segments matching REGEX whole into {NAME} in routes, "
+        "before the built-in rules (repeatable).",
+        rich_help_panel=_VIEW,
+        show_default=False,
+    ),
+]
+
 SpikeKinds = Annotated[
     list[str] | None,
     typer.Option(
@@ -500,6 +512,7 @@ def view_options(flags: Flags, now: datetime) -> httplog.ViewOptions:
         until=until,
         spikes=httplog.SpikeParams(**spikes),
         geoip_db=flags.get("geoip_db"),
+        route_rules=tuple(flags.get("route_rule") or ()),
     )
 
 
