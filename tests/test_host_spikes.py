@@ -196,3 +196,35 @@ def test_host_counts_survive_the_partial_file_and_an_older_file_reads_without_th
     old = pl.read_parquet(path).filter(pl.col("table") != "host_counts").drop("host", "4xx", "5xx")
     old.write_parquet(path)
     assert Partial.from_parquet(path).host_counts.is_empty()
+
+
+def test_beyond_the_bound_any_split_keeps_each_minutes_totals_and_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(partials, "HOSTS_K", 3)
+    rng = random.Random(11)
+    n = 2000
+    rows = pl.DataFrame(
+        {
+            "time": [T0 + timedelta(seconds=rng.randrange(600)) for _ in range(n)],
+            "status": pl.Series(
+                [rng.choice([200, 200, 404, 503]) for _ in range(n)], dtype=pl.UInt16
+            ),
+            "host": [f"h{min(rng.randrange(12), rng.randrange(12))}" for _ in range(n)],
+        }
+    ).sort("time")
+    totals = rows.group_by(minute=pl.col("time").dt.truncate("1m")).agg(
+        requests=pl.len().cast(pl.UInt64),
+        e4=(pl.col("status") // 100 == 4).sum().cast(pl.UInt64),
+        e5=(pl.col("status") // 100 == 5).sum().cast(pl.UInt64),
+    )
+    for _ in range(10):
+        cuts = sorted(rng.sample(range(1, n), rng.randrange(1, 8)))
+        parts = [aggregate(rows[lo:hi]) for lo, hi in zip([0, *cuts], [*cuts, n], strict=True)]
+        rng.shuffle(parts)
+        hc = merge(*parts).host_counts
+        assert hc.group_by("minute").len()["len"].max() <= 4  # 3 hosts and (other)
+        got = hc.group_by("minute").agg(
+            pl.col("requests").sum(), e4=pl.col("4xx").sum(), e5=pl.col("5xx").sum()
+        )
+        assert got.sort("minute").equals(totals.sort("minute"))
