@@ -42,7 +42,13 @@ def test_every_declared_table_is_a_field_of_partial_and_every_request_table_has_
     # (registers: made from the block's keys, and from visitors where partials merge)
     sketches = {"key_hll", "visitors_hll"}
     assert set(BUILDERS) == {n for n in TABLES if n not in lines | errors | sketches}
-    assert set(MINUTE_TABLES) == {"counts", "latency", "error_keys", "error_keys_delta"}
+    assert set(MINUTE_TABLES) == {
+        "counts",
+        "latency",
+        "error_keys",
+        "error_keys_delta",
+        "host_counts",
+    }
 
 
 def test_a_declared_table_merges_each_value_column_as_declared():

@@ -219,6 +219,18 @@ def _offsets(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
+def _host_counts(r: Rows) -> list[pl.LazyFrame]:
+    """Requests, 4xx and 5xx per minute and virtual host (logs with a host)."""
+    if "host" not in r.dimensions:
+        return []
+    kind = pl.col("_kind")
+    return [
+        r.frame.filter(pl.col("host").is_not_null())
+        .group_by("minute", "host", "bot")
+        .agg(requests=pl.len(), **{"4xx": (kind == 4).sum(), "5xx": (kind == 5).sum()})
+    ]
+
+
 #: How each table of requests is built (the tables of lines — ``rejected``,
 #: ``samples``, ``chunks`` — come from the block's accounting instead).
 BUILDERS: dict[str, Builder] = {
@@ -228,6 +240,7 @@ BUILDERS: dict[str, Builder] = {
     "error_keys": _error_keys,
     "offsets": _offsets,
     "visitors": _visitors,
+    "host_counts": _host_counts,
 }
 
 

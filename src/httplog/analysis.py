@@ -26,12 +26,14 @@ Examples
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import polars as pl
 
 from httplog.annotate import annotate_classes, annotate_status
+from httplog.display import visible
 from httplog.enrich import agents, browsers, countries, geo, networks, operating_systems
 from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
@@ -45,7 +47,7 @@ from httplog.reduce import (
     panels,
     top_n,
 )
-from httplog.spikes import explain_spikes, find_spikes
+from httplog.spikes import explain_spikes, find_spikes, host_spikes, host_timeline
 from httplog.windows import LOG, log_tz, resolve_tz
 
 
@@ -109,11 +111,16 @@ class Analysis:
       that panel is made of: key (the panel's key), dimension (``status``,
       ``method``, ``path``…), value, requests, delta — at most 10 values per
       key and dimension, for the panel's first rows; absent panels have none
-    - ``host_timeline``: per virtual host, for the busiest hosts: host, start,
-      end, requests, 4xx, 5xx, rate_4xx, rate_5xx (the timeline's windows);
-      None when the log has no host
-    - ``host_spikes``: spikes found within one host: host, then the
-      ``spikes`` columns; None when the log has no host
+    - ``host_timeline``: per virtual host, for the 8 busiest hosts: host, start,
+      end, requests, 4xx, 5xx, rate_4xx, rate_5xx (the timeline's windows,
+      empty ones included; hosts by requests, then by start); None when the
+      log has no host (:func:`httplog.spikes.host_timeline`)
+    - ``host_spikes``: spikes found within one host (the same detector and
+      parameters as ``spikes``, on its ``host_timeline``): host, then the
+      ``spikes`` columns (``spike`` numbered over every host), and
+      ``overall`` (whether ``spikes`` has one of the same kind overlapping
+      it: False is an outage the fleet's rates hide); None when the log has
+      no host (:func:`httplog.spikes.host_spikes`)
     """
 
     read: ReadOptions
@@ -179,6 +186,109 @@ class Analysis:
             f"{windows:,} window{'s' if windows != 1 else ''} of {self.window}, "
             f"{self.spikes.height} spike{'s' if self.spikes.height != 1 else ''}>"
         )
+
+    def _repr_html_(self) -> str:
+        """A short HTML summary for notebooks: totals, error rates, the time
+        range, spikes and the first rows of a few panels, every text from the
+        log escaped (and its invisible characters made visible).
+
+        >>> from httplog.aggregation import aggregate
+        >>> rows = pl.DataFrame(
+        ...     {
+        ...         "time": [datetime(2000, 10, 10, 13, 55)] * 2,
+        ...         "status": pl.Series([200, 404], dtype=pl.UInt16),
+        ...         "path": ["/<b>x</b>", "/"],
+        ...     }
+        ... )
+        >>> page = finalize(aggregate(rows))._repr_html_()
+        >>> "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x" not in page
+        True
+        """
+        return _html_summary(self)
+
+
+#: Panels shown in a notebook's summary (the first rows of each the log has).
+HTML_PANELS = ("requests", "not_found", "routes", "vhosts", "browsers", "referring_sites")
+#: Rows of each panel (and spikes) shown there.
+HTML_ROWS = 5
+
+
+def _esc(x: object) -> str:
+    return html.escape(visible(x), quote=True)
+
+
+def _table(head: list[str], rows: list[list[str]], caption: str) -> str:
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return (
+        f"<table><caption style='text-align:left'><b>{caption}</b></caption>"
+        f"<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _html_summary(a: Analysis) -> str:
+    """See :meth:`Analysis._repr_html_` (texts from the log go through :func:`_esc`)."""
+
+    def pct(x: float | None) -> str:
+        return f"{(x or 0.0) * 100:.1f}%"
+
+    rates = dict(zip(a.classes["class"], a.classes["share"], strict=True))
+    span = "–"
+    if a.time_range is not None:
+        span = " – ".join(t.isoformat(sep=" ", timespec="seconds") for t in a.time_range)
+    facts = [
+        ["lines", f"{a.lines:,}"],
+        ["requests", f"{a.requests:,}"],
+        ["rejected", f"{a.rejected:,}"],
+        ["format", _esc(a.format)],
+        ["time range (UTC)", _esc(span)],
+        ["windows", f"{a.timeline.height:,} of {_esc(a.window)}"],
+        ["4xx rate", pct(rates.get("4xx"))],
+        ["5xx rate", pct(rates.get("5xx"))],
+    ]
+    if a.visitors is not None:
+        facts.append(["unique visitors", f"{a.visitors:,}"])
+    parts = [_table(["", ""], facts, "httplog analysis")]
+    tz = a.view.tz
+    if a.spikes.height:
+        rows = [
+            [
+                _esc(s["kind"]),
+                _esc(s["start"].isoformat(sep=" ", timespec="minutes")),
+                _esc(s["end"].isoformat(sep=" ", timespec="minutes")),
+                f"{s['errors']:,}",
+                pct(s["peak_rate"]),
+                pct(s["baseline_rate"]),
+            ]
+            for s in a.spikes.head(HTML_ROWS).iter_rows(named=True)
+        ]
+        head = ["kind", "start", "end", "errors", "peak", "baseline"]
+        parts.append(_table(head, rows, f"spikes ({a.spikes.height}, times in {_esc(tz)})"))
+    hidden = a.host_spikes.filter(~pl.col("overall")) if a.host_spikes is not None else None
+    if hidden is not None and hidden.height:
+        rows = [
+            [
+                _esc(s["host"]),
+                _esc(s["kind"]),
+                _esc(s["start"].isoformat(sep=" ")),
+                pct(s["peak_rate"]),
+            ]
+            for s in hidden.head(HTML_ROWS).iter_rows(named=True)
+        ]
+        caption = "spikes within a host that the overall timeline doesn't show"
+        parts.append(_table(["host", "kind", "start", "peak"], rows, caption))
+    for name in HTML_PANELS:
+        frame = a.panels.get(name)
+        if frame is None or frame.is_empty():
+            continue
+        keys = [c for c in frame.columns if frame.schema[c] == pl.String][:2]
+        rows = [
+            [*(_esc(r[k]) for k in keys), f"{r['requests']:,}", pct(r["share"])]
+            for r in frame.head(HTML_ROWS).iter_rows(named=True)
+        ]
+        parts.append(_table([*map(_esc, keys), "requests", "share"], rows, _esc(name)))
+    cell = "<div style='display:inline-block;vertical-align:top;margin:0 1.5em 1em 0'>"
+    return "<div>" + "".join(f"{cell}{p}</div>" for p in parts) + "</div>"
 
 
 def enriched_panels(
@@ -261,14 +371,15 @@ def finalize(
     window = choose_window(seen, view.window)
     tl = by_window(seen, every=window, tz=view.tz)
     spikes = find_spikes(tl, view.spikes)
-    explanations = explain_spikes(seen, spikes, params=view.spikes)
+    explanations = explain_spikes(seen, spikes, params=view.spikes, rules=view.rules)
     chunks = partial.chunks
     inputs = (
         chunks.group_by("source")
         .agg(pl.col("lines", "parsed", "rejected", "directives", "bytes_read").sum())
         .sort("source")
     )
-    found = panels(seen, view.tz)
+    found = panels(seen, view.tz, view.rules)
+    hosts_tl = host_timeline(seen, every=window, tz=view.tz)
     found |= enriched_panels(found, seen.requests, view.geoip_db)
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())
     by_reason = dict(sorted(rejected.iter_rows(), key=lambda kv: (-kv[1], kv[0])))
@@ -295,4 +406,6 @@ def finalize(
         panels=Panels(found),
         distinct=distinct_keys(seen),
         tz_source=tz_source,
+        host_timeline=hosts_tl,
+        host_spikes=host_spikes(hosts_tl, view.spikes, spikes),
     )

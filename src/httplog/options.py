@@ -43,6 +43,7 @@ from httplog.errors import ConflictError, OptionError, UsageError
 from httplog.filters import RowFilter
 from httplog.formats import LogFormat, compile_format
 from httplog.inputs import MAX_LINE_BYTES
+from httplog.routes import RouteRule, parse_rule
 from httplog.statuscodes import check_lang
 from httplog.windows import check_tz, check_window, utc
 
@@ -236,7 +237,14 @@ class ViewOptions:
     ``geoip_db``: a MaxMind DB file (``.mmdb``: country, city or ASN) for the
     ``countries`` (and ``networks``) panels, opened when the options are made
     (missing or broken: an :class:`~httplog.errors.InputError`); None: no
-    geo panels.
+    geo panels. ``route_rules``: extra rules folding path segments into routes,
+    ``NAME=REGEX`` each (``--route-rule``; checked when made: a bad one is an
+    :class:`~httplog.errors.OptionError`), tried before those of
+    ``data/routes.toml``: the ``routes`` panel and the spikes' route
+    explanations.
+
+    >>> [r.name for r in ViewOptions(route_rules=("sku=SKU-[0-9]+",)).rules]
+    ['sku']
     """
 
     window: str = "auto"
@@ -248,9 +256,15 @@ class ViewOptions:
     until: datetime | None = None
     spikes: SpikeParams = field(default_factory=SpikeParams)
     geoip_db: str | None = None
+    route_rules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
+        if isinstance(self.route_rules, str):
+            raise OptionError("route_rules", self.route_rules, "must be a list of NAME=REGEX")
+        object.__setattr__(self, "route_rules", tuple(self.route_rules))
+        for spec in self.route_rules:
+            parse_rule(spec)
         if self.geoip_db is not None:
             if not isinstance(self.geoip_db, str) or not self.geoip_db.strip():
                 raise OptionError("geoip_db", self.geoip_db, "must be the path of a .mmdb file")
@@ -273,6 +287,11 @@ class ViewOptions:
     def timed(self) -> bool:
         """Whether the view narrows time."""
         return self.since is not None or self.until is not None
+
+    @property
+    def rules(self) -> tuple[RouteRule, ...]:
+        """The extra route rules (:attr:`route_rules` parsed)."""
+        return tuple(parse_rule(spec) for spec in self.route_rules)
 
     def untimed(self) -> ViewOptions:
         """This view without its ``since``/``until`` (once they were applied as a row filter)."""

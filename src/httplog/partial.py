@@ -73,6 +73,11 @@ ERROR_KEYS_K = 100
 #: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
 #: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
 VISITORS_EXACT = 1 << VISITORS_P
+#: Virtual hosts kept per (minute, bot) in ``host_counts``; the others of that
+#: minute are added up in one row of host :data:`OTHER_HOST` (see :func:`fold_hosts`).
+HOSTS_K = 64
+#: The host of the row that holds a minute's hosts beyond :data:`HOSTS_K`.
+OTHER_HOST = "(other)"
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,9 @@ class Table:
     ``columns`` (name → dtype, in order); ``keys``, the columns rows are
     grouped by when partials merge (none: rows are kept as they are); ``merge``,
     how each other column merges. ``bound`` runs after every merge, to keep the
-    table small (it must commute with merging: the first rows of a union are
-    the first of the firsts). ``defaults`` are columns an older file may lack,
+    table small (for a table without keys it must commute with merging: the
+    first rows of a union are the first of the firsts; a keyed table's runs
+    where summaries are pruned, :func:`bounded`, and says what it loses). ``defaults`` are columns an older file may lack,
     with the value they stand for there. ``summary`` bounds a keyed table to
     ``k`` keys per group (a :class:`Summary`; its error goes to another table).
     """
@@ -217,6 +223,52 @@ class Table:
 
 
 _COUNT = pl.UInt64()
+
+
+def fold_hosts(df: pl.DataFrame, k: int | None = None) -> pl.DataFrame:
+    """The bound of ``host_counts``: in each (minute, bot) with more than ``k``
+    (:data:`HOSTS_K`) hosts, the ``k`` with most requests (ties: by name) are
+    kept and the others are added up into one row of host :data:`OTHER_HOST`.
+
+    A minute's totals (requests, 4xx, 5xx over its rows) are exact whatever
+    the split; a host's own counts are exact while its minute never had more
+    than ``k`` hosts in any partial merged, and else a lower bound (what a
+    partial folded into ``(other)`` stays there). A table within its bound is
+    returned as it is.
+
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "minute": [t] * 3,
+    ...         "host": ["a", "b", "c"],
+    ...         "bot": [False] * 3,
+    ...         "requests": [5, 1, 2],
+    ...         "4xx": [0, 1, 0],
+    ...         "5xx": [1, 0, 2],
+    ...     }
+    ... )
+    >>> fold_hosts(df, k=1).select("host", "requests", "5xx").rows()
+    [('(other)', 3, 2), ('a', 5, 1)]
+    """
+    k = HOSTS_K if k is None else k
+    if df.height <= k:
+        return df
+    scope = ["minute", "bot"]
+    real = pl.col("host") != OTHER_HOST
+    order = pl.struct(pl.col("requests").cast(pl.Int64).neg(), "host")
+    hosts = df.filter(real).with_columns(_rank=order.rank("ordinal").over(scope))
+    if not hosts.select((pl.col("_rank") > k).any()).item():
+        return df
+    t = TABLES["host_counts"]
+    rest = pl.concat([hosts.filter(pl.col("_rank") > k).drop("_rank"), df.filter(~real)])
+    folded = (
+        rest.group_by(scope)
+        .agg(pl.col("requests", "4xx", "5xx").sum())
+        .with_columns(host=pl.lit(OTHER_HOST))
+    )
+    kept = hosts.filter(pl.col("_rank") <= k).drop("_rank")
+    return pl.concat([kept.select(t.cast()), folded.select(t.cast())]).sort(list(t.keys))
+
 
 #: Every table of a partial. See :class:`Partial` for what each holds.
 TABLES: dict[str, Table] = {
@@ -349,6 +401,21 @@ TABLES: dict[str, Table] = {
         keys=("offset",),
         merge={"lines": "sum"},
     ),
+    # Requests per minute and virtual host (logs with a host: %v, $host…),
+    # for the hosts' own timelines and spikes; bounded by fold_hosts.
+    "host_counts": Table(
+        {
+            "minute": MINUTE,
+            "host": pl.String(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+            "4xx": _COUNT,
+            "5xx": _COUNT,
+        },
+        keys=("minute", "host", "bot"),
+        merge={"requests": "sum", "4xx": "sum", "5xx": "sum"},
+        bound=fold_hosts,
+    ),
 }
 
 #: Tables of hashes (hash_id() must match to merge them).
@@ -380,7 +447,10 @@ class Partial:
     beyond the bound of ``keys``), ``rejected`` (source × reason), ``samples`` (the first rejected
     lines per reason) and ``chunks`` (one row per chunk read: lines, parsed,
     rejected, directives, bytes, first and last time, format), ``offsets``
-    (the UTC offsets the requests' times wrote, in minutes: requests).
+    (the UTC offsets the requests' times wrote, in minutes: requests),
+    ``host_counts`` (minute × virtual host × bot: requests, 4xx, 5xx; at most
+    :data:`HOSTS_K` hosts per minute and bot, the rest in one ``(other)`` row:
+    :func:`fold_hosts`).
     """
 
     counts: pl.DataFrame
@@ -396,6 +466,7 @@ class Partial:
     samples: pl.DataFrame
     chunks: pl.DataFrame
     offsets: pl.DataFrame = field(default_factory=lambda: TABLES["offsets"].empty())
+    host_counts: pl.DataFrame = field(default_factory=lambda: TABLES["host_counts"].empty())
 
     def table(self, name: str) -> pl.DataFrame:
         """The table ``name`` (one of :data:`TABLES`)."""
@@ -711,7 +782,12 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
     if names is None:
         out |= _visitors_bounded(p)
     for name in names if names is not None else TABLES:
-        s = TABLES[name].summary
+        t = TABLES[name]
+        if t.keys and t.bound is not None:  # (a keyed table's own bound: fold_hosts)
+            folded = t.bound(p.table(name))
+            if folded is not p.table(name):
+                out[name] = folded
+        s = t.summary
         if s is None:
             continue
         kept, cut = misra_gries(p.table(name), list(s.groups), s.counter, s.k)

@@ -41,10 +41,10 @@ from typing import Any, Protocol
 import polars as pl
 
 from httplog import alerts as _alerts
-from httplog.aggregation import aggregate_chunks
+from httplog.aggregation import aggregate, aggregate_chunks
 from httplog.alerts import Check, Condition
 from httplog.analysis import Analysis, finalize
-from httplog.errors import ConflictError
+from httplog.errors import ConflictError, UsageError
 from httplog.formats import LogFormat
 from httplog.inputs import STDIN, Chunk, Input, Source, expand_glob, resolve_inputs
 from httplog.options import (
@@ -56,8 +56,8 @@ from httplog.options import (
     options_from,
 )
 from httplog.outputs import Outputs, Planned, check_outputs, temporary
-from httplog.partial import Partial, merge
-from httplog.scan import scan_logs
+from httplog.partial import TABLES, Partial, bounded, merge
+from httplog.scan import ParsedLog, scan_logs
 from httplog.summary import dumps, to_summary
 
 __all__ = ["Progress", "Run", "analyze", "collect", "run", "run_partials"]
@@ -113,7 +113,7 @@ class Run:
 
 
 def analyze(
-    source: Source,
+    source: Source | pl.DataFrame | pl.LazyFrame | ParsedLog,
     read: ReadOptions | None = None,
     view: ViewOptions | None = None,
     *,
@@ -141,6 +141,16 @@ def analyze(
     given by keyword wins). ``progress(nbytes, lines)`` is called after each
     block read. The result equals :func:`run`'s analysis (without outputs).
 
+    ``source`` may also be rows already parsed: a :class:`~httplog.scan.ParsedLog`
+    (:func:`httplog.read_logs`: its lines are accounted for too), or a polars
+    DataFrame or LazyFrame with the parsed columns (:mod:`httplog.schema`;
+    ``time`` and ``status`` at least), such as a filtered ``read_logs(…).frame``
+    or :func:`httplog.scan_logs`. The read's filters and the view's since/until
+    apply to its rows; its format is the ParsedLog's (``unknown`` for a frame).
+    Parsed rows don't keep the UTC offsets the lines wrote (unless they have
+    a ``utc_offset`` column), so the default ``tz="log"`` shows them in UTC:
+    give ``tz`` for the log's own clock. Any other type is a UsageError.
+
     >>> import os, tempfile
     >>> import polars as pl
     >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
@@ -166,11 +176,77 @@ def analyze(
         bots=bots,
         spikes=spikes,
     )
+    if isinstance(source, pl.DataFrame | pl.LazyFrame | ParsedLog):
+        if read.log_format is not None:
+            msg = "rows parsed already take no log format"
+            raise UsageError(msg, option="log_format", value=str(read.log_format))
+        read, view = for_reading(read, view)
+        return finalize(_parsed_partial(source, read), view, read=read)
+    if not isinstance(source, str | os.PathLike | list | tuple):
+        msg = (
+            f"cannot analyse a {type(source).__name__}: give paths, globs or '-', "
+            "a ParsedLog, or a polars DataFrame/LazyFrame of parsed rows"
+        )
+        raise UsageError(msg, option="source", value=type(source).__name__)
     cluster = Cluster(client=client) if client is not None else None
     calls = _Calls(progress) if progress is not None else None
     done = run(source, read=read, view=view, cluster=cluster, progress=calls)
     assert done.analysis is not None
     return done.analysis
+
+
+def _parsed_partial(source: pl.DataFrame | pl.LazyFrame | ParsedLog, read: ReadOptions) -> Partial:
+    """The partial of rows parsed already (see :func:`analyze`), the read's row filter applied."""
+    log = source if isinstance(source, ParsedLog) else None
+    rows = log.frame if log is not None else source
+    assert not isinstance(rows, ParsedLog)
+    names = rows.collect_schema().names()
+    if "time" not in names or "status" not in names:
+        msg = (
+            "a frame to analyse needs the parsed columns time and status "
+            f"(see httplog.schema); it has {', '.join(names[:8]) or 'none'}"
+        )
+        raise UsageError(msg, option="source", value=type(source).__name__)
+    parsed = (
+        rows.select(pl.len()).collect().item() if isinstance(rows, pl.LazyFrame) else rows.height
+    )
+    keep = read.filter.expr
+    rows = rows.filter(keep) if keep is not None else rows
+    # (bounded as a run's partial is: the same summaries, the same errors)
+    part = bounded(aggregate(rows, format_label=log.format if log is not None else None))
+    if log is None:
+        return part.with_tables(chunks=part.chunks.with_columns(parsed=pl.lit(parsed, pl.UInt64)))
+    # The lines of a ParsedLog are accounted for as they were read: one chunk per input.
+    first = part.chunks.row(0, named=True)
+    chunks = log.inputs.select(
+        "source",
+        chunk_start=pl.lit(0, pl.UInt64),
+        lines="lines",
+        parsed="parsed",
+        rejected="rejected",
+        directives="directives",
+        bytes_read=pl.lit(0, pl.UInt64),
+        time_min=pl.lit(first["time_min"], part.chunks.schema["time_min"]),
+        time_max=pl.lit(first["time_max"], part.chunks.schema["time_max"]),
+        format=pl.lit(log.format),
+        detection=pl.lit(str(log.detection) if log.detection is not None else None, pl.String),
+    )
+    one = log.inputs["source"][0] if log.inputs.height == 1 else ""
+    rejected = pl.DataFrame(
+        {
+            "source": [one] * len(log.rejected_by_reason),
+            "reason": list(log.rejected_by_reason),
+            "count": list(log.rejected_by_reason.values()),
+        }
+    )
+    samples = log.samples.select(
+        "source", chunk_start=pl.lit(0), line="line", reason="reason", text="text"
+    )
+    return part.with_tables(
+        chunks=chunks.select(TABLES["chunks"].cast()),
+        rejected=rejected.select(TABLES["rejected"].cast()),
+        samples=samples.select(TABLES["samples"].cast()),
+    )
 
 
 def run(

@@ -35,7 +35,7 @@ import polars as pl
 
 from httplog.aggregation import aggregate
 from httplog.partial import Partial
-from httplog.routes import route
+from httplog.routes import RouteRule, route
 from httplog.scan import ParsedLog
 from httplog.schema import DIMENSIONS, LATENCIES
 from httplog.sketches import (
@@ -466,12 +466,15 @@ def distinct_keys(x: Counted) -> pl.DataFrame:
     return pl.concat([exact, est.select(exact.columns)]).sort("dimension")
 
 
-def panels(x: Counted, tz: str = "UTC") -> dict[str, pl.DataFrame]:
+def panels(
+    x: Counted, tz: str = "UTC", rules: tuple[RouteRule, ...] = ()
+) -> dict[str, pl.DataFrame]:
     """Every dashboard panel the partial has the fields for (a panel whose
     columns the log lacks is absent): ``visitors`` (:func:`visitors_per_day`),
     ``time_distribution``, and the key panels of :data:`KEY_PANELS`
     (:func:`key_panel`; ``requests`` and ``static_requests`` split the paths
-    of requests other than 404 by :func:`is_static`).
+    of requests other than 404 by :func:`is_static`); ``routes`` with the
+    extra ``rules`` first (:func:`routes`).
 
     >>> rows = pl.DataFrame({"time": [None] * 2, "status": [200, 404], "path": ["/a.css", "/b"]})
     >>> sorted(panels(rows))
@@ -496,11 +499,11 @@ def panels(x: Counted, tz: str = "UTC") -> dict[str, pl.DataFrame]:
             frame = frame.filter(is_static(key))
         out[name] = frame
     if "path" in present:
-        out["routes"] = routes(p)
+        out["routes"] = routes(p, rules)
     return out
 
 
-def routes(x: Counted) -> pl.DataFrame:
+def routes(x: Counted, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame:
     """Requests per route (:func:`httplog.routes.route`: identifier segments of
     the path folded), from the summary of paths: route, requests, share,
     bytes, (mean_time, max_time), ``delta``. Routes are folded once per
@@ -517,7 +520,7 @@ def routes(x: Counted) -> pl.DataFrame:
     """
     p = as_partial(x)
     k = p.keys.filter(pl.col("dimension") == "path")
-    folded = k.unique("key").select("key", route=route("key"))
+    folded = k.unique("key").select("key", route=route("key", extra=rules))
     keys = (
         k.join(folded, on="key")
         .with_columns(dimension=pl.lit("route"), key=pl.col("route"))

@@ -6,7 +6,8 @@ the rules of ``data/routes.toml`` whole is replaced by the rule's name in
 braces — numbers, UUIDs, dates, e-mail addresses, long hex hashes, base64-ish
 tokens. Segments that merely contain digits (``v1``, ``page12``,
 ``french-press-1l``) stay, so ``/v1/`` and ``/v2/`` stay apart. Rules are data;
-:func:`route_rules` reads them, extra ones come first. A path's route depends
+:func:`route_rules` reads them, extra ones (``--route-rule NAME=REGEX``,
+:func:`parse_rule`; ``ViewOptions.route_rules``) come first. A path's route depends
 on the path alone, so routes of blocks merge exactly.
 
 Examples
@@ -26,7 +27,7 @@ from importlib.resources import files
 
 import polars as pl
 
-from httplog.errors import UsageError
+from httplog.errors import OptionError
 
 #: Routes longer than this are cut (a hostile path cannot make a huge key).
 ROUTE_MAX = 512
@@ -55,21 +56,29 @@ def route_rules() -> tuple[RouteRule, ...]:
 
 
 def parse_rule(spec: str) -> RouteRule:
-    """A rule from ``NAME=REGEX`` (as ``--route-rule`` gives it); a bad one is a UsageError.
+    """A rule from ``NAME=REGEX`` (as ``--route-rule`` gives it): segments that
+    match REGEX whole become ``{NAME}``. A bad one is an
+    :class:`~httplog.errors.OptionError` of ``route_rules``.
 
     >>> parse_rule("sku=SKU-[0-9]+")
     RouteRule(name='sku', regex='SKU-[0-9]+', suffix=False, min_length=0)
+    >>> parse_rule("sku")
+    Traceback (most recent call last):
+    httplog.errors.OptionError: bad route_rules 'sku': expected NAME=REGEX (NAME of letters, digits and _)
     """
+    if not isinstance(spec, str):
+        raise OptionError("route_rules", spec, "expected NAME=REGEX, a string")
     name, sep, regex = spec.partition("=")
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or not regex:
-        msg = f"route rule {spec!r}: expected NAME=REGEX (NAME of letters, digits and _)"
-        raise UsageError(msg)
-    try:
-        pl.select(pl.lit("x").str.contains(regex))
-    except pl.exceptions.ComputeError:
-        msg = f"route rule {spec!r}: not a valid regular expression"
-        raise UsageError(msg) from None
-    return RouteRule(name, regex)
+        raise OptionError(
+            "route_rules", spec, "expected NAME=REGEX (NAME of letters, digits and _)"
+        )
+    rule = RouteRule(name, regex)
+    try:  # (compiled as route() uses it: one segment, whole)
+        pl.select(pl.lit("/x/").str.replace_all(f"/{_segment(rule)}/", "/"))
+    except pl.exceptions.PolarsError:
+        raise OptionError("route_rules", spec, "not a valid regular expression") from None
+    return rule
 
 
 def _segment(rule: RouteRule) -> str:

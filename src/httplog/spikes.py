@@ -74,8 +74,10 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from httplog.options import SpikeParams
-from httplog.partial import Partial
+from httplog.partial import OTHER_HOST, Partial
+from httplog.routes import RouteRule, route
 from httplog.statuscodes import status_class
+from httplog.windows import window_map, windows_between
 
 __all__ = [
     "EXPLANATION_SCHEMA",
@@ -85,7 +87,10 @@ __all__ = [
     "explain_spikes",
     "find_spikes",
     "flag_windows",
+    "host_spikes",
+    "host_timeline",
     "ranked_explanations",
+    "with_routes",
 ]
 
 SPIKE_SCHEMA: dict[str, PolarsDataType] = {
@@ -117,6 +122,12 @@ EXPLANATION_SCHEMA: dict[str, PolarsDataType] = {
     # whether it explains the spike: an excess and a share that is not negligible
     "explains": pl.Boolean,
 }
+
+#: Virtual hosts given a timeline of their own (the busiest: most requests).
+HOST_TIMELINES = 8
+
+#: Columns of :func:`host_timeline`.
+HOST_TIMELINE_COLUMNS = ("host", "start", "end", "requests", "4xx", "5xx", "rate_4xx", "rate_5xx")
 
 #: A key explains a spike when it accounts for at least this part of its excess.
 MIN_EXCESS_SHARE = 0.05
@@ -272,14 +283,54 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
     )
 
 
+def with_routes(p: Partial, rules: tuple[RouteRule, ...] = ()) -> Partial:
+    """The partial with a ``route`` dimension in ``error_keys``: the errors'
+    paths folded into routes (:func:`httplog.routes.route`, the extra
+    ``rules`` first), once per distinct path, so that spikes are explained by
+    endpoints as well as by paths. Without paths, ``p`` as it is.
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [t] * 2,
+    ...         "status": pl.Series([500] * 2, dtype=pl.UInt16),
+    ...         "path": ["/u/1", "/u/2"],
+    ...     }
+    ... )
+    >>> ek = with_routes(aggregate(rows)).error_keys
+    >>> ek.filter(pl.col("dimension") == "route").select("key", "requests").rows()
+    [('/u/{id}', 2)]
+    """
+    ek = p.error_keys
+    paths = ek.filter(pl.col("dimension") == "path")
+    if paths.is_empty() or ek["dimension"].eq("route").any():
+        return p
+    folded = paths.select(pl.col("key").unique()).with_columns(_route=route("key", extra=rules))
+    routes = (
+        paths.join(folded, on="key")
+        .group_by("minute", "kind", "bot", key="_route")
+        .agg(pl.col("requests").sum())
+        .with_columns(dimension=pl.lit("route"))
+        .select(ek.columns)
+    )
+    return p.with_tables(error_keys=pl.concat([ek, routes.cast(ek.schema)]))
+
+
 def explain_spikes(
-    p: Partial, spikes: pl.DataFrame, *, params: SpikeParams | None = None
+    p: Partial,
+    spikes: pl.DataFrame,
+    *,
+    params: SpikeParams | None = None,
+    rules: tuple[RouteRule, ...] = (),
 ) -> pl.DataFrame:
     """Over-represented keys of each spike (columns of :data:`EXPLANATION_SCHEMA`).
 
     Each spike's baseline is the errors of its kind outside every spike of
     that kind (see :func:`explain_spike`); the spikes' start and end say
-    which minutes of the partial they hold.
+    which minutes of the partial they hold. Paths are explained as routes
+    too (dimension ``route``: :func:`with_routes`, ``rules`` first).
 
     >>> from datetime import datetime, timedelta, UTC
     >>> from httplog.aggregation import aggregate
@@ -300,9 +351,11 @@ def explain_spikes(
     >>> spikes = find_spikes(by_window(p, every="5m"))
     >>> why = explain_spikes(p, spikes)
     >>> why.filter(pl.col("rank") == 1).select("dimension", "key").rows()
-    [('path', '/pay'), ('status', '502')]
+    [('path', '/pay'), ('route', '/pay'), ('status', '502')]
     """
     params = params or SpikeParams()
+    if spikes.height:
+        p = with_routes(p, rules)
     frames = []
     for row in spikes.iter_rows(named=True):
         same = spikes.filter(pl.col("kind") == row["kind"]).select("start", "end")
@@ -317,7 +370,8 @@ def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
     """The keys that explain each spike, ranked across dimensions: first the one
     accounting for most of its excess errors, then by lift (how much more often
     than usual the key fails), count and key; at most ``n`` per spike, and never a
-    key with a negative excess or a negligible share (``explains``).
+    key with a negative excess or a negligible share (``explains``). A route
+    that is a path as it is (nothing folded) is left to the path.
 
     Columns: those of ``explanations`` (:data:`EXPLANATION_SCHEMA`) and ``order``.
 
@@ -337,8 +391,12 @@ def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
     """
     if "explains" not in explanations.columns:
         return explanations.head(0).with_columns(order=pl.lit(0, pl.UInt32))
+    paths = explanations.filter(pl.col("dimension") == "path").select("spike", "key")
+    same = (pl.col("dimension") == "route") & pl.struct("spike", "key").is_in(
+        paths.select(pl.struct("spike", "key")).to_series().implode()
+    )
     return (
-        explanations.filter(pl.col("explains"))
+        explanations.filter(pl.col("explains") & ~same)
         .sort(
             ["spike", "excess_share", "lift", "count", "dimension", "key"],
             descending=[False, True, True, True, False, False],
@@ -475,3 +533,129 @@ def explain_spike(
         )
     )
     return t.select([pl.col(c).cast(dt) for c, dt in EXPLANATION_SCHEMA.items()])
+
+
+def host_timeline(
+    p: Partial, *, every: str, tz: str = "UTC", n: int = HOST_TIMELINES
+) -> pl.DataFrame | None:
+    """The timeline of each of the ``n`` busiest virtual hosts (most requests;
+    ties by name), from the partial's ``host_counts``: host, start, end (in
+    ``tz``), requests, 4xx, 5xx, rate_4xx, rate_5xx — one row per host and
+    window of the overall timeline (:func:`httplog.by_window` with the same
+    ``every`` and ``tz``), empty windows included; hosts in order of
+    requests, then windows in time order. None when the log has no host.
+
+    Hosts beyond :data:`~httplog.partial.HOSTS_K` in a minute were added up
+    as ``(other)`` (:func:`~httplog.partial.fold_hosts`): that row is no host
+    and has no timeline, and a host's counts are then lower bounds.
+
+    >>> from datetime import datetime, UTC
+    >>> from httplog.aggregation import aggregate
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (1, 2, 12)],
+    ...         "status": pl.Series([200, 503, 404], dtype=pl.UInt16),
+    ...         "host": ["a.example", "a.example", "b.example"],
+    ...     }
+    ... )
+    >>> tl = host_timeline(aggregate(rows), every="10m")
+    >>> tl.select("host", "requests", "5xx", "rate_5xx").rows()
+    [('a.example', 2, 1, 0.5), ('a.example', 0, 0, 0.0), ('b.example', 0, 0, 0.0), ('b.example', 1, 0, 0.0)]
+    """
+    hc = p.host_counts
+    if hc.is_empty() and not p.keys["dimension"].eq("host").any():
+        return None
+    real = hc.filter(pl.col("host") != OTHER_HOST)
+    busiest = (
+        real.group_by("host")
+        .agg(pl.col("requests").sum())
+        .sort(["requests", "host"], descending=[True, False])
+        .head(n)
+        .select("host", _order=pl.int_range(pl.len()))
+    )
+    span = p.minute_span
+    first, last = span if span is not None else (None, None)
+    windows = windows_between(first, last, every, tz)
+    counts = ["requests", "4xx", "5xx"]
+    per = (
+        real.join(busiest, on="host", how="semi")
+        .join(window_map(real["minute"], every, tz), on="minute", how="left")
+        .group_by("host", "start")
+        .agg(pl.col(*counts).sum())
+    )
+    start = windows.schema["start"]
+    tl = (
+        busiest.join(windows, how="cross")
+        .join(per.with_columns(pl.col("start").cast(start)), on=["host", "start"], how="left")
+        .with_columns(pl.col(*counts).fill_null(0).cast(pl.UInt64))
+        .sort("_order", "start")
+    )
+    rate = {
+        f"rate_{c}": pl.when(pl.col("requests") > 0)
+        .then(pl.col(c) / pl.col("requests"))
+        .otherwise(0.0)
+        for c in ("4xx", "5xx")
+    }
+    return tl.with_columns(**rate).select(HOST_TIMELINE_COLUMNS)
+
+
+def host_spikes(
+    timeline: pl.DataFrame | None,
+    params: SpikeParams | None = None,
+    overall: pl.DataFrame | None = None,
+) -> pl.DataFrame | None:
+    """Spikes found within each host of a :func:`host_timeline`, by the same
+    detector and ``params`` as the overall ones (:func:`find_spikes`): host,
+    then the columns of :data:`SPIKE_SCHEMA` (``spike`` numbers them 1… over
+    every host, by start, then host), and ``overall``: whether ``overall``
+    (the spikes of the whole timeline) has a spike of the same kind that
+    overlaps it — False is a host's spike the fleet's rates hide. None
+    without a timeline (a log without hosts).
+
+    >>> from datetime import datetime, timedelta, UTC
+    >>> t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> tl = pl.DataFrame(
+    ...     {
+    ...         "host": ["a"] * 30,
+    ...         "start": [t0 + timedelta(minutes=5 * i) for i in range(30)],
+    ...         "requests": [100] * 30,
+    ...         "4xx": [2] * 30,
+    ...         "5xx": [1] * 20 + [40, 45] + [1] * 8,
+    ...     }
+    ... ).with_columns(end=pl.col("start") + pl.duration(minutes=5))
+    >>> host_spikes(tl).select("host", "kind", "windows", "errors", "overall").rows()
+    [('a', '5xx', 2, 85, False)]
+    """
+    if timeline is None:
+        return None
+    start = timeline.schema.get("start")
+    tz = start.time_zone if isinstance(start, pl.Datetime) else "UTC"
+    schema: dict[str, PolarsDataType] = {
+        "host": pl.String,
+        **SPIKE_SCHEMA,
+        "start": pl.Datetime("us", tz),
+        "end": pl.Datetime("us", tz),
+        "overall": pl.Boolean,
+    }
+    found = [
+        find_spikes(tl, params).with_columns(host=pl.lit(tl["host"][0], pl.String))
+        for tl in timeline.partition_by("host", maintain_order=True)
+    ]
+    found = [f for f in found if f.height]
+    if not found:
+        return pl.DataFrame(schema=schema)
+    df = pl.concat(found).sort("start", "host", "kind")
+    seen = pl.lit(False)
+    if overall is not None and overall.height:
+        o = overall.select("kind", _s="start", _e="end")
+        hits = (
+            df.with_row_index("_i")
+            .join(o, on="kind", how="inner")
+            .filter((pl.col("_s") < pl.col("end")) & (pl.col("start") < pl.col("_e")))
+            .select("_i")
+            .unique()
+        )
+        df = df.with_row_index("_i").with_columns(_o=pl.col("_i").is_in(hits["_i"].implode()))
+        seen = pl.col("_o")
+    df = df.with_columns(spike=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32), overall=seen)
+    return df.select([pl.col(c).cast(t) for c, t in schema.items()])

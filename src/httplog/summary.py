@@ -233,6 +233,8 @@ def to_summary(
         "spikes": _spikes(a),
         "alerts": [_check_dict(b) for b in (breaches or [])],
     }
+    if a.host_spikes is not None:  # (a log with virtual hosts)
+        summary["host_spikes"] = _host_spikes(a.host_spikes, a.view.tz)
     if checks is not None:
         summary["checks"] = [_check_dict(c) for c in checks]
     for k, x in (extra or {}).items():
@@ -372,6 +374,27 @@ def _spikes(a: Analysis) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _host_spikes(spikes: pl.DataFrame, tz: str) -> list[dict[str, Any]]:
+    """Spikes within a virtual host (:attr:`Analysis.host_spikes`)."""
+    return [
+        {
+            "host": s["host"],
+            "id": int(s["spike"]),
+            "kind": s["kind"],
+            "start": _iso(s["start"], tz),
+            "end": _iso(s["end"], tz),
+            "windows": _int(s["windows"]),
+            "requests": _int(s["requests"]),
+            "errors": _int(s["errors"]),
+            "peak_rate": _num(s["peak_rate"]) or 0.0,
+            "baseline_rate": _num(s["baseline_rate"]) or 0.0,
+            "excess": _int(s["excess"]),
+            "overall": bool(s["overall"]),
+        }
+        for s in spikes.iter_rows(named=True)
+    ]
 
 
 def to_json(

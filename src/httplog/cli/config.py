@@ -24,6 +24,9 @@ _PATH_KEYS = ("paths", "output", "json", "export", "state")
 
 _COMMANDS = ("analyze", "aggregate", "report")
 
+#: Config keys that are another name of an option (a list reads better plural).
+_ALIASES = {"route-rules": "route-rule"}
+
 
 def _option_keys(command: Any) -> dict[str, Any]:
     """Config keys of a command → its parameters (long option names, and param names)."""
@@ -35,6 +38,7 @@ def _option_keys(command: Any) -> dict[str, Any]:
         for opt in (*p.opts, *p.secondary_opts):
             if opt.startswith("--"):
                 keys[opt[2:]] = p
+    keys |= {alias: keys[name] for alias, name in _ALIASES.items() if name in keys}
     return keys
 
 

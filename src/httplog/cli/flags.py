@@ -206,6 +206,18 @@ GeoipDb = Annotated[
     ),
 ]
 
+RouteRuleOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--route-rule",
+        metavar="NAME=REGEX",
+        help="Fold path segments matching REGEX whole into {NAME} in routes, "
+        "before the built-in rules (repeatable).",
+        rich_help_panel=_VIEW,
+        show_default=False,
+    ),
+]
+
 SpikeKinds = Annotated[
     list[str] | None,
     typer.Option(
@@ -433,6 +445,7 @@ def _every_flag(
     lang: Lang = None,
     top: Top = 10,
     geoip_db: GeoipDb = None,
+    route_rule: RouteRuleOpt = None,
     spike_kinds: SpikeKinds = None,
     spike_history: SpikeHistory = None,
     spike_min_history: SpikeMinHistory = None,
@@ -473,6 +486,7 @@ VIEWING = (
     "lang",
     "top",
     "geoip_db",
+    "route_rule",
     "spike_kinds",
     "spike_history",
     "spike_min_history",
@@ -620,6 +634,7 @@ def view_options(flags: Flags, now: datetime) -> httplog.ViewOptions:
         until=until,
         spikes=httplog.SpikeParams(**spikes),
         geoip_db=flags.get("geoip_db"),
+        route_rules=tuple(flags.get("route_rule") or ()),
     )
 
 

@@ -108,6 +108,7 @@ _FLAGS = {
     "log_format": "--format/--log-format",
     "report": "-o/--output",
     "partial": "-o/--output",
+    "route_rules": "--route-rule",
 }
 
 

@@ -82,32 +82,63 @@ def _short_time(t: str | None) -> str:
     return t.replace("T", " ")[:19] if t else "-"
 
 
-#: Panels shown in the terminal (the first rows of each, when the log has it).
-_SHOWN = (("requests", "path", "Requested files"), ("not_found", "path", "Not found"))
+#: Panels shown in the terminal (the first rows of each, when the log has it):
+#: panel, its key column, the title's word in terminal.toml.
+_SHOWN = (("requests", "path", "requested_files"), ("not_found", "path", "not_found"))
 
 
-def _dashboard(s: Mapping[str, Any], width: int) -> list[str]:
+def _dashboard(s: Mapping[str, Any], t: Mapping[str, Any], width: int) -> list[str]:
     """The overview (visitors, distinct files) and the first rows of a few panels."""
     out: list[str] = []
     panels = s.get("panels") or {}
     facts = []
     if s.get("visitors") is not None:
         est = panels.get("visitors", {}).get("estimate")
-        facts.append(f"{_n(s['visitors'])}{' (estimate)' if est else ''} unique visitors")
+        word = t["unique_visitors_estimate" if est else "unique_visitors"]
+        facts.append(word.format(n=_n(s["visitors"])))
     files = (s.get("distinct") or {}).get("file")
     if files:
-        facts.append(f"{'~' if files['estimate'] else ''}{_n(files['count'])} distinct files")
+        n = f"{'~' if files['estimate'] else ''}{_n(files['count'])}"
+        facts.append(t["distinct_files"].format(n=n))
     if facts:
-        out += ["", "Visitors: " + ", ".join(facts)]
+        out += ["", t["visitors"].format(facts=str(t["list_sep"]).join(facts))]
     for name, key, title in _SHOWN:
         panel = panels.get(name)
         if not panel or not panel["rows"]:
             continue
         delta = panel.get("delta") or 0
-        out.append(f"{title}{f' (counts within +{_n(delta)})' if delta else ''}:")
+        head = t["counts_within" if delta else "panel"]
+        out.append(head.format(title=t[title], delta=_n(delta)))
         for r in panel["rows"][:3]:
             label = f"  {_n(r['requests']):>10} {_pct(r['share']):>6}  "
             out.append(label + clean(r[key], max(10, width - len(label))))
+    return out
+
+
+def _span(sp: Mapping[str, Any]) -> tuple[str, str]:
+    """A spike's start and end as shown (the end's date left out on the same day)."""
+    start, end = _short_time(sp["start"]), _short_time(sp["end"])
+    return start, end[11:16] if end[:10] == start[:10] else end
+
+
+def _host_spikes(s: Mapping[str, Any], t: Mapping[str, Any], width: int) -> list[str]:
+    """The spikes within a virtual host that no overall spike of theirs covers."""
+    hidden = [h for h in s.get("host_spikes") or [] if not h["overall"]]
+    if not hidden:
+        return []
+    out = ["", t["host_spikes"].format(n=len(hidden))]
+    for h in hidden:
+        start, end = _span(h)
+        line = t["host_spike"].format(
+            host=clean(h["host"], 60),
+            kind=h["kind"],
+            start=start,
+            end=end,
+            peak=_pct(h["peak_rate"]),
+            baseline=_pct(h["baseline_rate"]),
+            errors=_n(h["errors"]),
+        )
+        out.append("  " + _cut(line, width - 2))
     return out
 
 
@@ -160,14 +191,12 @@ def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> 
             label = f"  {r['code']:>3}  {_pad(clean(r['reason'] or r['class'], 24), 24)} "
             label += f"{_n(r['count']):>10} {_pct(r['share']):>6}  "
             out.append(label + _cut(clean(r["description"]), max(10, width - _width(label))))
-        out.extend(_dashboard(s, width))
+        out.extend(_dashboard(s, t, width))
     if s["spikes"]:
         out.append("")
         out.append(t["spikes"].format(n=len(s["spikes"])))
         for sp in s["spikes"]:
-            start, end = _short_time(sp["start"]), _short_time(sp["end"])
-            if end[:10] == start[:10]:
-                end = end[11:16]
+            start, end = _span(sp)
             line = t["spike"].format(
                 kind=sp["kind"],
                 start=start,
@@ -190,6 +219,7 @@ def to_text(summary: Mapping[str, Any], *, width: int = 100, codes: int = 8) -> 
             ]
             if why:
                 out.append("      " + t["explained_by"].format(keys=sep.join(why)))
+    out.extend(_host_spikes(s, t, width))
     if s.get("alerts"):
         out.append("")
         out.append(t["alerts"])
