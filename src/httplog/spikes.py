@@ -330,7 +330,8 @@ def explain_spikes(
     Each spike's baseline is the errors of its kind outside every spike of
     that kind (see :func:`explain_spike`); the spikes' start and end say
     which minutes of the partial they hold. Paths are explained as routes
-    too (dimension ``route``: :func:`with_routes`, ``rules`` first).
+    too (dimension ``route``: :func:`with_routes`, ``rules`` first); a route
+    that is one of the spike's paths as it is (nothing folded) is left out.
 
     >>> from datetime import datetime, timedelta, UTC
     >>> from httplog.aggregation import aggregate
@@ -351,7 +352,7 @@ def explain_spikes(
     >>> spikes = find_spikes(by_window(p, every="5m"))
     >>> why = explain_spikes(p, spikes)
     >>> why.filter(pl.col("rank") == 1).select("dimension", "key").rows()
-    [('path', '/pay'), ('route', '/pay'), ('status', '502')]
+    [('path', '/pay'), ('status', '502')]
     """
     params = params or SpikeParams()
     if spikes.height:
@@ -363,7 +364,16 @@ def explain_spikes(
     frames = [f for f in frames if f.height]
     if not frames:
         return pl.DataFrame(schema=EXPLANATION_SCHEMA)
-    return pl.concat(frames).sort("spike", "dimension", "rank")
+    ex = pl.concat(frames)
+    # A route that is one of the spike's paths as it is (nothing folded) says
+    # nothing the path doesn't: only the routes that fold paths are kept.
+    paths = ex.filter(pl.col("dimension") == "path").select("spike", "key")
+    routes = ex.filter(pl.col("dimension") == "route").join(paths, on=["spike", "key"], how="anti")
+    routes = routes.sort("spike", "rank").with_columns(
+        rank=pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("spike")
+    )
+    ex = pl.concat([ex.filter(pl.col("dimension") != "route"), routes])
+    return ex.sort("spike", "dimension", "rank")
 
 
 def ranked_explanations(explanations: pl.DataFrame, n: int = 5) -> pl.DataFrame:
