@@ -52,6 +52,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from httplog.display import visible
 from httplog.statuscodes import CLASSES, annotate, check_lang, class_table
 from httplog.windows import tz_label, wall_clock
 
@@ -441,6 +442,97 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
     return _time_axis(fig, analysis, lang)
 
 
+#: Most hosts drawn in the per-host error-rate chart (``Analysis.host_timeline``
+#: holds the busiest ones).
+HOST_ROWS = 8
+
+
+def host_error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
+    """4xx and 5xx rates per window of each of the busiest virtual hosts, one row each.
+
+    Small multiples of :func:`error_rates` over ``analysis.host_timeline``
+    (the busiest hosts first), sharing the time axis, with each host's own
+    spikes (``analysis.host_spikes``) shaded in its row. Windows in which a
+    host had no request are gaps; a lone window is a marker.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure or None
+        ``None`` when the log has no host (``host_timeline`` is None or empty).
+
+    Examples
+    --------
+    >>> import httplog, os, tempfile
+    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
+    >>> _ = open(log, "w").write(
+    ...     '192.0.2.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\\n'
+    ... )
+    >>> host_error_rates(httplog.analyze(log)) is None  # the combined format has no host
+    True
+    """
+    lang = resolve_lang(lang, analysis)
+    tl = analysis.host_timeline
+    if tl is None or tl.is_empty():
+        return None
+    hosts = (
+        tl.group_by("host", maintain_order=True)
+        .agg(pl.col("requests").sum())
+        .sort("requests", descending=True, maintain_order=True)["host"]
+        .head(HOST_ROWS)
+        .to_list()
+    )
+    tz = analysis.view.tz
+    windows = tl.select("start").unique().sort("start")
+    titles = [html.escape(visible(h if h is not None else "-")) for h in hosts]
+    fig = make_subplots(
+        rows=len(hosts),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=titles,
+        vertical_spacing=min(0.3 / len(hosts), 0.12),
+    )
+    _base_layout(fig, label("host_rates_title", lang), x_title=None, y_title="")
+    x = _local(windows["start"], tz)
+    for row, host in enumerate(hosts, start=1):
+        own = windows.join(tl.filter(pl.col("host") == host), on="start", how="left")
+        for kind in ("4xx", "5xx"):
+            pct = own.select(
+                pl.when(pl.col("requests") > 0).then((pl.col(f"rate_{kind}") * 100).round(3))
+            ).to_series()
+            fig.add_trace(
+                _steps(
+                    x,
+                    pct.to_list(),
+                    color=CLASS_COLORS[kind],
+                    width=1.5,
+                    name=label(f"rate_{kind}", lang),
+                    legendgroup=kind,
+                    showlegend=row == 1,
+                    hovertemplate=f"{titles[row - 1]} {kind}: %{{y:.2f}}%<extra></extra>",
+                ),
+                row=row,
+                col=1,
+            )
+        fig.update_yaxes(rangemode="tozero", ticksuffix="%", row=row, col=1)
+    spikes = analysis.host_spikes
+    if spikes is not None:
+        for s in spikes.filter(pl.col("host").is_in(hosts)).iter_rows(named=True):
+            start, end = _local(pl.Series([s["start"], s["end"]]), tz)
+            color = CLASS_COLORS.get(str(s["kind"]), CLASS_COLORS["5xx"])
+            fig.add_vrect(
+                x0=start,
+                x1=end,
+                fillcolor=color,
+                opacity=0.2,
+                layer="below",
+                line_width=0,
+                row=hosts.index(s["host"]) + 1,
+                col=1,
+            )
+    fig.update_layout(height=max(_HEIGHT, 100 + 170 * len(hosts)))
+    return _time_axis(fig, analysis, lang, last_row=len(hosts))
+
+
 def _wrap(text: str) -> str:
     """Escape for plotly's pseudo-HTML and wrap to a hover box's width."""
     width = 64 if text.isascii() else 32
@@ -662,7 +754,8 @@ def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figu
     """All charts that apply to ``analysis``, by name, in the report's order.
 
     Names: ``timeline``, ``error_rates``, ``status_codes``, ``latency`` (when the
-    log has latencies) and ``bandwidth`` (when it has bytes).
+    log has latencies), ``bandwidth`` (when it has bytes) and
+    ``host_error_rates`` (when it has virtual hosts: ``analysis.host_timeline``).
 
     Examples
     --------
@@ -685,6 +778,7 @@ def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figu
         ("status_codes", status_codes),
         ("latency", latency),
         ("bandwidth", bandwidth),
+        ("host_error_rates", host_error_rates),
     ):
         fig = make(analysis, lang=lang)
         if fig is not None:

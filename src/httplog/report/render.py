@@ -663,7 +663,13 @@ def _panel_value(name: str, value: object, lang: str) -> object:
     return text(value.isoformat() if hasattr(value, "isoformat") else value)
 
 
-def _panel_table(name: str, frame: pl.DataFrame, lang: str, show: int) -> dict[str, Any]:
+def _panel_table(
+    name: str,
+    frame: pl.DataFrame,
+    lang: str,
+    show: int,
+    breakdown: pl.DataFrame | None = None,
+) -> dict[str, Any]:
     """One panel of ``analysis.panels`` as a table (its first :data:`PANEL_ROWS`
     rows, at least ``show``), with its note: the counts' maximum error (``delta``) or estimated days."""
     L = _labels(lang)
@@ -693,6 +699,7 @@ def _panel_table(name: str, frame: pl.DataFrame, lang: str, show: int) -> dict[s
         row += [text(r[c]) for c in decoded]
         rows.append(row)
     whole = name in ("time_distribution", "visitors")
+    details = _breakdown_details(rows_frame, breakdown, lang)
     table = Table(
         f"t-panel-{name}",
         L(f"panel_{name}"),
@@ -700,8 +707,77 @@ def _panel_table(name: str, frame: pl.DataFrame, lang: str, show: int) -> dict[s
         rows,
         show=max(show, 24) if whole else show,
         css_class=f"panel panel-{name.replace('_', '-')}",
+        details=details,
     )
     return {"name": name, "table": table, "note": " ".join(notes)}
+
+
+#: Breakdown dimensions in the order their small tables come (then any other).
+_BREAKDOWN_ORDER = ("status", "method", "protocol", "path", "referer")
+
+
+def _panel_key(frame: pl.DataFrame) -> str | None:
+    """The column of a panel that names its rows (``path``, ``remote_addr``, ``browser``…)."""
+    keys = [c for c in frame.columns if c != "agent_class" and frame.schema[c] == pl.String]
+    return keys[0] if keys else None
+
+
+def _breakdown_details(
+    rows: pl.DataFrame, breakdown: pl.DataFrame | None, lang: str
+) -> list[list[SubTable] | None] | None:
+    """Per row of a panel, the small tables of what it is made of (``Analysis.breakdowns``):
+    one per dimension (a URL: its status codes and methods; a client: its paths),
+    each value with its requests and its share of the row's requests."""
+    key = _panel_key(rows)
+    if breakdown is None or breakdown.is_empty() or key is None:
+        return None
+    L = _labels(lang)
+    b = breakdown.join(
+        rows.select(pl.col(key).alias("key"), total=pl.col("requests")), on="key", how="inner"
+    )
+    if b.is_empty():
+        return None
+    b = _shown_keys(b.rename({"key": "row_key", "value": "key"})).with_columns(
+        share=pl.col("requests") / pl.col("total"),
+        delta=pl.col("delta").fill_null(0) if "delta" in b.columns else pl.lit(0),
+    )
+    per_key = b.partition_by("row_key", as_dict=True)
+    columns = [Column(L("breakdown_value"), cls="keycell", raw=3), Column(L("requests"), "int")]
+    columns += [Column(L("breakdown_share"), "pct", digits=1), Column("raw", hidden=True)]
+    known = list(_BREAKDOWN_ORDER)
+    details: list[list[SubTable] | None] = []
+    for row_key in rows[key].to_list():
+        part = per_key.get((row_key,))
+        if part is None:
+            details.append(None)
+            continue
+        dims = part["dimension"].unique().to_list()
+        subs = []
+        for dim in [d for d in known if d in dims] + sorted(set(dims) - set(known)):
+            sub = part.filter(pl.col("dimension") == dim).sort(
+                ["requests", "key"], descending=[True, False]
+            )
+            label = _dim_label(dim, lang)
+            delta = int(sub.select(pl.col("delta").max().fill_null(0)).item())
+            if delta:
+                label += " " + L("breakdown_delta", delta=f"{delta:,}")
+            subs.append(
+                SubTable(
+                    label,
+                    columns,
+                    [
+                        [
+                            text(_status_key(r["key"], lang) if dim == "status" else r["shown"]),
+                            int(r["requests"]),
+                            float(r["share"] or 0),
+                            text(r["key"]),
+                        ]
+                        for r in sub.iter_rows(named=True)
+                    ],
+                )
+            )
+        details.append(subs)
+    return details if any(details) else None
 
 
 def _dashboard(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
@@ -709,7 +785,9 @@ def _dashboard(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
     names = [n for n in PANELS if n in analysis.panels]
     names += sorted(set(analysis.panels) - set(PANELS))
     show = analysis.view.top
-    return [_panel_table(n, analysis.panels[n], lang, show) for n in names]
+    return [
+        _panel_table(n, analysis.panels[n], lang, show, analysis.breakdowns.get(n)) for n in names
+    ]
 
 
 def _dim_order(names: list[str]) -> list[str]:
@@ -849,6 +927,57 @@ def _spike_table(analysis: Analysis, lang: str) -> Table:
     )
 
 
+def _host_spike_table(analysis: Analysis, lang: str) -> Table | None:
+    """The spikes found within one virtual host (``analysis.host_spikes``), with the
+    host; None when the log has no host."""
+    spikes = analysis.host_spikes
+    if spikes is None:
+        return None
+    L = _labels(lang)
+    tz = analysis.view.tz
+    overall = "overall" in spikes.columns
+    rows = []
+    for s in spikes.iter_rows(named=True):
+        kind = str(s["kind"])
+        same_day = s["start"].date() == s["end"].date()
+        row = [
+            text(s["host"] if s["host"] is not None else "-"),
+            int(s["spike"]),
+            charts.label("spike", lang, kind=kind),
+            _when(s["start"], tz, "%Y-%m-%d %H:%M"),
+            _when(s["end"], tz, "%H:%M" if same_day else "%Y-%m-%d %H:%M"),
+            int(s["windows"]),
+            int(s["errors"]),
+            int(s["requests"]),
+            float(s["peak_rate"] or 0),
+            float(s["baseline_rate"] or 0),
+            int(s["excess"]),
+        ]
+        if overall:
+            row.append(L("host_spike_overall_yes" if s["overall"] else "host_spike_overall_no"))
+        row.append(kind if kind in CLASSES else "5xx")
+        rows.append(row)
+    columns = [
+        Column(L("col_host"), cls="keycell"),
+        Column(L("rank"), "int", cls="dim"),
+        Column(L("spike_kind"), dot=11 + overall, cls="kind"),  # the hidden class column
+        Column(L("spike_start")),
+        Column(L("spike_end")),
+        Column(L("spike_windows"), "int"),
+        Column(L("spike_errors"), "int"),
+        Column(L("requests"), "int"),
+        Column(L("spike_peak"), "pct", digits=1),
+        Column(L("spike_baseline"), "pct", digits=1),
+        Column(L("excess"), "int"),
+    ]
+    if overall:
+        columns.append(Column(L("host_spike_overall")))
+    columns.append(Column("class", hidden=True))
+    return Table(
+        "t-host-spikes", L("host_spikes"), columns, rows, show=25, css_class="spikes host-spikes"
+    )
+
+
 def _rejected_table(analysis: Analysis, lang: str) -> Table:
     L = _labels(lang)
     rows = [
@@ -959,9 +1088,22 @@ def _context(
     locale = _plotly_locale(lang) if figs else None
     if locale is not None:
         config["locale"] = locale["name"]
+    scripts = [_script("tables.js"), _script("report.js")]
+    bundle = None
+    cdn_url = cdn_sri = None
+    mode = plotly_js if isinstance(plotly_js, str) and plotly_js in PLOTLY_JS_MODES else "path"
+    if mode == "cdn":
+        if figs:
+            cdn_url, cdn_sri = _plotly_cdn()
+    elif figs:
+        bundle = plotly_bundle(plotly_js, _figure_types(figs))
+    elif mode == "path":
+        plotly_bundle(plotly_js)  # a bad path is an error even when there is nothing to draw
     charts_json = (
         '{"config":'
         + json.dumps(config)
+        + ',"integrity":'
+        + json.dumps(_csp_hash(bundle.js).strip("'") if bundle else None)
         + ',"print_width":'
         + str(_PRINT_WIDTH)
         + ',"print_scale":'
@@ -978,17 +1120,6 @@ def _context(
         + "]}"
     )
 
-    scripts = [_script("tables.js"), _script("report.js")]
-    bundle = None
-    cdn_url = cdn_sri = None
-    mode = plotly_js if isinstance(plotly_js, str) and plotly_js in PLOTLY_JS_MODES else "path"
-    if mode == "cdn":
-        if figs:
-            cdn_url, cdn_sri = _plotly_cdn()
-    elif figs:
-        bundle = plotly_bundle(plotly_js, _figure_types(figs))
-    elif mode == "path":
-        plotly_bundle(plotly_js)  # a bad path is an error even when there is nothing to draw
     script_src = " ".join(_csp_hash(s) for s in ([bundle.js] if bundle else []) + scripts)
     if cdn_url:
         script_src += " " + re.sub(r"^(https://[^/]+/).*$", r"\1", cdn_url)
@@ -1064,8 +1195,10 @@ def _context(
     status_table = _status_table(analysis, lang)
     spike_table = _spike_table(analysis, lang)
     rejected_table = _rejected_table(analysis, lang)
+    host_spike_table = _host_spike_table(analysis, lang)
     dashboard = _dashboard(analysis, lang)
     all_tables = [status_table, spike_table, rejected_table]
+    all_tables += [host_spike_table] if host_spike_table is not None else []
     all_tables += [t["table"] for t in top_errors + top_all + dashboard]
     tables_json = script_json(
         {
@@ -1113,6 +1246,7 @@ def _context(
         "charts": chart_list,
         "status_table": status_table,
         "spike_table": spike_table,
+        "host_spike_table": host_spike_table,
         "top_errors": top_errors,
         "top_all": top_all,
         "dashboard": dashboard,

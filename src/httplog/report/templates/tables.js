@@ -327,11 +327,29 @@
   }
 
   var tables = [];
-  document.querySelectorAll("[data-table]").forEach(function (root) {
-    var spec = data.tables[root.getAttribute("data-table")];
-    if (spec) { tables.push(new Table(root, spec)); }
-  });
+  var built = false;
+  function build() {
+    if (built) { return; }
+    built = true;
+    document.querySelectorAll("[data-table]").forEach(function (root) {
+      var spec = data.tables[root.getAttribute("data-table")];
+      if (spec) { tables.push(new Table(root, spec)); }
+    });
+  }
+  /* The first chart first: the tables are built once report.js has drawn it (or
+   * given up), in a task after the frame that paints it; the page shows the
+   * static rows until then. Before printing, at once. */
+  function afterPaint() {
+    requestAnimationFrame(function () { setTimeout(build, 0); });
+  }
+  if (window.httplogChartsSettled || !document.getElementById("httplog-charts")) {
+    build();
+  } else {
+    document.addEventListener("httplog-charts-settled", afterPaint, {once: true});
+    setTimeout(build, 5000);  // whatever the charts do
+  }
   window.addEventListener("beforeprint", function () {
+    build();
     tables.forEach(function (t) { t.expandForPrint(); });
   });
 })();
