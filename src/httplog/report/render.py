@@ -44,6 +44,7 @@ from httplog.report.bundle import base122 as base122
 from httplog.report.bundle import plotly_bundle as plotly_bundle
 from httplog.report.bundle import unbase122 as unbase122
 from httplog.report.context import PLOTLY_CONFIG, _context, _environment, script_json
+from httplog.report.tables import KEY_CHARS as KEY_CHARS
 
 if TYPE_CHECKING:
     from httplog.analysis import Analysis
