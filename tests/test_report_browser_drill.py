@@ -290,3 +290,42 @@ def test_without_hosts_there_is_no_host_chart_nor_host_spikes_table(sample, tmp_
     assert "chart-host_error_rates" not in page and "t-host-spikes" not in page
     zh = httplog.report.render_report(_hosts(sample), plotly_js="cdn", lang="zh")
     assert "各虚拟主机的错误峰值" in zh and "各虚拟主机的 4xx 与 5xx 错误率" in zh
+
+
+HOSTILE_LOG = ROOT / "tests" / "data" / "hostile.log"
+
+
+def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(open_page, tmp_path):
+    a = httplog.analyze(HOSTILE_LOG)
+    paths = a.panels["requests"]["path"].to_list()
+    hostile = [p for p in paths if "<" in p or '"' in p]
+    assert hostile, paths
+    breakdown = pl.DataFrame(
+        {
+            "key": [p for p in hostile for _ in range(2)],
+            "dimension": ["status", "path"] * len(hostile),
+            "value": ["500", "dummy"] * len(hostile),
+            "requests": [1, 1] * len(hostile),
+            "delta": [0, 0] * len(hostile),
+        }
+    ).with_columns(
+        value=pl.when(pl.col("dimension") == "path").then(pl.col("key")).otherwise("value")
+    )
+    out = tmp_path / "hostile-drill.html"
+    write_report(dataclasses.replace(a, breakdowns={"requests": breakdown}), out)
+    page, errors, blocked = open_page(out)
+    buttons = page.locator("#t-panel-requests button.expand")
+    assert buttons.count() == len(hostile)
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+    details = page.locator("#t-panel-requests tr.detail").all_inner_texts()
+    text = "\n".join(details)
+    for key in hostile:
+        if key.isprintable():  # (invisible characters are shown as <U+XXXX>)
+            assert key in text, key
+    assert HOSTILE_KEY in text
+    # sorting and filtering with rows open move text, never markup
+    page.locator("#t-panel-requests thead th").nth(0).locator("button").click()
+    page.fill("#t-panel-requests input.filter", "<script>")
+    _inert(page, errors)
+    assert blocked == []

@@ -225,10 +225,14 @@ def _panel_table(
         show=max(show, 24) if whole else show,
         css_class=f"panel panel-{name.replace('_', '-')}",
         details=details,
+        static_details=False,
     )
     return {"name": name, "table": table, "note": " ".join(notes)}
 
 
+#: Rows of a panel whose breakdowns the page holds (the page stays light: the
+#: sample report holds three panels' breakdowns in ~30 kB).
+BREAKDOWN_ROWS = 25
 #: Breakdown dimensions in the order their small tables come (then any other).
 _BREAKDOWN_ORDER = ("status", "method", "protocol", "path", "referer")
 
@@ -249,8 +253,9 @@ def _breakdown_details(
     if breakdown is None or breakdown.is_empty() or key is None:
         return None
     L = _labels(lang)
+    first = rows.head(BREAKDOWN_ROWS)
     b = breakdown.join(
-        rows.select(pl.col(key).alias("key"), total=pl.col("requests")), on="key", how="inner"
+        first.select(pl.col(key).alias("key"), total=pl.col("requests")), on="key", how="inner"
     )
     if b.is_empty():
         return None
@@ -286,8 +291,8 @@ def _breakdown_details(
                         [
                             text(_status_key(r["key"], lang) if dim == "status" else r["shown"]),
                             int(r["requests"]),
-                            float(r["share"] or 0),
-                            text(r["key"]),
+                            round(float(r["share"] or 0), 4),
+                            text(r["key"]) if r["shown"] != r["key"] else None,
                         ]
                         for r in sub.iter_rows(named=True)
                     ],

@@ -193,8 +193,18 @@
     document.dispatchEvent(new Event("httplog-charts-settled"));
   }
 
-  loadPlotly().then(start).then(settled, function () {
-    notice("charts-unavailable");
-    settled();
-  });
+  /* After the frame that paints the static first chart: decoding holds the main
+   * thread for a while, and the page above is what the reader sees first. */
+  function go() {
+    loadPlotly().then(start).then(settled, function () {
+      notice("charts-unavailable");
+      settled();
+    });
+  }
+  if (typeof Plotly !== "undefined" || !document.getElementById("httplog-plotly") ||
+      typeof requestAnimationFrame !== "function") {
+    go();
+  } else {
+    requestAnimationFrame(function () { setTimeout(go, 0); });
+  }
 })();
