@@ -3,6 +3,7 @@
     python benchmarks/bench_report.py [LOG] --repeat 7
     python benchmarks/bench_report.py --full         # also httplog with plotly.py's full bundle
     python benchmarks/bench_report.py --quick        # smoke test: 3,000 lines, one load each
+    python benchmarks/bench_report.py --baseline-src OLD/src   # also the report of older code
 
 For the same access log (default ``sample_logs/nginx_access.log``), writes
 httplog's report (``httplog analyze LOG -o httplog.html``) and GoAccess's
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import shutil
 import statistics
 import subprocess
@@ -128,13 +130,21 @@ def httplog_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "httplog"]
 
 
-def write_reports(log: Path, out: Path, goaccess_format: str, full: bool) -> list[Report]:
+def write_reports(
+    log: Path, out: Path, goaccess_format: str, full: bool, baseline: Path | None = None
+) -> list[Report]:
     hl = out / "httplog.html"
     subprocess.run([*httplog_cmd(), "analyze", str(log), "-o", str(hl), "-q"], check=True)
     ga = out / "goaccess.html"
     cmd = ["goaccess", str(log), f"--log-format={goaccess_format}", "-o", str(ga)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reports = [Report("httplog", hl), Report("goaccess", ga)]
+    if baseline is not None:  # the same report written by another checkout's code
+        hb = out / "httplog-base.html"
+        env = dict(os.environ, PYTHONPATH=str(baseline.resolve()))
+        base_cmd = [sys.executable, "-m", "httplog", "analyze", str(log), "-o", str(hb), "-q"]
+        subprocess.run(base_cmd, check=True, env=env)
+        reports.append(Report("httplog@base", hb))
     if full:
         from plotly.offline import get_plotlyjs
 
@@ -194,6 +204,12 @@ def main() -> None:
         "--full", action="store_true", help="also httplog's report with the full plotly.js"
     )
     ap.add_argument("--keep", type=Path, help="also copy both reports into this directory")
+    ap.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also the report written by the httplog of this src/ directory (httplog@base), "
+        "loaded in turn with the others",
+    )
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per load")
     a = ap.parse_args()
     if not shutil.which("goaccess"):
@@ -212,7 +228,7 @@ def main() -> None:
             with a.log.open("rb") as src:
                 log.write_bytes(b"".join(line for _, line in zip(range(3000), src, strict=False)))
             repeat = 1
-        reports = write_reports(log, out, a.goaccess_format, a.full)
+        reports = write_reports(log, out, a.goaccess_format, a.full, a.baseline_src)
         if a.keep:
             a.keep.mkdir(parents=True, exist_ok=True)
             for r in reports:
@@ -271,6 +287,13 @@ def main() -> None:
                 f"DOMContentLoaded {h['dcl'] / g['dcl']:.2f}x"
             )
         h = med["httplog"]
+        if "httplog@base" in med:
+            b = med["httplog@base"]
+            print(
+                f"ratio httplog/httplog@base: first chart {h['first'] / b['first']:.2f}x, "
+                f"first interactive chart {h['interactive'] / b['interactive']:.2f}x, "
+                f"DOMContentLoaded {h['dcl'] / b['dcl']:.2f}x, size {h['size'] / b['size']:.3f}x"
+            )
         print(
             f"httplog: {h['size'] / 1e6:.2f} MB (target <= 2.0 MB), first chart "
             f"{h['first'] / 1000:.2f} s (target <= 1.0 s), first interactive chart "

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -159,6 +160,9 @@ class Table:
     details: list[list[SubTable] | None] | None = None
     css_class: str = ""
     open: int = 0
+    #: Whether the plain HTML rows (the page without JavaScript) hold the details
+    #: too; many small breakdown tables per row are left to the script.
+    static_details: bool = True
 
     def spec(self) -> dict[str, Any]:
         """The JSON the table script reads."""
@@ -169,8 +173,18 @@ class Table:
             "show": self.show,
         }
         if self.details is not None and any(self.details):
-            out["details"] = [[s.spec() for s in d] if d else None for d in self.details]
+            # sub-tables of one table share their columns: written once
+            specs = [[s.spec() for s in d] if d else None for d in self.details]
+            shared = {json.dumps(x["columns"]) for d in specs if d for x in d}
+            if len(shared) == 1:
+                out["detail_columns"] = json.loads(shared.pop())
+                for d in specs:
+                    for x in d or []:
+                        del x["columns"]
+            out["details"] = specs
             out["open"] = self.open
+            if not self.static_details:  # nor expanded for print: only what is open
+                out["print_details"] = False
         return out
 
     @property
@@ -182,7 +196,7 @@ class Table:
         out = []
         for i, row in enumerate(self.rows[: self.show]):
             details = []
-            if self.details is not None and self.details[i]:
+            if self.static_details and self.details is not None and self.details[i]:
                 for sub in self.details[i] or []:
                     details.append(
                         {

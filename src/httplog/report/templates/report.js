@@ -2,11 +2,14 @@
  *
  * The figures are in the JSON block #httplog-charts. plotly.js is in the page
  * once, deflate-compressed and base-122-encoded (#httplog-plotly): it is
- * expanded with the browser's DecompressionStream and run as an inline
- * script, which the page's Content-Security-Policy admits by the SHA-256
- * hash of exactly that text (nothing else can run). With plotly_js="cdn" the
- * bundle comes from the CDN instead and Plotly is already defined.
+ * expanded with the browser's DecompressionStream and run (runPlotly), which
+ * the page's Content-Security-Policy admits by the SHA-256 hash of exactly
+ * that text (nothing else can run). With plotly_js="cdn" the bundle comes
+ * from the CDN instead and Plotly is already defined.
  *
+ * This script comes right after the charts in the page, before the tables,
+ * so plotly.js is expanding while the rest of the page is parsed; the tables'
+ * script waits until the first chart is drawn ("httplog-charts-settled").
  * The first chart is in the page as a static SVG (charts.sketch_svg), shown while
  * plotly.js loads and replaced when it draws. Charts are drawn when they come
  * near the viewport (IntersectionObserver),
@@ -16,7 +19,10 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("httplog-charts").textContent);
-  if (!data.figures.length) { return; }
+  if (!data.figures.length) {
+    window.httplogChartsSettled = true;
+    return;
+  }
 
   function notice(id) {
     var note = document.getElementById(id);
@@ -47,6 +53,32 @@
     return out;
   }
 
+  /* plotly.js, expanded and run. The expanded text is run from a blob: URL
+   * with an integrity attribute (the SHA-256 the CSP admits): the browser
+   * compiles it on a background thread while the page goes on parsing, and the
+   * policy's hash still decides (no blob: source in the CSP). A browser that
+   * does not match hashes against external scripts refuses it; the same text
+   * then runs as an inline script, which the same hash admits. */
+  function runPlotly(js, integrity) {
+    function inline() {
+      return js.text().then(function (text) {
+        var s = document.createElement("script");
+        s.textContent = text;  // admitted by its hash in the CSP
+        document.head.appendChild(s);
+      });
+    }
+    if (!integrity || typeof URL.createObjectURL !== "function") { return inline(); }
+    return new Promise(function (resolve) {
+      var url = URL.createObjectURL(new Blob([js], {type: "text/javascript;charset=utf-8"}));
+      var s = document.createElement("script");
+      s.integrity = integrity;
+      s.onload = function () { URL.revokeObjectURL(url); resolve(true); };
+      s.onerror = function () { URL.revokeObjectURL(url); s.remove(); resolve(false); };
+      s.src = url;
+      document.head.appendChild(s);
+    }).then(function (ran) { return ran ? null : inline(); });
+  }
+
   function loadPlotly() {
     if (typeof Plotly !== "undefined") { return Promise.resolve(); }
     var packed = document.getElementById("httplog-plotly");
@@ -56,13 +88,13 @@
       return Promise.reject(new Error("no DecompressionStream"));
     }
     var size = parseInt(packed.getAttribute("data-bytes"), 10);
-    var stream = new Blob([decode(packed.textContent, size)]).stream()
-      .pipeThrough(new DecompressionStream("deflate-raw"));
-    return new Response(stream).text().then(function (js) {
-      var s = document.createElement("script");
-      s.textContent = js;  // admitted by its hash in the CSP
-      document.head.appendChild(s);
-      packed.remove();  // 0.5 MB of text the page no longer needs
+    var integrity = data.integrity;
+    var bytes = decode(packed.textContent, size);
+    packed.remove();  // 1.6 MB of text the page no longer needs
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).blob().then(function (js) {
+      return runPlotly(js, integrity);
+    }).then(function () {
       if (typeof Plotly === "undefined") { throw new Error("plotly.js did not run"); }
     });
   }
@@ -154,5 +186,25 @@
     });
   }
 
-  loadPlotly().then(start, function () { notice("charts-unavailable"); });
+  /* The tables' script waits for the first chart (or its failure): the page's
+   * main thread draws that first, then builds the tables. */
+  function settled() {
+    window.httplogChartsSettled = true;
+    document.dispatchEvent(new Event("httplog-charts-settled"));
+  }
+
+  /* After the frame that paints the static first chart: decoding holds the main
+   * thread for a while, and the page above is what the reader sees first. */
+  function go() {
+    loadPlotly().then(start).then(settled, function () {
+      notice("charts-unavailable");
+      settled();
+    });
+  }
+  if (typeof Plotly !== "undefined" || !document.getElementById("httplog-plotly") ||
+      typeof requestAnimationFrame !== "function") {
+    go();
+  } else {
+    requestAnimationFrame(function () { setTimeout(go, 0); });
+  }
 })();

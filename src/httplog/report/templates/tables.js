@@ -4,8 +4,9 @@
  * #httplog-tables: {"labels": {...}, "tables": {id: spec}}, where a spec is
  *   {"label": text, "columns": [{"name", "type", "digits", "cls", "dot", "bar", "cut", "raw"}],
  *    "rows": [[cell, ...], ...], "show": n, "details": [null | [subtable, ...], ...],
- *    "open": n (the first n rows start expanded)}
- * and a subtable is {"label", "columns", "rows"}. The page already holds the
+ *    "open": n (the first n rows start expanded), "detail_columns": [...]}
+ * and a subtable is {"label", "columns", "rows"} (without "columns" when all the
+ * subtables of the table share them: "detail_columns"). The page already holds the
  * first rows as plain HTML (the report reads without JavaScript); this script
  * replaces them with the same rows drawn from the data, then sorts (any
  * column, numbers as numbers), filters, shows more and expands rows that
@@ -127,7 +128,8 @@
   }
 
   /* A plain (not interactive) table: the details of an expanded row. */
-  function subtable(spec) {
+  function subtable(spec, shared) {
+    spec = spec.columns ? spec : {label: spec.label, rows: spec.rows, columns: shared};
     var wrap = el("div", "subtable");
     if (spec.label) { wrap.appendChild(el("h5", "", spec.label)); }
     var box = el("div", "tablebox");
@@ -272,7 +274,9 @@
           var build = function () {
             if (built) { return; }
             built = true;
-            it.details.forEach(function (sub) { dtd.appendChild(subtable(sub)); });
+            it.details.forEach(function (sub) {
+              dtd.appendChild(subtable(sub, spec.detail_columns));
+            });
           };
           if (it.open) { build(); }
           dtr.appendChild(dtd);
@@ -314,8 +318,10 @@
         : fill(L.rows_shown, {shown: n, total: items.length});
     };
 
-    /* Before printing: every detail open (print shows what the screen holds). */
+    /* Before printing: every detail open (print shows what the screen holds), but
+       for tables whose details are many small breakdowns ("print_details": false). */
     this.expandForPrint = function () {
+      if (spec.print_details === false) { return; }
       tbody.querySelectorAll("tr.detail").forEach(function (tr) {
         if (tr.httplogBuild) { tr.httplogBuild(); }
       });
@@ -327,11 +333,29 @@
   }
 
   var tables = [];
-  document.querySelectorAll("[data-table]").forEach(function (root) {
-    var spec = data.tables[root.getAttribute("data-table")];
-    if (spec) { tables.push(new Table(root, spec)); }
-  });
+  var built = false;
+  function build() {
+    if (built) { return; }
+    built = true;
+    document.querySelectorAll("[data-table]").forEach(function (root) {
+      var spec = data.tables[root.getAttribute("data-table")];
+      if (spec) { tables.push(new Table(root, spec)); }
+    });
+  }
+  /* The first chart first: the tables are built once report.js has drawn it (or
+   * given up), in a task after the frame that paints it; the page shows the
+   * static rows until then. Before printing, at once. */
+  function afterPaint() {
+    requestAnimationFrame(function () { setTimeout(build, 0); });
+  }
+  if (window.httplogChartsSettled || !document.getElementById("httplog-charts")) {
+    build();
+  } else {
+    document.addEventListener("httplog-charts-settled", afterPaint, {once: true});
+    setTimeout(build, 5000);  // whatever the charts do
+  }
   window.addEventListener("beforeprint", function () {
+    build();
     tables.forEach(function (t) { t.expandForPrint(); });
   });
 })();

@@ -1,0 +1,331 @@
+"""Drilling down in the report, in a real browser: panel rows that expand into their
+breakdowns, the per-host error-rate chart and the host spikes table.
+
+Playwright driving Debian's Chromium (``/usr/bin/chromium``), every request but the
+report itself aborted. The analyses are hand-made from the sample log with
+:func:`dataclasses.replace`: ``breakdowns``, ``host_timeline`` and ``host_spikes``
+filled with frames of the shapes ``Analysis`` documents, hostile keys included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import httplog
+from httplog.report import write_report
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
+CHROMIUM = "/usr/bin/chromium"
+HOSTILE_KEY = "</script><script>window.__pwned=1</script>"
+HOSTILE_IMG = '"><img src=x onerror="window.__pwned=1">'
+HOSTILE_HOST = "<b>host</b><script>window.__pwned=1</script>"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[test]'")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser) -> Iterator[object]:
+    """Open a report with the network blocked; the page, its errors and blocked requests."""
+    contexts = []
+
+    def open_(path: Path, *, lang_check: bool = True) -> tuple[object, list[str], list[str]]:
+        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+        contexts.append(ctx)
+        url = path.resolve().as_uri()
+        blocked: list[str] = []
+        errors: list[str] = []
+
+        def route(r):
+            if r.request.url == url:
+                r.continue_()
+            else:
+                blocked.append(r.request.url)
+                r.abort()
+
+        ctx.route("**/*", route)
+        page = ctx.new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
+        page.goto(url, wait_until="load")
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plot'))"
+            ".every(d => d.querySelector('.main-svg'))"
+            " && document.querySelectorAll('.ht.interactive').length > 0",
+            timeout=60_000,
+        )
+        return page, errors, blocked
+
+    yield open_
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def sample() -> httplog.Analysis:
+    return httplog.analyze(SAMPLE)
+
+
+def _breakdowns(a: httplog.Analysis) -> dict[str, pl.DataFrame]:
+    """Breakdowns of the first rows of three panels, as ``Analysis.breakdowns`` holds them."""
+    p0, p1 = a.panels["requests"]["path"].head(2).to_list()
+    client = a.panels["hosts"]["remote_addr"][0]
+    nf = a.panels["not_found"]["path"][0]
+    return {
+        "requests": pl.DataFrame(
+            {
+                "key": [p0, p0, p0, p0, p1],
+                "dimension": ["status", "status", "method", "method", "status"],
+                "value": ["200", "404", "GET", HOSTILE_KEY, "200"],
+                "requests": [900, 12, 905, 7, 40],
+                "delta": [0, 0, 0, 0, 3],
+            }
+        ),
+        "hosts": pl.DataFrame(
+            {
+                "key": [client, client],
+                "dimension": ["path", "path"],
+                "value": ["/caf%C3%A9", HOSTILE_IMG],
+                "requests": [4, 2],
+                "delta": [0, 0],
+            }
+        ),
+        "not_found": pl.DataFrame(
+            {
+                "key": [nf],
+                "dimension": ["referer"],
+                "value": ["javascript:window.__pwned=1"],
+                "requests": [1],
+                "delta": [0],
+            }
+        ),
+    }
+
+
+def _inert(page, errors: list[str]) -> None:
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("main img, main section script, main [onerror]").count() == 0
+    assert errors == []
+
+
+def test_a_panel_row_expands_into_its_breakdowns_by_keyboard_with_hostile_values_as_text(
+    open_page, sample, tmp_path
+):
+    a = dataclasses.replace(sample, breakdowns=_breakdowns(sample))
+    out = tmp_path / "drill.html"
+    write_report(a, out)
+    page, errors, blocked = open_page(out)
+    # a URL: its status codes and methods, each a small table, closed at first
+    button = page.locator("#t-panel-requests button.expand").first
+    detail = page.locator("#" + button.get_attribute("aria-controls"))
+    assert button.get_attribute("aria-expanded") == "false" and detail.is_hidden()
+    button.focus()
+    page.keyboard.press("Enter")
+    assert button.get_attribute("aria-expanded") == "true" and detail.is_visible()
+    titles = detail.locator("h5").all_inner_texts()
+    assert titles == ["Status codes", "Methods"]
+    text = detail.inner_text()
+    assert "404 Not Found" in text and "GET" in text
+    assert HOSTILE_KEY in text  # a value that looks like markup is text
+    rows = detail.locator("table.sub").first.locator("tbody tr").all_inner_texts()
+    assert rows[0].split("\t")[:2] == ["200 OK", "900"]  # most requests first
+    # the second URL's counts are estimated: its table says so
+    second = page.locator("#t-panel-requests button.expand").nth(1)
+    second.click()
+    second_detail = page.locator("#" + second.get_attribute("aria-controls"))
+    assert "may be short by up to 3" in second_detail.inner_text()
+    button.focus()
+    page.keyboard.press("Space")  # the keyboard closes it too
+    assert button.get_attribute("aria-expanded") == "false" and detail.is_hidden()
+    # only rows with a breakdown have a button
+    assert page.locator("#t-panel-requests button.expand").count() == 2
+    # a client: its paths, decoded for people, raw on hover; a hostile path as text
+    client = page.locator("#t-panel-hosts button.expand").first
+    client.click()
+    cdetail = page.locator("#" + client.get_attribute("aria-controls"))
+    assert cdetail.locator("h5").all_inner_texts() == ["Paths"]
+    assert "/café" in cdetail.inner_text() and HOSTILE_IMG in cdetail.inner_text()
+    assert cdetail.locator("span.key[title='/caf%C3%A9']").count() == 1
+    # a not-found URL: its referers
+    nf = page.locator("#t-panel-not_found button.expand").first
+    nf.click()
+    nfdetail = page.locator("#" + nf.get_attribute("aria-controls"))
+    assert "javascript:window.__pwned=1" in nfdetail.inner_text()
+    assert nfdetail.locator("a").count() == 0
+    # sorting and filtering keep the expandable rows working
+    page.fill("#t-panel-requests input.filter", a.panels["requests"]["path"][0])
+    assert page.locator("#t-panel-requests button.expand").count() >= 1
+    _inert(page, errors)
+    assert blocked == []
+
+
+def test_a_panel_without_breakdowns_has_no_expand_buttons(open_page, sample, tmp_path):
+    out = tmp_path / "plain.html"
+    write_report(sample, out)
+    page, errors, _ = open_page(out)
+    assert page.locator("[id^='t-panel-'] button.expand").count() == 0
+    assert errors == []
+
+
+def _hosts(a: httplog.Analysis) -> httplog.Analysis:
+    """Two hosts, one with a 5xx spike of its own, the other only every other window."""
+    t0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    rows = []
+    for host, windows in (("shop.example", 20), (HOSTILE_HOST, 6)):
+        for i in range(windows):
+            lone = host == HOSTILE_HOST and i % 2 == 1  # windows without requests: gaps
+            req = 0 if lone else 100
+            e5 = (40 if i == 10 else 1) if req else 0
+            e4 = 5 if req else 0
+            rows.append(
+                (
+                    host,
+                    t0 + timedelta(minutes=5 * i),
+                    t0 + timedelta(minutes=5 * i + 5),
+                    req,
+                    e4,
+                    e5,
+                    e4 / req if req else None,
+                    e5 / req if req else None,
+                )
+            )
+    columns = ["host", "start", "end", "requests", "4xx", "5xx", "rate_4xx", "rate_5xx"]
+    tl = pl.DataFrame(rows, schema=columns, orient="row")
+    spikes = pl.DataFrame(
+        {
+            "host": ["shop.example"],
+            "spike": [1],
+            "kind": ["5xx"],
+            "start": [t0 + timedelta(minutes=50)],
+            "end": [t0 + timedelta(minutes=55)],
+            "windows": [1],
+            "requests": [100],
+            "errors": [40],
+            "peak_rate": [0.4],
+            "baseline_rate": [0.01],
+            "excess": [39],
+            "overall": [False],
+        }
+    )
+    return dataclasses.replace(a, host_timeline=tl, host_spikes=spikes)
+
+
+#: Per trace of a chart: its values and the painted paths/points it draws.
+MARKS = """
+div => {
+  const painted = p => {
+    const d = p.getAttribute('d') || '';
+    if (d.length < 4 || d === 'M0,0Z') return false;
+    const b = p.getBBox();
+    return b.width > 0 || b.height > 0;
+  };
+  const marks = {};
+  for (const g of div.querySelectorAll('.main-svg g.trace')) {
+    const cd = g.__data__;
+    const trace = cd && cd[0] && cd[0].trace;
+    if (!trace) continue;
+    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
+    marks[trace.index] = (marks[trace.index] || 0) + n;
+  }
+  return div._fullData.map(t => ({
+    name: t.name, values: (t.y || []).filter(v => v !== null && v === v).length,
+    marks: marks[t.index] || 0}));
+}
+"""
+
+
+def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(
+    open_page, sample, tmp_path
+):
+    out = tmp_path / "hosts.html"
+    write_report(_hosts(sample), out)
+    page, errors, blocked = open_page(out)
+    chart = page.locator("#chart-host_error_rates")
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => document.querySelector('#chart-host_error_rates .main-svg g.trace')"
+    )
+    traces = page.eval_on_selector("#chart-host_error_rates", MARKS)
+    assert len(traces) == 4  # 4xx and 5xx for each of the two hosts
+    for t in traces:
+        assert t["values"] > 0 and t["marks"] > 0, t
+    titles = page.eval_on_selector_all(
+        "#chart-host_error_rates .annotation-text", "ts => ts.map(t => t.textContent)"
+    )
+    assert "shop.example" in titles and HOSTILE_HOST in titles  # the host's name as text
+    assert page.locator("#chart-host_error_rates b, #chart-host_error_rates script").count() == 0
+    # the host spikes table, with its host, and whether the overall rate shows it
+    cells = page.locator("#t-host-spikes tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == "shop.example"
+    assert cells[-1] == "no: hidden in the overall rate"
+    _inert(page, errors)
+    assert blocked == []
+
+
+def test_without_hosts_there_is_no_host_chart_nor_host_spikes_table(sample, tmp_path):
+    page = httplog.report.render_report(sample, plotly_js="cdn")
+    assert sample.host_timeline is None
+    assert "chart-host_error_rates" not in page and "t-host-spikes" not in page
+    zh = httplog.report.render_report(_hosts(sample), plotly_js="cdn", lang="zh")
+    assert "各虚拟主机的错误峰值" in zh and "各虚拟主机的 4xx 与 5xx 错误率" in zh
+
+
+HOSTILE_LOG = ROOT / "tests" / "data" / "hostile.log"
+
+
+def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(open_page, tmp_path):
+    a = httplog.analyze(HOSTILE_LOG)
+    paths = a.panels["requests"]["path"].to_list()
+    hostile = [p for p in paths if "<" in p or '"' in p]
+    assert hostile, paths
+    breakdown = pl.DataFrame(
+        {
+            "key": [p for p in hostile for _ in range(2)],
+            "dimension": ["status", "path"] * len(hostile),
+            "value": ["500", "dummy"] * len(hostile),
+            "requests": [1, 1] * len(hostile),
+            "delta": [0, 0] * len(hostile),
+        }
+    ).with_columns(
+        value=pl.when(pl.col("dimension") == "path").then(pl.col("key")).otherwise("value")
+    )
+    out = tmp_path / "hostile-drill.html"
+    write_report(dataclasses.replace(a, breakdowns={"requests": breakdown}), out)
+    page, errors, blocked = open_page(out)
+    buttons = page.locator("#t-panel-requests button.expand")
+    assert buttons.count() == len(hostile)
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+    details = page.locator("#t-panel-requests tr.detail").all_inner_texts()
+    text = "\n".join(details)
+    for key in hostile:
+        if key.isprintable():  # (invisible characters are shown as <U+XXXX>)
+            assert key in text, key
+    assert HOSTILE_KEY in text
+    # sorting and filtering with rows open move text, never markup
+    page.locator("#t-panel-requests thead th").nth(0).locator("button").click()
+    page.fill("#t-panel-requests input.filter", "<script>")
+    _inert(page, errors)
+    assert blocked == []

@@ -1,0 +1,125 @@
+"""How the page loads plotly.js: expanded from the page, run from a blob: URL whose
+integrity is the hash the CSP admits, and inline when that is refused; the first
+chart before the tables.
+
+The browser tests open the report in Debian's Chromium with every request but the
+report's own aborted (the blob: URL is the page's own memory, not a request).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import httplog
+from httplog.report import write_report
+from httplog.report.render import unbase122
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("loading") / "report.html"
+    write_report(httplog.analyze(SAMPLE), out)
+    return out
+
+
+def _charts_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="httplog-charts">(.*?)</script>', page)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_the_integrity_of_plotly_js_is_the_hash_the_csp_admits(page_file):
+    page = page_file.read_text(encoding="utf-8")
+    m = re.search(r'id="httplog-plotly"[^>]*data-bytes="(\d+)">(.*?)</script>', page, re.S)
+    assert m
+    js = zlib.decompress(unbase122(m.group(2), int(m.group(1))), -15)
+    digest = "sha256-" + base64.b64encode(hashlib.sha256(js).digest()).decode()
+    assert _charts_data(page)["integrity"] == digest
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+    csp = html.unescape(csp)
+    assert f"'{digest}'" in csp
+    assert "blob:" not in csp.split("script-src")[1].split(";")[0]  # no blob: source
+
+
+def test_plotly_js_and_the_charts_script_come_before_the_tables(page_file):
+    page = page_file.read_text(encoding="utf-8")
+    plotly = page.index('id="httplog-plotly"')
+    assert page.index('id="charts"') < plotly < page.index('id="status"')
+    assert plotly < page.index('id="httplog-tables"')
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path) -> tuple[object, list[str], list[str], object]:
+    ctx = browser.new_context()
+    url = path.resolve().as_uri()
+    blocked: list[str] = []
+    errors: list[str] = []
+    ctx.route(
+        "**/*",
+        lambda r: (
+            r.continue_() if r.request.url == url else (blocked.append(r.request.url), r.abort())
+        ),
+    )
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function(
+        "() => document.querySelector('#charts .plot .main-svg')"
+        " && document.querySelector('.ht.interactive')",
+        timeout=60_000,
+    )
+    return page, errors, blocked, ctx
+
+
+@pytest.mark.browser
+def test_plotly_js_runs_from_a_blob_url_and_draws_before_the_tables_are_built(browser, page_file):
+    page, errors, blocked, ctx = _open(browser, page_file)
+    srcs = page.evaluate("Array.from(document.scripts).map(s => s.src).filter(Boolean)")
+    assert len(srcs) == 1 and srcs[0].startswith("blob:"), srcs
+    assert page.evaluate("typeof Plotly") == "object"
+    assert errors == [] and blocked == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_a_refused_blob_script_falls_back_to_the_inline_script_the_same_hash_admits(
+    browser, page_file, tmp_path
+):
+    # an integrity that can't match: the blob: script is refused, the inline one runs
+    page_text = page_file.read_text(encoding="utf-8")
+    wrong = "sha256-" + base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    tampered = re.sub(r'"integrity":"sha256-[^"]+"', f'"integrity":"{wrong}"', page_text)
+    assert tampered != page_text
+    out = tmp_path / "fallback.html"
+    out.write_text(tampered, encoding="utf-8")
+    page, errors, blocked, ctx = _open(browser, out)
+    assert page.evaluate("Array.from(document.scripts).filter(s => s.src).length") == 0
+    assert page.evaluate("typeof Plotly") == "object"
+    assert page.locator("#charts .plot .main-svg").count() > 0
+    assert errors == [] and blocked == []
+    ctx.close()
