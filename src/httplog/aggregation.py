@@ -43,9 +43,16 @@ from httplog.formats.kinds import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, fold
+from httplog.partial import KEY_VISITORS_P, TABLES, Partial, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
-from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket, visitor_hash
+from httplog.sketches import (
+    HASH_SEED,
+    KEYS_P,
+    hll_register,
+    key_latency_bucket,
+    latency_bucket,
+    visitor_hash,
+)
 
 #: Columns of the dashboard panels beyond the top-N dimensions, counted in
 #: ``keys`` like them (the 4xx/5xx per-minute tables keep to DIMENSIONS).
@@ -118,7 +125,12 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
 
 
 def _key_sums(r: Rows) -> list[pl.Expr]:
-    sums = [pl.len().alias("requests"), pl.col("_bytes").sum().alias("bytes")]
+    sums = [
+        pl.len().alias("requests"),
+        pl.col("_bytes").sum().alias("bytes"),
+        pl.col("_4xx").sum().alias("4xx"),
+        pl.col("_5xx").sum().alias("5xx"),
+    ]
     if "request_time" in r.latencies:
         rt = pl.col("request_time")
         t = rt.filter(rt.is_finite() & (rt >= 0))
@@ -130,14 +142,65 @@ def _key_sums(r: Rows) -> list[pl.Expr]:
 
 def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows) -> pl.LazyFrame:
     """Rows of a first group-by (``requests``, ``bytes``, times) added up by ``by``."""
-    cols = ["requests", "bytes"] + (["timed", "time_us"] if "request_time" in r.latencies else [])
+    cols = ["requests", "bytes", "4xx", "5xx"]
+    cols += ["timed", "time_us"] if "request_time" in r.latencies else []
     aggs = [pl.col(c).sum() for c in cols]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
     return per.group_by(key=by, bot="bot").agg(aggs)
 
 
+#: The cross tables of breakdowns (``cross``), by pair ``key:value``: what a
+#: panel's row is made of. Path pairs come from the one group-by per path,
+#: the client's from the group-by per client (and one of client and path).
+CROSS_PAIRS: tuple[str, ...] = (
+    "path:status",
+    "path:method",
+    "path:protocol",
+    "remote_addr:path",
+    "remote_addr:status",
+    "not_found:referer",
+)
+
+
+def _pairs(per: pl.LazyFrame, key: str, values: list[str]) -> list[pl.LazyFrame]:
+    """Cross-table rows (pair, key, value, bot, requests) of a first group-by
+    by ``key`` and each of ``values`` (its rows added up by key and value)."""
+    return [
+        per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
+        .agg(requests=pl.col("requests").sum())
+        .drop_nulls("value")
+        .with_columns(pair=pl.lit(f"{key}:{v}"))
+        for v in values
+    ]
+
+
+def _per_path(r: Rows) -> pl.LazyFrame:
+    """The one group-by per path, bot, status (and method, protocol) that the
+    path dimensions of ``keys`` and the path's cross tables add up (the same
+    plan in both builders: collected together, it runs once)."""
+    mix = [c for c in ("method", "protocol") if c in r.dimensions]
+    return (
+        r.frame.filter(pl.col("path").is_not_null())
+        .group_by("path", "bot", "status", *mix)
+        .agg(_key_sums(r))
+    )
+
+
+def _per_client(r: Rows) -> pl.LazyFrame:
+    """The one group-by per client, bot and status (as :func:`_per_path`)."""
+    return (
+        r.frame.filter(pl.col("remote_addr").is_not_null())
+        .group_by("remote_addr", "bot", "status")
+        .agg(_key_sums(r))
+    )
+
+
 def _keys(r: Rows) -> list[pl.LazyFrame]:
+    return [q.with_columns(seen=pl.col("requests")) for q in _key_rows(r)]
+
+
+def _key_rows(r: Rows) -> list[pl.LazyFrame]:
     sums = _key_sums(r)
     out = [
         r.frame.filter(pl.col(d).is_not_null())
@@ -145,29 +208,21 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
         .agg(sums)
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
-        if d not in ("path", "referer")
+        if d not in ("path", "referer", "remote_addr")
     ]
+    if "remote_addr" in r.dimensions:
+        # One group-by per client and status: the clients, and their statuses.
+        per = _per_client(r)
+        out.append(_summed(per, "remote_addr", r).with_columns(dimension=pl.lit("remote_addr")))
     if "path" in r.dimensions:
-        # One group-by per path and 404-or-not; paths, files and not found add it up.
-        per = (
-            r.frame.filter(pl.col("path").is_not_null())
-            .group_by("path", "bot", _404=pl.col("status") == 404)
-            .agg(sums)
-        )
-
-        # (its rows of one kind are already one per path and bot)
-        def kind(is_404: bool, name: str) -> pl.LazyFrame:
-            return (
-                per.filter(pl.col("_404") == is_404)
-                .drop("_404")
-                .rename({"path": "key"})
-                .with_columns(dimension=pl.lit(name))
-            )
-
+        # One group-by per path and status (and method, protocol): paths, files,
+        # not found and the path's cross tables add it up.
+        per = _per_path(r)
+        is_404 = pl.col("status") == 404
         out += [
             _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
-            kind(False, "file"),
-            kind(True, "not_found"),
+            _summed(per.filter(~is_404), "path", r).with_columns(dimension=pl.lit("file")),
+            _summed(per.filter(is_404), "path", r).with_columns(dimension=pl.lit("not_found")),
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
@@ -182,17 +237,79 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
     return out
 
 
+def _cross(r: Rows) -> list[pl.LazyFrame]:
+    """The cross tables of breakdowns (:data:`CROSS_PAIRS` the log has)."""
+    out: list[pl.LazyFrame] = []
+    dims = r.dimensions
+    if "path" in dims:
+        mix = [c for c in ("method", "protocol") if c in dims]
+        out += _pairs(_per_path(r), "path", ["status", *mix])
+    if "remote_addr" in dims:
+        out += _pairs(_per_client(r), "remote_addr", ["status"])
+        if "path" in dims:
+            both = pl.col("remote_addr").is_not_null() & pl.col("path").is_not_null()
+            per = r.frame.filter(both).group_by("remote_addr", "path", "bot").agg(requests=pl.len())
+            out += _pairs(per, "remote_addr", ["path"])
+    if "path" in dims and "referer" in dims:
+        broken = (
+            (pl.col("status") == 404)
+            & pl.col("path").is_not_null()
+            & pl.col("referer").is_not_null()
+        )
+        per = (
+            r.frame.filter(broken)
+            .group_by("path", "referer", "bot")
+            .agg(requests=pl.len())
+            .rename({"path": "not_found"})
+        )
+        out += _pairs(per, "not_found", ["referer"])
+    return out
+
+
+def _key_latency(r: Rows) -> list[pl.LazyFrame]:
+    """Per-path histograms of request times (coarse buckets: :data:`KEY_ALPHA`)."""
+    if "request_time" not in r.latencies or "path" not in r.dimensions:
+        return []
+    rt = pl.col("request_time")
+    return [
+        r.frame.filter(pl.col("path").is_not_null() & rt.is_finite() & (rt >= 0))
+        .group_by(key="path", bot="bot", bucket=key_latency_bucket(rt))
+        .agg(n=pl.len())
+        .with_columns(dimension=pl.lit("path"))
+    ]
+
+
+def _key_visitors(r: Rows) -> list[pl.LazyFrame]:
+    """Visitor registers per requested file and not-found path: GoAccess's
+    visitors (client, agent, date) of each, as a small HyperLogLog per path."""
+    if "remote_addr" not in r.dimensions or "path" not in r.dimensions:
+        return []
+    day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
+    reg, rank = hll_register(pl.col("_visitor") ^ day, KEY_VISITORS_P)
+    return [
+        r.frame.filter(pl.col("path").is_not_null() & pl.col("remote_addr").is_not_null())
+        .group_by(
+            key="path",
+            bot="bot",
+            dimension=pl.when(pl.col("status") == 404)
+            .then(pl.lit("not_found"))
+            .otherwise(pl.lit("file")),
+            reg=reg,
+        )
+        .agg(rank.max())
+    ]
+
+
 def _visitors(r: Rows) -> list[pl.LazyFrame]:
     """Visitor hashes per hour: client and agent (GoAccess's visitor, whose
     date comes from the hour), of requests other than 4xx as GoAccess counts."""
     if "remote_addr" not in r.dimensions:
         return []
-    agent = pl.col("user_agent") if "user_agent" in r.dimensions else pl.lit(None, pl.String)
     # (unique within each hour and bot: cheaper than unique over the three columns)
     return [
         r.frame.filter((pl.col("_kind") != 4) & pl.col("remote_addr").is_not_null())
         .group_by(hour=pl.col("minute").dt.truncate("1h"), bot="bot")
-        .agg(visitor=visitor_hash(pl.col("remote_addr"), agent).unique())
+        .agg(visitor=pl.col("_visitor").unique())
         .explode("visitor")
     ]
 
@@ -228,6 +345,9 @@ BUILDERS: dict[str, Builder] = {
     "error_keys": _error_keys,
     "offsets": _offsets,
     "visitors": _visitors,
+    "key_latency": _key_latency,
+    "key_visitors": _key_visitors,
+    "cross": _cross,
 }
 
 
@@ -277,6 +397,7 @@ def aggregate(
     lats = tuple(m for m in LATENCIES if m in cols)
     bot = is_bot("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
     nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
+    agent = pl.col("user_agent") if "user_agent" in cols else pl.lit(None, pl.String)
     # One pass over the rows for everything the group-bys share (the bot flag
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
@@ -288,7 +409,11 @@ def aggregate(
         bot=bot,
         _bytes=nbytes.cast(pl.UInt64),
         _kind=pl.col("status") // 100,
+        _4xx=pl.col("status") // 100 == 4,
+        _5xx=pl.col("status") // 100 == 5,
     )
+    if "remote_addr" in cols:  # (of the capped texts, as the keys are)
+        base = base.with_columns(_visitor=visitor_hash(pl.col("remote_addr"), agent))
     shared = Rows(base.lazy(), dims, lats)
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     flat = [q for qs in queries.values() for q in qs]

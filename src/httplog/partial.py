@@ -45,7 +45,7 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
-from httplog.sketches import VISITORS_P, hash_id, hll_register, misra_gries
+from httplog.sketches import KEY_LATENCY_BUCKET, VISITORS_P, hash_id, hll_register, misra_gries
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
@@ -70,6 +70,11 @@ SLICE_ROWS = 250_000
 KEYS_K = 10_000
 #: Keys kept per (minute, 4xx/5xx, dimension, bot) in ``error_keys``.
 ERROR_KEYS_K = 100
+#: Pairs kept per (pair, bot) in ``cross`` (what a panel's row is made of).
+CROSS_K = 10_000
+#: Registers of each kept key's visitors in ``key_visitors`` (2**6: about 13%
+#: standard error for many visitors, nearly exact for a few).
+KEY_VISITORS_P = 6
 #: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
 #: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
 VISITORS_EXACT = 1 << VISITORS_P
@@ -106,6 +111,9 @@ class Table:
     the first of the firsts). ``defaults`` are columns an older file may lack,
     with the value they stand for there. ``summary`` bounds a keyed table to
     ``k`` keys per group (a :class:`Summary`; its error goes to another table).
+    ``follows`` (a table's name and columns) keeps the rows of a table of
+    per-key details (a key's latency histogram, its visitor registers) to the
+    keys that summary keeps: when it drops a key, the key's rows here go too.
     """
 
     columns: Mapping[str, pl.DataType]
@@ -114,6 +122,7 @@ class Table:
     bound: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     defaults: Mapping[str, object] = field(default_factory=dict)
     summary: Summary | None = None
+    follows: tuple[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         values = [c for c in self.columns if c not in self.keys]
@@ -234,6 +243,9 @@ TABLES: dict[str, Table] = {
             "timed": _COUNT,
             "time_us": _COUNT,
             "time_max": pl.Float64(),
+            "seen": _COUNT,
+            "4xx": _COUNT,
+            "5xx": _COUNT,
         },
         keys=("dimension", "key", "bot"),
         merge={
@@ -242,8 +254,11 @@ TABLES: dict[str, Table] = {
             "timed": "sum",
             "time_us": "sum",
             "time_max": "max",
+            "seen": "sum",
+            "4xx": "sum",
+            "5xx": "sum",
         },
-        defaults={"timed": 0, "time_us": 0, "time_max": None},
+        defaults={"timed": 0, "time_us": 0, "time_max": None, "seen": 0, "4xx": 0, "5xx": 0},
         summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
     ),
     "keys_delta": Table(
@@ -331,10 +346,52 @@ TABLES: dict[str, Table] = {
         keys=("offset",),
         merge={"lines": "sum"},
     ),
+    # Per-key details of ``keys`` (each follows its keys) and the cross tables of breakdowns.
+    "key_latency": Table(
+        {
+            "dimension": pl.String(),
+            "key": pl.String(),
+            "bot": pl.Boolean(),
+            "bucket": KEY_LATENCY_BUCKET,
+            "n": _COUNT,
+        },
+        keys=("dimension", "key", "bot", "bucket"),
+        merge={"n": "sum"},
+        follows=("keys", ("dimension", "key", "bot")),
+    ),
+    "key_visitors": Table(
+        {
+            "dimension": pl.String(),
+            "key": pl.String(),
+            "bot": pl.Boolean(),
+            "reg": pl.UInt8(),
+            "rank": pl.UInt8(),
+        },
+        keys=("dimension", "key", "bot", "reg"),
+        merge={"rank": "max"},
+        follows=("keys", ("dimension", "key", "bot")),
+    ),
+    "cross": Table(
+        {
+            "pair": pl.String(),
+            "key": pl.String(),
+            "value": pl.String(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+        },
+        keys=("pair", "key", "value", "bot"),
+        merge={"requests": "sum"},
+        summary=Summary(("pair", "bot"), CROSS_K, "cross_delta"),
+    ),
+    "cross_delta": Table(
+        {"pair": pl.String(), "bot": pl.Boolean(), "delta": _COUNT},
+        keys=("pair", "bot"),
+        merge={"delta": "sum"},
+    ),
 }
 
 #: Tables of hashes (hash_id() must match to merge them).
-HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll")
+HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll", "key_visitors")
 
 #: Columns of each table (name → dtype).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
@@ -378,6 +435,10 @@ class Partial:
     samples: pl.DataFrame
     chunks: pl.DataFrame
     offsets: pl.DataFrame = field(default_factory=lambda: TABLES["offsets"].empty())
+    key_latency: pl.DataFrame = field(default_factory=lambda: TABLES["key_latency"].empty())
+    key_visitors: pl.DataFrame = field(default_factory=lambda: TABLES["key_visitors"].empty())
+    cross: pl.DataFrame = field(default_factory=lambda: TABLES["cross"].empty())
+    cross_delta: pl.DataFrame = field(default_factory=lambda: TABLES["cross_delta"].empty())
 
     def table(self, name: str) -> pl.DataFrame:
         """The table ``name`` (one of :data:`TABLES`)."""
@@ -703,7 +764,22 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
             out[s.errors] = err.combine(
                 [p.table(s.errors).select(err.cast()), cut.select(err.cast())]
             )
+            out |= _followers_kept(p, name, kept)
     return replace(p, **out) if out else p
+
+
+def _followers_kept(p: Partial, name: str, kept: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The tables that follow summary ``name`` (:attr:`Table.follows`), cut to
+    the keys it kept (a dropped key's details are dropped with it)."""
+    out = {}
+    for other, t in TABLES.items():
+        if t.follows is None or t.follows[0] != name:
+            continue
+        on = list(t.follows[1])
+        out[other] = p.table(other).join(
+            kept.select(on), on=on, how="semi", nulls_equal=True, maintain_order="left"
+        )
+    return out
 
 
 def _visitors_bounded(p: Partial) -> dict[str, pl.DataFrame]:

@@ -52,7 +52,36 @@ def latency_bucket(col: str | pl.Expr) -> pl.Expr:
     )
 
 
-def bucket_value(col: str | pl.Expr) -> pl.Expr:
+#: Relative error of the per-key latency percentiles (coarser buckets than the
+#: timeline's: a key's histogram has about ten times fewer rows).
+KEY_ALPHA = 0.05
+KEY_GAMMA = (1 + KEY_ALPHA) / (1 - KEY_ALPHA)
+#: The dtype of a per-key bucket, and the bucket of zeros.
+KEY_LATENCY_BUCKET = pl.Int16()
+KEY_ZERO_BUCKET = -(2**15) + 1
+
+
+def key_latency_bucket(col: str | pl.Expr) -> pl.Expr:
+    """The coarser bucket of a latency for per-key histograms (:data:`KEY_ALPHA`,
+    5%): ``ceil(log(x) / log(KEY_GAMMA))``, zero in :data:`KEY_ZERO_BUCKET`,
+    null for null, negative, NaN or infinite values.
+
+    >>> pl.select(a=key_latency_bucket(pl.lit(0.0)), b=key_latency_bucket(pl.lit(1.0))).row(0)
+    (-32767, 0)
+    """
+    x = pl.col(col) if isinstance(col, str) else col
+    b = (x.log() / math.log(KEY_GAMMA)).ceil()
+    return (
+        pl.when(x.is_null() | (x < 0) | x.is_nan() | x.is_infinite())
+        .then(None)
+        .when(x == 0)
+        .then(pl.lit(KEY_ZERO_BUCKET))
+        .otherwise(b.clip(-32000, 32000))
+        .cast(KEY_LATENCY_BUCKET)
+    )
+
+
+def bucket_value(col: str | pl.Expr, gamma: float = GAMMA) -> pl.Expr:
     """The value a bucket stands for (within ALPHA of every value in it).
 
     >>> x = pl.Series("x", [0.0, 0.123, 42.0]).to_frame()
@@ -61,10 +90,11 @@ def bucket_value(col: str | pl.Expr) -> pl.Expr:
     (0.0, True)
     """
     b = pl.col(col) if isinstance(col, str) else col
+    zero = ZERO_BUCKET if gamma == GAMMA else KEY_ZERO_BUCKET
     return (
-        pl.when(b == ZERO_BUCKET)
+        pl.when(b == zero)
         .then(0.0)
-        .otherwise(2 * pl.lit(GAMMA).pow(b.cast(pl.Float64)) / (GAMMA + 1))
+        .otherwise(2 * pl.lit(gamma).pow(b.cast(pl.Float64)) / (gamma + 1))
     )
 
 
@@ -73,18 +103,22 @@ def quantile_name(q: float) -> str:
     return f"p{q * 100:g}"
 
 
-def bucket_quantiles(h: pl.DataFrame, by: str, qs: tuple[float, ...]) -> pl.DataFrame:
+def bucket_quantiles(
+    h: pl.DataFrame, by: str | list[str], qs: tuple[float, ...], gamma: float = GAMMA
+) -> pl.DataFrame:
     """Quantiles per group ``by`` of histogram rows (``by``, ``bucket``, ``n``).
 
     The q-quantile is the value of the bucket holding the ``ceil(q * n)``-th
     smallest value (nearest rank), so it is within ALPHA of the exact
-    nearest-rank quantile; zeros are exactly 0. Columns: ``by`` and one
+    nearest-rank quantile (:data:`KEY_ALPHA` with ``gamma`` :data:`KEY_GAMMA`,
+    the per-key buckets); zeros are exactly 0. Columns: ``by`` and one
     ``p50``-style column per quantile, sorted by ``by``.
     """
+    by = [by] if isinstance(by, str) else by
     h = (
-        h.group_by(by, "bucket")
+        h.group_by(*by, "bucket")
         .agg(n=pl.col("n").sum())
-        .sort(by, "bucket")
+        .sort(*by, "bucket")
         .with_columns(cum=pl.col("n").cum_sum().over(by), total=pl.col("n").sum().over(by))
     )
     cols = []
@@ -93,7 +127,7 @@ def bucket_quantiles(h: pl.DataFrame, by: str, qs: tuple[float, ...]) -> pl.Data
         ppm = round(q * 1_000_000)
         rank = ((pl.col("total") * ppm + 999_999) // 1_000_000).clip(lower_bound=1)
         first = pl.col("bucket").filter(pl.col("cum") >= rank).first()
-        cols.append(bucket_value(first).alias(quantile_name(q)))
+        cols.append(bucket_value(first, gamma).alias(quantile_name(q)))
     return h.group_by(by).agg(cols).sort(by)
 
 
@@ -300,3 +334,25 @@ def distinct(
         rows, schema={**schema, "distinct": pl.UInt64(), "estimate": pl.Boolean()}, orient="row"
     )
     return pl.concat([counted.select(est.columns).cast(est.schema), est]).sort(by)
+
+
+def register_estimate(regs: pl.DataFrame, by: list[str], p: int) -> pl.DataFrame:
+    """Distinct counts per group ``by`` of small HyperLogLogs (rows ``by``,
+    ``reg``, ``rank``; ``2**p`` registers each), in polars expressions for many
+    groups at once: the classic estimator with linear counting while it is
+    small (nearly exact for a few values; standard error
+    :func:`standard_error` beyond). Columns: ``by``, ``distinct`` (UInt64).
+
+    >>> regs = pl.DataFrame({"g": ["a", "a", "b"], "reg": [1, 2, 1], "rank": [1, 3, 2]})
+    >>> register_estimate(regs, ["g"], 6).sort("g").rows()
+    [('a', 2), ('b', 1)]
+    """
+    m = 1 << p
+    alpha = {4: 0.673, 5: 0.697, 6: 0.709}.get(p, 0.7213 / (1 + 1.079 / m))
+    filled = pl.len()
+    zeros = m - filled
+    harmonic = (pl.lit(2.0).pow(-pl.col("rank").cast(pl.Float64))).sum() + zeros
+    raw = alpha * m * m / harmonic
+    linear = m * (pl.lit(float(m)) / zeros.cast(pl.Float64)).log()
+    est = pl.when((raw <= 2.5 * m) & (zeros > 0)).then(linear).otherwise(raw)
+    return regs.group_by(by).agg(distinct=est.round().cast(pl.UInt64))
