@@ -43,15 +43,17 @@ from httplog.formats.kinds import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import KEY_VISITORS_P, TABLES, Partial, fold
+from httplog.partial import TABLES, Partial, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import (
     HASH_SEED,
     KEYS_P,
+    VISITOR_WORDS,
     hll_register,
     key_latency_bucket,
     latency_bucket,
     visitor_hash,
+    visitor_words,
 )
 
 #: Columns of the dashboard panels beyond the top-N dimensions, counted in
@@ -124,7 +126,7 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
-def _key_sums(r: Rows) -> list[pl.Expr]:
+def _key_sums(r: Rows, *, words: bool = False) -> list[pl.Expr]:
     sums = [
         pl.len().alias("requests"),
         pl.col("_bytes").sum().alias("bytes"),
@@ -137,16 +139,26 @@ def _key_sums(r: Rows) -> list[pl.Expr]:
         # (whole microseconds: integer sums are the same whatever the split)
         us = (t * 1_000_000).round().cast(pl.UInt64)
         sums += [t.len().alias("timed"), us.sum().alias("time_us"), t.max().alias("time_max")]
+    if words:
+        sums += [pl.col(f"_{w}").bitwise_or().alias(w) for w in VISITOR_WORDS]
     return sums
 
 
-def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows) -> pl.LazyFrame:
-    """Rows of a first group-by (``requests``, ``bytes``, times) added up by ``by``."""
+def _words(r: Rows) -> bool:
+    """Whether the per-path group-by has visitor bitmaps (clients and paths)."""
+    return "remote_addr" in r.dimensions and "path" in r.dimensions
+
+
+def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = False) -> pl.LazyFrame:
+    """Rows of a first group-by (``requests``, ``bytes``, errors, times,
+    visitor bitmaps) added up by ``by``."""
     cols = ["requests", "bytes", "4xx", "5xx"]
     cols += ["timed", "time_us"] if "request_time" in r.latencies else []
     aggs = [pl.col(c).sum() for c in cols]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
+    if words:
+        aggs += [pl.col(w).bitwise_or() for w in VISITOR_WORDS]
     return per.group_by(key=by, bot="bot").agg(aggs)
 
 
@@ -180,11 +192,8 @@ def _per_path(r: Rows) -> pl.LazyFrame:
     path dimensions of ``keys`` and the path's cross tables add up (the same
     plan in both builders: collected together, it runs once)."""
     mix = [c for c in ("method", "protocol") if c in r.dimensions]
-    return (
-        r.frame.filter(pl.col("path").is_not_null())
-        .group_by("path", "bot", "status", *mix)
-        .agg(_key_sums(r))
-    )
+    # (null paths too: the methods and protocols are added up from it)
+    return r.frame.group_by("path", "bot", "status", *mix).agg(_key_sums(r, words=_words(r)))
 
 
 def _per_client(r: Rows) -> pl.LazyFrame:
@@ -209,6 +218,7 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
         if d not in ("path", "referer", "remote_addr")
+        and not (d in ("method", "protocol") and "path" in r.dimensions)
     ]
     if "remote_addr" in r.dimensions:
         # One group-by per client and status: the clients, and their statuses.
@@ -218,11 +228,22 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
         # One group-by per path and status (and method, protocol): paths, files,
         # not found and the path's cross tables add it up.
         per = _per_path(r)
+        words = _words(r)
+        paths = per.filter(pl.col("path").is_not_null())
         is_404 = pl.col("status") == 404
+        for name, rows in (("path", paths), ("file", paths.filter(~is_404))):
+            out.append(_summed(rows, "path", r, words=words).with_columns(dimension=pl.lit(name)))
+        out.append(
+            _summed(paths.filter(is_404), "path", r, words=words).with_columns(
+                dimension=pl.lit("not_found")
+            )
+        )
         out += [
-            _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
-            _summed(per.filter(~is_404), "path", r).with_columns(dimension=pl.lit("file")),
-            _summed(per.filter(is_404), "path", r).with_columns(dimension=pl.lit("not_found")),
+            _summed(per.filter(pl.col(d).is_not_null()), d, r, words=words).with_columns(
+                dimension=pl.lit(d)
+            )
+            for d in ("method", "protocol")
+            if d in r.dimensions
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
@@ -243,7 +264,7 @@ def _cross(r: Rows) -> list[pl.LazyFrame]:
     dims = r.dimensions
     if "path" in dims:
         mix = [c for c in ("method", "protocol") if c in dims]
-        out += _pairs(_per_path(r), "path", ["status", *mix])
+        out += _pairs(_per_path(r).filter(pl.col("path").is_not_null()), "path", ["status", *mix])
     if "remote_addr" in dims:
         out += _pairs(_per_client(r), "remote_addr", ["status"])
         if "path" in dims:
@@ -276,27 +297,6 @@ def _key_latency(r: Rows) -> list[pl.LazyFrame]:
         .group_by(key="path", bot="bot", bucket=key_latency_bucket(rt))
         .agg(n=pl.len())
         .with_columns(dimension=pl.lit("path"))
-    ]
-
-
-def _key_visitors(r: Rows) -> list[pl.LazyFrame]:
-    """Visitor registers per requested file and not-found path: GoAccess's
-    visitors (client, agent, date) of each, as a small HyperLogLog per path."""
-    if "remote_addr" not in r.dimensions or "path" not in r.dimensions:
-        return []
-    day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
-    reg, rank = hll_register(pl.col("_visitor") ^ day, KEY_VISITORS_P)
-    return [
-        r.frame.filter(pl.col("path").is_not_null() & pl.col("remote_addr").is_not_null())
-        .group_by(
-            key="path",
-            bot="bot",
-            dimension=pl.when(pl.col("status") == 404)
-            .then(pl.lit("not_found"))
-            .otherwise(pl.lit("file")),
-            reg=reg,
-        )
-        .agg(rank.max())
     ]
 
 
@@ -346,7 +346,6 @@ BUILDERS: dict[str, Builder] = {
     "offsets": _offsets,
     "visitors": _visitors,
     "key_latency": _key_latency,
-    "key_visitors": _key_visitors,
     "cross": _cross,
 }
 
@@ -414,6 +413,16 @@ def aggregate(
     )
     if "remote_addr" in cols:  # (of the capped texts, as the keys are)
         base = base.with_columns(_visitor=visitor_hash(pl.col("remote_addr"), agent))
+        if "path" in cols:  # a visitor of a path: GoAccess's (client, agent, date)
+            day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
+            words = visitor_words(pl.col("_visitor") ^ day)
+            base = base.with_columns(
+                pl.when(pl.col("remote_addr").is_not_null())
+                .then(w)
+                .otherwise(pl.lit(0, pl.UInt64))
+                .alias(f"_{name}")
+                for name, w in words.items()
+            )
     shared = Rows(base.lazy(), dims, lats)
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     flat = [q for qs in queries.values() for q in qs]

@@ -403,6 +403,7 @@ PANELS: tuple[str, ...] = (
     "protocols",
     "remote_users",
     "routes",
+    "slowest",
 )
 
 

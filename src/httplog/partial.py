@@ -45,18 +45,27 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
-from httplog.sketches import KEY_LATENCY_BUCKET, VISITORS_P, hash_id, hll_register, misra_gries
+from httplog.sketches import (
+    KEY_LATENCY_BUCKET,
+    VISITOR_WORDS,
+    VISITORS_P,
+    hash_id,
+    hll_register,
+    misra_gries,
+)
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
-#: every partial has the same, such as a label: ``first`` is not commutative).
-Merge = Literal["sum", "min", "max", "first"]
+#: every partial has the same, such as a label: ``first`` is not commutative),
+#: or the bitwise or of its values (the words of a bitmap sketch).
+Merge = Literal["sum", "min", "max", "first", "or"]
 
 _MERGES: dict[str, Callable[[str], pl.Expr]] = {
     "sum": lambda c: pl.col(c).sum(),
     "min": lambda c: pl.col(c).min(),
     "max": lambda c: pl.col(c).max(),
     "first": lambda c: pl.col(c).drop_nulls().first(),
+    "or": lambda c: pl.col(c).bitwise_or(),
 }
 
 #: Version of the partial's on-disk form (Parquet).
@@ -72,9 +81,6 @@ KEYS_K = 10_000
 ERROR_KEYS_K = 100
 #: Pairs kept per (pair, bot) in ``cross`` (what a panel's row is made of).
 CROSS_K = 10_000
-#: Registers of each kept key's visitors in ``key_visitors`` (2**6: about 13%
-#: standard error for many visitors, nearly exact for a few).
-KEY_VISITORS_P = 6
 #: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
 #: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
 VISITORS_EXACT = 1 << VISITORS_P
@@ -246,6 +252,7 @@ TABLES: dict[str, Table] = {
             "seen": _COUNT,
             "4xx": _COUNT,
             "5xx": _COUNT,
+            **{w: pl.UInt64() for w in VISITOR_WORDS},
         },
         keys=("dimension", "key", "bot"),
         merge={
@@ -257,8 +264,17 @@ TABLES: dict[str, Table] = {
             "seen": "sum",
             "4xx": "sum",
             "5xx": "sum",
+            **dict.fromkeys(VISITOR_WORDS, "or"),
         },
-        defaults={"timed": 0, "time_us": 0, "time_max": None, "seen": 0, "4xx": 0, "5xx": 0},
+        defaults={
+            "timed": 0,
+            "time_us": 0,
+            "time_max": None,
+            "seen": 0,
+            "4xx": 0,
+            "5xx": 0,
+            **dict.fromkeys(VISITOR_WORDS),
+        },
         summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
     ),
     "keys_delta": Table(
@@ -359,18 +375,6 @@ TABLES: dict[str, Table] = {
         merge={"n": "sum"},
         follows=("keys", ("dimension", "key", "bot")),
     ),
-    "key_visitors": Table(
-        {
-            "dimension": pl.String(),
-            "key": pl.String(),
-            "bot": pl.Boolean(),
-            "reg": pl.UInt8(),
-            "rank": pl.UInt8(),
-        },
-        keys=("dimension", "key", "bot", "reg"),
-        merge={"rank": "max"},
-        follows=("keys", ("dimension", "key", "bot")),
-    ),
     "cross": Table(
         {
             "pair": pl.String(),
@@ -391,7 +395,7 @@ TABLES: dict[str, Table] = {
 }
 
 #: Tables of hashes (hash_id() must match to merge them).
-HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll", "key_visitors")
+HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll", "keys")
 
 #: Columns of each table (name → dtype).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
@@ -436,7 +440,6 @@ class Partial:
     chunks: pl.DataFrame
     offsets: pl.DataFrame = field(default_factory=lambda: TABLES["offsets"].empty())
     key_latency: pl.DataFrame = field(default_factory=lambda: TABLES["key_latency"].empty())
-    key_visitors: pl.DataFrame = field(default_factory=lambda: TABLES["key_visitors"].empty())
     cross: pl.DataFrame = field(default_factory=lambda: TABLES["cross"].empty())
     cross_delta: pl.DataFrame = field(default_factory=lambda: TABLES["cross_delta"].empty())
 

@@ -336,23 +336,58 @@ def distinct(
     return pl.concat([counted.select(est.columns).cast(est.schema), est]).sort(by)
 
 
-def register_estimate(regs: pl.DataFrame, by: list[str], p: int) -> pl.DataFrame:
-    """Distinct counts per group ``by`` of small HyperLogLogs (rows ``by``,
-    ``reg``, ``rank``; ``2**p`` registers each), in polars expressions for many
-    groups at once: the classic estimator with linear counting while it is
-    small (nearly exact for a few values; standard error
-    :func:`standard_error` beyond). Columns: ``by``, ``distinct`` (UInt64).
+# ------------------------------------------------- visitors per key (bitmaps)
 
-    >>> regs = pl.DataFrame({"g": ["a", "a", "b"], "reg": [1, 2, 1], "rank": [1, 3, 2]})
-    >>> register_estimate(regs, ["g"], 6).sort("g").rows()
-    [('a', 2), ('b', 1)]
+#: Columns of a key's visitor bitmap: one 64-bit word per sampling level
+#: (level ``j`` holds the visitors whose hash falls in 1 of ``8**j``).
+VISITOR_WORDS: tuple[str, ...] = tuple(f"v{j}" for j in range(5))
+#: The relative standard error of :func:`bitmap_estimate`, at most (measured
+#: over 20 seeds: about 10% up to 100 visitors, 15-25% from hundreds to a
+#: hundred thousand, where a sampled level of the bitmap is read).
+BITMAP_ERROR = 0.25
+_BITS = pl.Series([2**i for i in range(64)], dtype=pl.UInt64)
+
+
+def visitor_words(h: pl.Expr) -> dict[str, pl.Expr]:
+    """The words of the bitmap of one hashed visitor (UInt64 ``h``): the bit
+    ``h % 64`` in every level ``j`` that the hash's level (leading zeros of the
+    rest, in threes) reaches. The bitmap of many visitors is the bitwise or of
+    theirs, so bitmaps merge (``or``) whatever the split.
+
+    >>> w = pl.select(**visitor_words(pl.lit(2**63 + 5, pl.UInt64))).row(0)
+    >>> w
+    (32, 0, 0, 0, 0)
     """
-    m = 1 << p
-    alpha = {4: 0.673, 5: 0.697, 6: 0.709}.get(p, 0.7213 / (1 + 1.079 / m))
-    filled = pl.len()
-    zeros = m - filled
-    harmonic = (pl.lit(2.0).pow(-pl.col("rank").cast(pl.Float64))).sum() + zeros
-    raw = alpha * m * m / harmonic
-    linear = m * (pl.lit(float(m)) / zeros.cast(pl.Float64)).log()
-    est = pl.when((raw <= 2.5 * m) & (zeros > 0)).then(linear).otherwise(raw)
-    return regs.group_by(by).agg(distinct=est.round().cast(pl.UInt64))
+    bit = pl.lit(_BITS).gather((h % 64).cast(pl.UInt32))
+    level = ((h // 64).bitwise_leading_zeros().cast(pl.Int32) - 6) // 3
+    zero = pl.lit(0, pl.UInt64)
+    return {
+        w: bit if j == 0 else pl.when(level >= j).then(bit).otherwise(zero)
+        for j, w in enumerate(VISITOR_WORDS)
+    }
+
+
+def bitmap_estimate() -> pl.Expr:
+    """Distinct visitors from the words of a bitmap (:func:`visitor_words`):
+    linear counting, ``8**j * 64 * ln(64 / zeros_j)``, at the first level
+    ``j`` with at least 4 zero bits; null where there is no bitmap. Within
+    :data:`BITMAP_ERROR` (one relative standard error); a bitmap full at
+    every level (over a million visitors) gives its largest count.
+
+    >>> w = [pl.lit(0b1011, pl.UInt64), *[pl.lit(0, pl.UInt64)] * 4]
+    >>> round(
+    ...     pl.select(pl.struct(**dict(zip(VISITOR_WORDS, w))).alias("v"))
+    ...     .select(pl.col("v").struct.unnest())
+    ...     .select(bitmap_estimate())
+    ...     .item(),
+    ...     2,
+    ... )
+    3.07
+    """
+    out: pl.Expr = pl.lit(None, pl.Float64)
+    for j in reversed(range(len(VISITOR_WORDS))):
+        zeros = 64 - pl.col(VISITOR_WORDS[j]).bitwise_count_ones().cast(pl.Int32)
+        zeros = zeros.clip(lower_bound=1) if j == len(VISITOR_WORDS) - 1 else zeros
+        est = (8.0**j) * 64 * (64 / zeros.cast(pl.Float64)).log()
+        out = pl.when(zeros >= (1 if j == len(VISITOR_WORDS) - 1 else 4)).then(est).otherwise(out)
+    return pl.when(pl.col(VISITOR_WORDS[0]).is_null()).then(None).otherwise(out).alias("visitors")
