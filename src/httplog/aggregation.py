@@ -413,11 +413,13 @@ def aggregate(
     )
     if "remote_addr" in cols:  # (of the capped texts, as the keys are)
         base = base.with_columns(_visitor=visitor_hash(pl.col("remote_addr"), agent))
-        if "path" in cols:  # a visitor of a path: GoAccess's (client, agent, date)
+        if "path" in cols:
+            # A visitor of a path: GoAccess's (client, agent, UTC date) of
+            # requests other than 4xx (as GoAccess counts a URL's visitors).
             day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
             words = visitor_words(pl.col("_visitor") ^ day)
             base = base.with_columns(
-                pl.when(pl.col("remote_addr").is_not_null())
+                pl.when(pl.col("remote_addr").is_not_null() & ~pl.col("_4xx"))
                 .then(w)
                 .otherwise(pl.lit(0, pl.UInt64))
                 .alias(f"_{name}")

@@ -661,6 +661,8 @@ def breakdowns(
     summaries, :data:`~httplog.partial.CROSS_K` pairs per pair kind and bot):
     a value's true count is within ``[requests, requests + delta]``; for
     routes, folded from paths, a lower bound short by at most delta per path.
+    (The requests panel counts requests other than 404: its statuses leave
+    404 out, its methods and protocols are those of every request to the path.)
 
     >>> rows = pl.DataFrame(
     ...     {"time": [None] * 3, "status": [200, 500, 200], "path": ["/a", "/a", "/b"]}
@@ -685,6 +687,8 @@ def breakdowns(
                 .group_by("pair", key="route", value="value")
                 .agg(pl.col("requests").sum())
             )
+        if panel == "requests":  # (its rows are of requests other than 404)
+            got = got.filter((pl.col("pair") != "path:status") | (pl.col("value") != "404"))
         got = got.join(keys, on="key")
         out[panel] = (
             got.join(deltas, on="pair", how="left")

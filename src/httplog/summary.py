@@ -192,6 +192,7 @@ def to_summary(
             for r in a.distinct.iter_rows(named=True)
         },
         "panels": _panels(a),
+        "breakdowns": _breakdowns(a),
         "spikes": _spikes(a),
         "alerts": [_check_dict(b) for b in (breaches or [])],
     }
@@ -267,6 +268,20 @@ def _panels(a: Analysis) -> dict[str, dict[str, Any]]:
         if "estimate" in frame.columns:
             panel["estimate"] = bool(frame["estimate"].any())
         out[name] = panel
+    return out
+
+
+def _breakdowns(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    """What the panel rows written above are made of (the keys of each
+    panel's first ``top`` rows)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, frame in a.breakdowns.items():
+        panel = a.panels.get(name)
+        if panel is None:
+            continue
+        keys = panel.head(a.view.top)[panel.columns[0]].implode()
+        rows = frame.filter(pl.col("key").is_in(keys))
+        out[name] = [{k: _cell(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
     return out
 
 
@@ -427,6 +442,19 @@ _PANEL = _obj(
     required=["rows", "total_rows"],
 )
 
+_BREAKDOWN = {
+    "type": "array",
+    "items": _obj(
+        {
+            "key": {"type": "string"},
+            "dimension": {"type": "string"},
+            "value": {"type": "string"},
+            "requests": _COUNT,
+            "delta": _COUNT,
+        }
+    ),
+}
+
 #: JSON Schema (draft 2020-12) of :func:`to_summary`'s output, version 1.
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -558,6 +586,8 @@ SCHEMA: dict[str, Any] = {
                 ),
             },
             "panels": {"type": "object", "additionalProperties": _PANEL},
+            # (version 2, additive: what a panel's rows are made of)
+            "breakdowns": {"type": "object", "additionalProperties": _BREAKDOWN},
             "spikes": {
                 "type": "array",
                 "items": _obj(
