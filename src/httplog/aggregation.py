@@ -126,13 +126,12 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
-def _key_sums(r: Rows, *, words: bool = False) -> list[pl.Expr]:
-    sums = [
-        pl.len().alias("requests"),
-        pl.col("_bytes").sum().alias("bytes"),
-        pl.col("_4xx").sum().alias("4xx"),
-        pl.col("_5xx").sum().alias("5xx"),
-    ]
+def _key_sums(r: Rows, *, words: bool = False, by_status: bool = False) -> list[pl.Expr]:
+    """The sums of a key's rows; ``by_status``: grouped by status too, so the
+    errors are added up from it afterwards (:func:`_summed`), not here."""
+    sums = [pl.len().alias("requests"), pl.col("_bytes").sum().alias("bytes")]
+    if not by_status:
+        sums += [pl.col("_4xx").sum().alias("4xx"), pl.col("_5xx").sum().alias("5xx")]
     if "request_time" in r.latencies:
         rt = pl.col("request_time")
         t = rt.filter(rt.is_finite() & (rt >= 0))
@@ -152,9 +151,17 @@ def _words(r: Rows) -> bool:
 def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = False) -> pl.LazyFrame:
     """Rows of a first group-by (``requests``, ``bytes``, errors, times,
     visitor bitmaps) added up by ``by``."""
-    cols = ["requests", "bytes", "4xx", "5xx"]
+    cols = ["requests", "bytes"]
     cols += ["timed", "time_us"] if "request_time" in r.latencies else []
     aggs = [pl.col(c).sum() for c in cols]
+    if "status" in per.collect_schema():  # (a first group-by by status: errors from it)
+        kind = pl.col("status") // 100
+        aggs += [
+            pl.col("requests").filter(kind == 4).sum().alias("4xx"),
+            pl.col("requests").filter(kind == 5).sum().alias("5xx"),
+        ]
+    else:
+        aggs += [pl.col("4xx").sum(), pl.col("5xx").sum()]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
     if words:
@@ -193,7 +200,8 @@ def _per_path(r: Rows) -> pl.LazyFrame:
     plan in both builders: collected together, it runs once)."""
     mix = [c for c in ("method", "protocol") if c in r.dimensions]
     # (null paths too: the methods and protocols are added up from it)
-    return r.frame.group_by("path", "bot", "status", *mix).agg(_key_sums(r, words=_words(r)))
+    sums = _key_sums(r, words=_words(r), by_status=True)
+    return r.frame.group_by("path", "bot", "status", *mix).agg(sums)
 
 
 def _per_client(r: Rows) -> pl.LazyFrame:
@@ -201,7 +209,7 @@ def _per_client(r: Rows) -> pl.LazyFrame:
     return (
         r.frame.filter(pl.col("remote_addr").is_not_null())
         .group_by("remote_addr", "bot", "status")
-        .agg(_key_sums(r))
+        .agg(_key_sums(r, by_status=True))
     )
 
 
@@ -417,14 +425,8 @@ def aggregate(
             # A visitor of a path: GoAccess's (client, agent, UTC date) of
             # requests other than 4xx (as GoAccess counts a URL's visitors).
             day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
-            words = visitor_words(pl.col("_visitor") ^ day)
-            base = base.with_columns(
-                pl.when(pl.col("remote_addr").is_not_null() & ~pl.col("_4xx"))
-                .then(w)
-                .otherwise(pl.lit(0, pl.UInt64))
-                .alias(f"_{name}")
-                for name, w in words.items()
-            )
+            keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
+            base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
     shared = Rows(base.lazy(), dims, lats)
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     flat = [q for qs in queries.values() for q in qs]

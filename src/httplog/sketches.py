@@ -348,23 +348,29 @@ BITMAP_ERROR = 0.25
 _BITS = pl.Series([2**i for i in range(64)], dtype=pl.UInt64)
 
 
-def visitor_words(h: pl.Expr) -> dict[str, pl.Expr]:
-    """The words of the bitmap of one hashed visitor (UInt64 ``h``): the bit
-    ``h % 64`` in every level ``j`` that the hash's level (leading zeros of the
-    rest, in threes) reaches. The bitmap of many visitors is the bitwise or of
-    theirs, so bitmaps merge (``or``) whatever the split.
+def visitor_words(frame: pl.LazyFrame, h: pl.Expr, keep: pl.Expr, prefix: str = "") -> pl.LazyFrame:
+    """``frame`` with the words of each row's bitmap (``prefix`` + ``v0`` …):
+    the bit ``h % 64`` of the UInt64 hash ``h`` in every level ``j`` that the
+    hash's level (leading zeros of the rest, in threes) reaches; all zero
+    where ``keep`` is false. The bitmap of many visitors is the bitwise or of
+    theirs, so bitmaps merge (``or``) whatever the split. (Columns first, then
+    arithmetic: about 5 times cheaper than a ``when`` per word.)
 
-    >>> w = pl.select(**visitor_words(pl.lit(2**63 + 5, pl.UInt64))).row(0)
-    >>> w
+    >>> f = pl.LazyFrame({"h": pl.Series([2**63 + 5], dtype=pl.UInt64)})
+    >>> visitor_words(f, pl.col("h"), pl.lit(True)).drop("h").collect().row(0)
     (32, 0, 0, 0, 0)
     """
-    bit = pl.lit(_BITS).gather((h % 64).cast(pl.UInt32))
-    level = ((h // 64).bitwise_leading_zeros().cast(pl.Int32) - 6) // 3
-    zero = pl.lit(0, pl.UInt64)
-    return {
-        w: bit if j == 0 else pl.when(level >= j).then(bit).otherwise(zero)
-        for j, w in enumerate(VISITOR_WORDS)
-    }
+    bit = pl.lit(_BITS).gather((pl.col("_h") % 64).cast(pl.UInt32)) * pl.col("_keep")
+    level = ((pl.col("_h") // 64).bitwise_leading_zeros().cast(pl.Int32) - 6) // 3
+    return (
+        frame.with_columns(_h=h, _keep=keep.fill_null(False).cast(pl.UInt64))
+        .with_columns(_bit=bit, _level=level)
+        .with_columns(
+            (pl.col("_bit") * (pl.col("_level") >= j).cast(pl.UInt64)).alias(prefix + w)
+            for j, w in enumerate(VISITOR_WORDS)
+        )
+        .drop("_h", "_keep", "_bit", "_level")
+    )
 
 
 def bitmap_estimate() -> pl.Expr:
