@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -101,6 +101,9 @@ class Rows:
     frame: pl.LazyFrame
     dimensions: tuple[str, ...]
     latencies: tuple[str, ...]
+    #: First group-bys that several builders add up (:func:`_first_group_bys`),
+    #: collected once: "path", "client".
+    firsts: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
 
 #: A table's builder: the queries whose results, concatenated, are its rows.
@@ -198,6 +201,8 @@ def _per_path(r: Rows) -> pl.LazyFrame:
     """The one group-by per path, bot, status (and method, protocol) that the
     path dimensions of ``keys`` and the path's cross tables add up (the same
     plan in both builders: collected together, it runs once)."""
+    if "path" in r.firsts:
+        return r.firsts["path"]
     mix = [c for c in ("method", "protocol") if c in r.dimensions]
     # (null paths too: the methods and protocols are added up from it)
     sums = _key_sums(r, words=_words(r), by_status=True)
@@ -206,11 +211,27 @@ def _per_path(r: Rows) -> pl.LazyFrame:
 
 def _per_client(r: Rows) -> pl.LazyFrame:
     """The one group-by per client, bot and status (as :func:`_per_path`)."""
+    if "client" in r.firsts:
+        return r.firsts["client"]
     return (
         r.frame.filter(pl.col("remote_addr").is_not_null())
         .group_by("remote_addr", "bot", "status")
         .agg(_key_sums(r, by_status=True))
     )
+
+
+def _first_group_bys(r: Rows) -> Rows:
+    """``r`` with the group-bys per path and per client collected once, for
+    ``keys`` and ``cross`` to add up (one pass over the rows each)."""
+    plans = {}
+    if "path" in r.dimensions:
+        plans["path"] = _per_path(r)
+    if "remote_addr" in r.dimensions:
+        plans["client"] = _per_client(r)
+    if not plans:
+        return r
+    done = pl.collect_all(list(plans.values()))
+    return replace(r, firsts={k: df.lazy() for k, df in zip(plans, done, strict=True)})
 
 
 def _keys(r: Rows) -> list[pl.LazyFrame]:
@@ -427,7 +448,7 @@ def aggregate(
             day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
             keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
             base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
-    shared = Rows(base.lazy(), dims, lats)
+    shared = _first_group_bys(Rows(base.lazy(), dims, lats))
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     flat = [q for qs in queries.values() for q in qs]
     results = iter(pl.collect_all(flat))
