@@ -290,8 +290,9 @@ def test_summary_version_2_has_every_panel_and_validates(analysis):
     assert validate(s) == []
     assert s["version"] == 2 and s["visitors"] == 3
     assert set(s["panels"]) == set(analysis.panels)
-    assert s["panels"]["not_found"]["rows"][0] == {
-        "path": "/missing", "requests": 2, "share": 0.2, "bytes": 0, "delta": 0,
+    row = s["panels"]["not_found"]["rows"][0]
+    assert {k: row[k] for k in ("path", "requests", "share", "bytes", "delta", "4xx", "5xx")} == {
+        "path": "/missing", "requests": 2, "share": 0.2, "bytes": 0, "delta": 0, "4xx": 2, "5xx": 0,
     }  # fmt: skip
     assert s["panels"]["visitors"]["rows"][0]["day"] == "2026-11-20"
     assert s["distinct"]["file"] == {"count": 5, "estimate": False, "error": 0.0}

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -45,7 +45,16 @@ from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
 from httplog.partial import TABLES, Partial, bounded, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
-from httplog.sketches import HASH_SEED, KEYS_P, hll_register, latency_bucket, visitor_hash
+from httplog.sketches import (
+    HASH_SEED,
+    KEYS_P,
+    VISITOR_WORDS,
+    hll_register,
+    key_latency_bucket,
+    latency_bucket,
+    visitor_hash,
+    visitor_words,
+)
 
 #: Columns of the dashboard panels beyond the top-N dimensions, counted in
 #: ``keys`` like them (the 4xx/5xx per-minute tables keep to DIMENSIONS).
@@ -92,6 +101,9 @@ class Rows:
     frame: pl.LazyFrame
     dimensions: tuple[str, ...]
     latencies: tuple[str, ...]
+    #: First group-bys that several builders add up (:func:`_first_group_bys`),
+    #: collected once: "path", "client".
+    firsts: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
 
 #: A table's builder: the queries whose results, concatenated, are its rows.
@@ -117,27 +129,116 @@ def _latency(r: Rows) -> list[pl.LazyFrame]:
     ]
 
 
-def _key_sums(r: Rows) -> list[pl.Expr]:
+def _key_sums(r: Rows, *, words: bool = False, by_status: bool = False) -> list[pl.Expr]:
+    """The sums of a key's rows; ``by_status``: grouped by status too, so the
+    errors are added up from it afterwards (:func:`_summed`), not here."""
     sums = [pl.len().alias("requests"), pl.col("_bytes").sum().alias("bytes")]
+    if not by_status:
+        sums += [pl.col("_4xx").sum().alias("4xx"), pl.col("_5xx").sum().alias("5xx")]
     if "request_time" in r.latencies:
         rt = pl.col("request_time")
         t = rt.filter(rt.is_finite() & (rt >= 0))
         # (whole microseconds: integer sums are the same whatever the split)
         us = (t * 1_000_000).round().cast(pl.UInt64)
         sums += [t.len().alias("timed"), us.sum().alias("time_us"), t.max().alias("time_max")]
+    if words:
+        sums += [pl.col(f"_{w}").bitwise_or().alias(w) for w in VISITOR_WORDS]
     return sums
 
 
-def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows) -> pl.LazyFrame:
-    """Rows of a first group-by (``requests``, ``bytes``, times) added up by ``by``."""
-    cols = ["requests", "bytes"] + (["timed", "time_us"] if "request_time" in r.latencies else [])
+def _words(r: Rows) -> bool:
+    """Whether the per-path group-by has visitor bitmaps (clients and paths)."""
+    return "remote_addr" in r.dimensions and "path" in r.dimensions
+
+
+def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = False) -> pl.LazyFrame:
+    """Rows of a first group-by (``requests``, ``bytes``, errors, times,
+    visitor bitmaps) added up by ``by``."""
+    cols = ["requests", "bytes"]
+    cols += ["timed", "time_us"] if "request_time" in r.latencies else []
     aggs = [pl.col(c).sum() for c in cols]
+    if "status" in per.collect_schema():  # (a first group-by by status: errors from it)
+        kind = pl.col("status") // 100
+        aggs += [
+            pl.col("requests").filter(kind == 4).sum().alias("4xx"),
+            pl.col("requests").filter(kind == 5).sum().alias("5xx"),
+        ]
+    else:
+        aggs += [pl.col("4xx").sum(), pl.col("5xx").sum()]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
+    if words:
+        aggs += [pl.col(w).bitwise_or() for w in VISITOR_WORDS]
     return per.group_by(key=by, bot="bot").agg(aggs)
 
 
+#: The cross tables of breakdowns (``cross``), by pair ``key:value``: what a
+#: panel's row is made of. Path pairs come from the one group-by per path,
+#: the client's from the group-by per client (and one of client and path).
+CROSS_PAIRS: tuple[str, ...] = (
+    "path:status",
+    "path:method",
+    "path:protocol",
+    "remote_addr:path",
+    "remote_addr:status",
+    "not_found:referer",
+)
+
+
+def _pairs(per: pl.LazyFrame, key: str, values: list[str]) -> list[pl.LazyFrame]:
+    """Cross-table rows (pair, key, value, bot, requests) of a first group-by
+    by ``key`` and each of ``values`` (its rows added up by key and value)."""
+    return [
+        per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
+        .agg(requests=pl.col("requests").sum())
+        .drop_nulls("value")
+        .with_columns(pair=pl.lit(f"{key}:{v}"))
+        for v in values
+    ]
+
+
+def _per_path(r: Rows) -> pl.LazyFrame:
+    """The one group-by per path, bot, status (and method, protocol) that the
+    path dimensions of ``keys`` and the path's cross tables add up (the same
+    plan in both builders: collected together, it runs once)."""
+    if "path" in r.firsts:
+        return r.firsts["path"]
+    mix = [c for c in ("method", "protocol") if c in r.dimensions]
+    # (null paths too: the methods and protocols are added up from it)
+    sums = _key_sums(r, words=_words(r), by_status=True)
+    return r.frame.group_by("path", "bot", "status", *mix).agg(sums)
+
+
+def _per_client(r: Rows) -> pl.LazyFrame:
+    """The one group-by per client, bot and status (as :func:`_per_path`)."""
+    if "client" in r.firsts:
+        return r.firsts["client"]
+    return (
+        r.frame.filter(pl.col("remote_addr").is_not_null())
+        .group_by("remote_addr", "bot", "status")
+        .agg(_key_sums(r, by_status=True))
+    )
+
+
+def _first_group_bys(r: Rows) -> Rows:
+    """``r`` with the group-bys per path and per client collected once, for
+    ``keys`` and ``cross`` to add up (one pass over the rows each)."""
+    plans = {}
+    if "path" in r.dimensions:
+        plans["path"] = _per_path(r)
+    if "remote_addr" in r.dimensions:
+        plans["client"] = _per_client(r)
+    if not plans:
+        return r
+    done = pl.collect_all(list(plans.values()))
+    return replace(r, firsts={k: df.lazy() for k, df in zip(plans, done, strict=True)})
+
+
 def _keys(r: Rows) -> list[pl.LazyFrame]:
+    return [q.with_columns(seen=pl.col("requests")) for q in _key_rows(r)]
+
+
+def _key_rows(r: Rows) -> list[pl.LazyFrame]:
     sums = _key_sums(r)
     out = [
         r.frame.filter(pl.col(d).is_not_null())
@@ -145,29 +246,33 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
         .agg(sums)
         .with_columns(dimension=pl.lit(d))
         for d in r.dimensions
-        if d not in ("path", "referer")
+        if d not in ("path", "referer", "remote_addr")
+        and not (d in ("method", "protocol") and "path" in r.dimensions)
     ]
+    if "remote_addr" in r.dimensions:
+        # One group-by per client and status: the clients, and their statuses.
+        per = _per_client(r)
+        out.append(_summed(per, "remote_addr", r).with_columns(dimension=pl.lit("remote_addr")))
     if "path" in r.dimensions:
-        # One group-by per path and 404-or-not; paths, files and not found add it up.
-        per = (
-            r.frame.filter(pl.col("path").is_not_null())
-            .group_by("path", "bot", _404=pl.col("status") == 404)
-            .agg(sums)
-        )
-
-        # (its rows of one kind are already one per path and bot)
-        def kind(is_404: bool, name: str) -> pl.LazyFrame:
-            return (
-                per.filter(pl.col("_404") == is_404)
-                .drop("_404")
-                .rename({"path": "key"})
-                .with_columns(dimension=pl.lit(name))
+        # One group-by per path and status (and method, protocol): paths, files,
+        # not found and the path's cross tables add it up.
+        per = _per_path(r)
+        words = _words(r)
+        paths = per.filter(pl.col("path").is_not_null())
+        is_404 = pl.col("status") == 404
+        for name, rows in (("path", paths), ("file", paths.filter(~is_404))):
+            out.append(_summed(rows, "path", r, words=words).with_columns(dimension=pl.lit(name)))
+        out.append(
+            _summed(paths.filter(is_404), "path", r, words=words).with_columns(
+                dimension=pl.lit("not_found")
             )
-
+        )
         out += [
-            _summed(per, "path", r).with_columns(dimension=pl.lit("path")),
-            kind(False, "file"),
-            kind(True, "not_found"),
+            _summed(per.filter(pl.col(d).is_not_null()), d, r, words=words).with_columns(
+                dimension=pl.lit(d)
+            )
+            for d in ("method", "protocol")
+            if d in r.dimensions
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
@@ -182,17 +287,58 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
     return out
 
 
+def _cross(r: Rows) -> list[pl.LazyFrame]:
+    """The cross tables of breakdowns (:data:`CROSS_PAIRS` the log has)."""
+    out: list[pl.LazyFrame] = []
+    dims = r.dimensions
+    if "path" in dims:
+        mix = [c for c in ("method", "protocol") if c in dims]
+        out += _pairs(_per_path(r).filter(pl.col("path").is_not_null()), "path", ["status", *mix])
+    if "remote_addr" in dims:
+        out += _pairs(_per_client(r), "remote_addr", ["status"])
+        if "path" in dims:
+            both = pl.col("remote_addr").is_not_null() & pl.col("path").is_not_null()
+            per = r.frame.filter(both).group_by("remote_addr", "path", "bot").agg(requests=pl.len())
+            out += _pairs(per, "remote_addr", ["path"])
+    if "path" in dims and "referer" in dims:
+        broken = (
+            (pl.col("status") == 404)
+            & pl.col("path").is_not_null()
+            & pl.col("referer").is_not_null()
+        )
+        per = (
+            r.frame.filter(broken)
+            .group_by("path", "referer", "bot")
+            .agg(requests=pl.len())
+            .rename({"path": "not_found"})
+        )
+        out += _pairs(per, "not_found", ["referer"])
+    return out
+
+
+def _key_latency(r: Rows) -> list[pl.LazyFrame]:
+    """Per-path histograms of request times (coarse buckets: :data:`KEY_ALPHA`)."""
+    if "request_time" not in r.latencies or "path" not in r.dimensions:
+        return []
+    rt = pl.col("request_time")
+    return [
+        r.frame.filter(pl.col("path").is_not_null() & rt.is_finite() & (rt >= 0))
+        .group_by(key="path", bot="bot", bucket=key_latency_bucket(rt))
+        .agg(n=pl.len())
+        .with_columns(dimension=pl.lit("path"))
+    ]
+
+
 def _visitors(r: Rows) -> list[pl.LazyFrame]:
     """Visitor hashes per hour: client and agent (GoAccess's visitor, whose
     date comes from the hour), of requests other than 4xx as GoAccess counts."""
     if "remote_addr" not in r.dimensions:
         return []
-    agent = pl.col("user_agent") if "user_agent" in r.dimensions else pl.lit(None, pl.String)
     # (unique within each hour and bot: cheaper than unique over the three columns)
     return [
         r.frame.filter((pl.col("_kind") != 4) & pl.col("remote_addr").is_not_null())
         .group_by(hour=pl.col("minute").dt.truncate("1h"), bot="bot")
-        .agg(visitor=visitor_hash(pl.col("remote_addr"), agent).unique())
+        .agg(visitor=pl.col("_visitor").unique())
         .explode("visitor")
     ]
 
@@ -241,6 +387,8 @@ BUILDERS: dict[str, Builder] = {
     "offsets": _offsets,
     "visitors": _visitors,
     "host_counts": _host_counts,
+    "key_latency": _key_latency,
+    "cross": _cross,
 }
 
 
@@ -290,6 +438,7 @@ def aggregate(
     lats = tuple(m for m in LATENCIES if m in cols)
     bot = is_bot("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
     nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
+    agent = pl.col("user_agent") if "user_agent" in cols else pl.lit(None, pl.String)
     # One pass over the rows for everything the group-bys share (the bot flag
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
@@ -301,8 +450,18 @@ def aggregate(
         bot=bot,
         _bytes=nbytes.cast(pl.UInt64),
         _kind=pl.col("status") // 100,
+        _4xx=pl.col("status") // 100 == 4,
+        _5xx=pl.col("status") // 100 == 5,
     )
-    shared = Rows(base.lazy(), dims, lats)
+    if "remote_addr" in cols:  # (of the capped texts, as the keys are)
+        base = base.with_columns(_visitor=visitor_hash(pl.col("remote_addr"), agent))
+        if "path" in cols:
+            # A visitor of a path: GoAccess's (client, agent, UTC date) of
+            # requests other than 4xx (as GoAccess counts a URL's visitors).
+            day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
+            keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
+            base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
+    shared = _first_group_bys(Rows(base.lazy(), dims, lats))
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     flat = [q for qs in queries.values() for q in qs]
     results = iter(pl.collect_all(flat))

@@ -39,6 +39,7 @@ from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
 from httplog.reduce import (
+    breakdowns,
     by_class,
     by_status,
     by_window,
@@ -98,8 +99,13 @@ class Analysis:
       ``user_agents``, ``vhosts`` (host), ``referrers`` (referer),
       ``referring_sites`` (site), ``methods``, ``protocols``,
       ``remote_users``, ``routes`` (route) — each with requests, share,
-      bytes, mean_time and max_time (with request times), and ``delta``
-      (the maximum error of requests; 0: exact); enriched from these
+      bytes, 4xx, 5xx, rate_4xx, rate_5xx, time_sum, mean_time and
+      max_time (with request times), and ``delta`` (the maximum error of
+      requests; 0: exact); the panels of paths (requests, static_requests,
+      not_found, routes, methods, protocols) with ``visitors`` and
+      ``visitors_error``, routes with p50/p95/p99; ``slowest`` (by route or
+      path, key, requests, time_sum, mean_time, p50, p95, p99, max_time,
+      delta; with request times: :func:`httplog.reduce.slowest`); enriched from these
       (:func:`enriched_panels`): ``browsers`` (agent_class, browser),
       ``operating_systems`` (agent_class, os) and, with ``view.geoip_db``,
       ``countries`` (continent, country_code, country) and ``networks``
@@ -408,4 +414,5 @@ def finalize(
         tz_source=tz_source,
         host_timeline=hosts_tl,
         host_spikes=host_spikes(hosts_tl, view.spikes, spikes),
+        breakdowns=breakdowns(seen, found, rules=view.rules),
     )

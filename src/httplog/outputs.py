@@ -95,6 +95,7 @@ PANELS: tuple[str, ...] = (
     "protocols",
     "remote_users",
     "routes",
+    "slowest",
 )
 
 

@@ -45,18 +45,27 @@ from httplog.errors import StateError
 from httplog.outputs import atomic_path
 from httplog.parse import REJECTED_SCHEMA, first_samples
 from httplog.schema import TIME
-from httplog.sketches import VISITORS_P, hash_id, hll_register, misra_gries
+from httplog.sketches import (
+    KEY_LATENCY_BUCKET,
+    VISITOR_WORDS,
+    VISITORS_P,
+    hash_id,
+    hll_register,
+    misra_gries,
+)
 
 #: How a value column of a keyed table merges: rows with equal keys become one,
 #: the column summed, its min or max, or its first non-null value (for a value
-#: every partial has the same, such as a label: ``first`` is not commutative).
-Merge = Literal["sum", "min", "max", "first"]
+#: every partial has the same, such as a label: ``first`` is not commutative),
+#: or the bitwise or of its values (the words of a bitmap sketch).
+Merge = Literal["sum", "min", "max", "first", "or"]
 
 _MERGES: dict[str, Callable[[str], pl.Expr]] = {
     "sum": lambda c: pl.col(c).sum(),
     "min": lambda c: pl.col(c).min(),
     "max": lambda c: pl.col(c).max(),
     "first": lambda c: pl.col(c).drop_nulls().first(),
+    "or": lambda c: pl.col(c).bitwise_or(),
 }
 
 #: Version of the partial's on-disk form (Parquet).
@@ -70,6 +79,8 @@ SLICE_ROWS = 250_000
 KEYS_K = 10_000
 #: Keys kept per (minute, 4xx/5xx, dimension, bot) in ``error_keys``.
 ERROR_KEYS_K = 100
+#: Pairs kept per (pair, bot) in ``cross`` (what a panel's row is made of).
+CROSS_K = 10_000
 #: Visitor hashes kept exactly per (hour, bot); beyond, the hour's visitors are
 #: a HyperLogLog of ``2**VISITORS_P`` registers (as many rows at most).
 VISITORS_EXACT = 1 << VISITORS_P
@@ -112,6 +123,9 @@ class Table:
     where summaries are pruned, :func:`bounded`, and says what it loses). ``defaults`` are columns an older file may lack,
     with the value they stand for there. ``summary`` bounds a keyed table to
     ``k`` keys per group (a :class:`Summary`; its error goes to another table).
+    ``follows`` (a table's name and columns) keeps the rows of a table of
+    per-key details (a key's latency histogram, its visitor registers) to the
+    keys that summary keeps: when it drops a key, the key's rows here go too.
     """
 
     columns: Mapping[str, pl.DataType]
@@ -120,6 +134,7 @@ class Table:
     bound: Callable[[pl.DataFrame], pl.DataFrame] | None = None
     defaults: Mapping[str, object] = field(default_factory=dict)
     summary: Summary | None = None
+    follows: tuple[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         values = [c for c in self.columns if c not in self.keys]
@@ -304,6 +319,10 @@ TABLES: dict[str, Table] = {
             "timed": _COUNT,
             "time_us": _COUNT,
             "time_max": pl.Float64(),
+            "seen": _COUNT,
+            "4xx": _COUNT,
+            "5xx": _COUNT,
+            **{w: pl.UInt64() for w in VISITOR_WORDS},
         },
         keys=("dimension", "key", "bot"),
         merge={
@@ -312,8 +331,20 @@ TABLES: dict[str, Table] = {
             "timed": "sum",
             "time_us": "sum",
             "time_max": "max",
+            "seen": "sum",
+            "4xx": "sum",
+            "5xx": "sum",
+            **dict.fromkeys(VISITOR_WORDS, "or"),
         },
-        defaults={"timed": 0, "time_us": 0, "time_max": None},
+        defaults={
+            "timed": 0,
+            "time_us": 0,
+            "time_max": None,
+            "seen": 0,
+            "4xx": 0,
+            "5xx": 0,
+            **dict.fromkeys(VISITOR_WORDS),
+        },
         summary=Summary(("dimension", "bot"), KEYS_K, "keys_delta"),
     ),
     "keys_delta": Table(
@@ -416,10 +447,40 @@ TABLES: dict[str, Table] = {
         merge={"requests": "sum", "4xx": "sum", "5xx": "sum"},
         bound=fold_hosts,
     ),
+    # Per-key details of ``keys`` (each follows its keys) and the cross tables of breakdowns.
+    "key_latency": Table(
+        {
+            "dimension": pl.String(),
+            "key": pl.String(),
+            "bot": pl.Boolean(),
+            "bucket": KEY_LATENCY_BUCKET,
+            "n": _COUNT,
+        },
+        keys=("dimension", "key", "bot", "bucket"),
+        merge={"n": "sum"},
+        follows=("keys", ("dimension", "key", "bot")),
+    ),
+    "cross": Table(
+        {
+            "pair": pl.String(),
+            "key": pl.String(),
+            "value": pl.String(),
+            "bot": pl.Boolean(),
+            "requests": _COUNT,
+        },
+        keys=("pair", "key", "value", "bot"),
+        merge={"requests": "sum"},
+        summary=Summary(("pair", "bot"), CROSS_K, "cross_delta"),
+    ),
+    "cross_delta": Table(
+        {"pair": pl.String(), "bot": pl.Boolean(), "delta": _COUNT},
+        keys=("pair", "bot"),
+        merge={"delta": "sum"},
+    ),
 }
 
 #: Tables of hashes (hash_id() must match to merge them).
-HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll")
+HASHED: tuple[str, ...] = ("visitors", "visitors_hll", "key_hll", "keys")
 
 #: Columns of each table (name → dtype).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {n: dict(t.columns) for n, t in TABLES.items()}
@@ -467,6 +528,9 @@ class Partial:
     chunks: pl.DataFrame
     offsets: pl.DataFrame = field(default_factory=lambda: TABLES["offsets"].empty())
     host_counts: pl.DataFrame = field(default_factory=lambda: TABLES["host_counts"].empty())
+    key_latency: pl.DataFrame = field(default_factory=lambda: TABLES["key_latency"].empty())
+    cross: pl.DataFrame = field(default_factory=lambda: TABLES["cross"].empty())
+    cross_delta: pl.DataFrame = field(default_factory=lambda: TABLES["cross_delta"].empty())
 
     def table(self, name: str) -> pl.DataFrame:
         """The table ``name`` (one of :data:`TABLES`)."""
@@ -797,7 +861,22 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
             out[s.errors] = err.combine(
                 [p.table(s.errors).select(err.cast()), cut.select(err.cast())]
             )
+            out |= _followers_kept(p, name, kept)
     return replace(p, **out) if out else p
+
+
+def _followers_kept(p: Partial, name: str, kept: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The tables that follow summary ``name`` (:attr:`Table.follows`), cut to
+    the keys it kept (a dropped key's details are dropped with it)."""
+    out = {}
+    for other, t in TABLES.items():
+        if t.follows is None or t.follows[0] != name:
+            continue
+        on = list(t.follows[1])
+        out[other] = p.table(other).join(
+            kept.select(on), on=on, how="semi", nulls_equal=True, maintain_order="left"
+        )
+    return out
 
 
 def _visitors_bounded(p: Partial) -> dict[str, pl.DataFrame]:

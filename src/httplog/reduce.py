@@ -39,8 +39,12 @@ from httplog.routes import RouteRule, route
 from httplog.scan import ParsedLog
 from httplog.schema import DIMENSIONS, LATENCIES
 from httplog.sketches import (
+    BITMAP_ERROR,
+    KEY_GAMMA,
     KEYS_P,
+    VISITOR_WORDS,
     VISITORS_P,
+    bitmap_estimate,
     bucket_quantiles,
     distinct,
     quantile_name,
@@ -335,37 +339,61 @@ def is_static(col: str = "path") -> pl.Expr:
 
 def key_panel(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame:
     """One dimension of ``keys`` as a panel: ``name`` (the key), requests,
-    share (of every request), bytes, ``mean_time``/``max_time`` (seconds, when
-    the log has request times), ``delta`` (the maximum error of ``requests``:
-    the true count is within ``[requests, requests + delta]``; 0 when exact),
-    sorted by requests (then key).
+    share (of every request), ``visitors`` (GoAccess's per key: distinct
+    client, agent and date, a bitmap estimate within ``visitors_error``, for
+    the dimensions of paths), bytes, ``4xx`` and ``5xx`` (responses of that
+    class) and ``rate_4xx``/``rate_5xx`` (their share of the key's
+    requests), ``time_sum``/``mean_time``/``max_time`` (seconds, when the log
+    has request times), ``delta`` (the maximum error of ``requests``: the true
+    count is within ``[requests, requests + delta]``; 0 when exact), sorted by
+    requests (then key).
+
+    The key tables are bounded (:class:`httplog.partial.Summary`): beyond the
+    bound, a key's bytes, errors, times and visitors are those of the requests
+    seen while it was kept, so ``4xx`` is within ``[4xx, 4xx + delta]`` too
+    and the rates are shares of the requests seen (exact when ``delta`` is 0).
 
     >>> rows = pl.DataFrame(
     ...     {"time": [None] * 3, "status": [200, 200, 404], "method": ["GET", "GET", "POST"]}
     ... )
-    >>> key_panel(rows, "method", "method").select("method", "requests", "share").rows()
-    [('GET', 2, 0.6666666666666666), ('POST', 1, 0.3333333333333333)]
+    >>> key_panel(rows, "method", "method").select("method", "requests", "4xx", "rate_4xx").rows()
+    [('GET', 2, 0, 0.0), ('POST', 1, 1, 1.0)]
     """
     p = as_partial(x)
     k = p.keys.filter(pl.col("dimension") == dimension)
     delta = int(p.keys_delta.filter(pl.col("dimension") == dimension)["delta"].sum() or 0)
     total = p.requests
     timed = k["timed"].sum() > 0
+    words = k["v0"].null_count() < k.height
     g = k.group_by("key").agg(
-        pl.col("requests", "bytes", "timed", "time_us").sum(), pl.col("time_max").max()
+        pl.col("requests", "bytes", "timed", "time_us", "seen", "4xx", "5xx").sum(),
+        pl.col("time_max").max(),
+        *[pl.col(w).bitwise_or() for w in VISITOR_WORDS],
     )
-    cols = [
+    seen = pl.max_horizontal("seen", "requests")
+    cols: list[str | pl.Expr] = [
         pl.col("key").alias(name),
         "requests",
         (pl.col("requests") / total if total else pl.lit(0.0)).alias("share"),
+    ]
+    if words:
+        cols.append(bitmap_estimate().round().cast(pl.UInt64))
+    cols += [
         "bytes",
+        "4xx",
+        "5xx",
+        (pl.col("4xx") / seen).alias("rate_4xx"),
+        (pl.col("5xx") / seen).alias("rate_5xx"),
     ]
     if timed:
         cols += [
+            (pl.col("time_us") / 1_000_000).alias("time_sum"),
             (pl.col("time_us") / pl.col("timed") / 1_000_000).alias("mean_time"),
             pl.col("time_max").alias("max_time"),
         ]
     cols.append(pl.lit(delta, pl.UInt64).alias("delta"))
+    if words:
+        cols.append(pl.lit(BITMAP_ERROR).alias("visitors_error"))
     return g.sort(["requests", "key"], descending=[True, False]).select(cols)
 
 
@@ -473,8 +501,9 @@ def panels(
     columns the log lacks is absent): ``visitors`` (:func:`visitors_per_day`),
     ``time_distribution``, and the key panels of :data:`KEY_PANELS`
     (:func:`key_panel`; ``requests`` and ``static_requests`` split the paths
-    of requests other than 404 by :func:`is_static`); ``routes`` with the
-    extra ``rules`` first (:func:`routes`).
+    of requests other than 404 by :func:`is_static`), ``routes`` with the
+    extra ``rules`` first (:func:`routes`) and, with request times,
+    ``slowest`` (:func:`slowest`).
 
     >>> rows = pl.DataFrame({"time": [None] * 2, "status": [200, 404], "path": ["/a.css", "/b"]})
     >>> sorted(panels(rows))
@@ -500,17 +529,45 @@ def panels(
         out[name] = frame
     if "path" in present:
         out["routes"] = routes(p, rules)
+        slow = slowest(p, rules)
+        if slow is not None:
+            out["slowest"] = slow
     return out
+
+
+#: The per-key percentiles of request times (the ``slowest`` panel, routes).
+KEY_QUANTILES: tuple[float, ...] = (0.5, 0.95, 0.99)
+
+
+def _folded(p: Partial, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame:
+    """Each kept path and its route (key, route), ``rules`` first: folded once
+    per analysis."""
+    paths = p.keys.filter(pl.col("dimension") == "path").select("key").unique()
+    return paths.select("key", route=route("key", extra=rules))
+
+
+def _key_quantiles(p: Partial, folded: pl.DataFrame | None = None) -> pl.DataFrame:
+    """p50/p95/p99 of request times per path (or, with ``folded``, per route)
+    from the paths' histograms (``key_latency``; within 5%: KEY_ALPHA)."""
+    h = p.key_latency.filter(pl.col("dimension") == "path").select("key", "bucket", "n")
+    if folded is not None:
+        h = h.join(folded, on="key").select(key="route", bucket="bucket", n="n")
+    schema = {"key": pl.String(), **{quantile_name(q): pl.Float64() for q in KEY_QUANTILES}}
+    if h.is_empty():
+        return pl.DataFrame(schema=schema)
+    return bucket_quantiles(h, "key", KEY_QUANTILES, KEY_GAMMA).select(list(schema))
 
 
 def routes(x: Counted, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame:
     """Requests per route (:func:`httplog.routes.route`: identifier segments of
-    the path folded), from the summary of paths: route, requests, share,
-    bytes, (mean_time, max_time), ``delta``. Routes are folded once per
-    analysis from the kept paths (at most :data:`~httplog.partial.KEYS_K` per
-    bot), not per line: exact while the paths are (``delta`` 0); beyond, a
-    route's requests are a lower bound, short of the truth by at most
-    ``delta`` times the number of its paths that were not kept.
+    the path folded), from the summary of paths: route and the columns of
+    :func:`key_panel` (visitors, errors, times), with ``p50``/``p95``/``p99``
+    of request times when the log has them (from the paths' histograms,
+    within 5%). Routes are folded once per analysis from the kept paths (at
+    most :data:`~httplog.partial.KEYS_K` per bot), not per line: exact while
+    the paths are (``delta`` 0); beyond, a route's requests are a lower bound,
+    short of the truth by at most ``delta`` times the number of its paths
+    that were not kept.
 
     >>> rows = pl.DataFrame(
     ...     {"time": [None] * 3, "status": [200] * 3, "path": ["/u/1", "/u/2", "/"]}
@@ -519,8 +576,13 @@ def routes(x: Counted, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame:
     [('/u/{id}', 2), ('/', 1)]
     """
     p = as_partial(x)
+    folded = _folded(p, rules)
+    frame = key_panel(_as_routes(p, folded), "route", "route")
+    return _with_quantiles(p, frame, "route", folded)
+
+
+def _as_routes(p: Partial, folded: pl.DataFrame) -> Partial:
     k = p.keys.filter(pl.col("dimension") == "path")
-    folded = k.unique("key").select("key", route=route("key", extra=rules))
     keys = (
         k.join(folded, on="key")
         .with_columns(dimension=pl.lit("route"), key=pl.col("route"))
@@ -529,5 +591,124 @@ def routes(x: Counted, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame:
     delta = p.keys_delta.filter(pl.col("dimension") == "path").with_columns(
         dimension=pl.lit("route")
     )
-    part = p.with_tables(keys=keys, keys_delta=delta)
-    return key_panel(part, "route", "route")
+    return p.with_tables(keys=keys, keys_delta=delta)
+
+
+def _with_quantiles(
+    p: Partial, frame: pl.DataFrame, name: str, folded: pl.DataFrame | None
+) -> pl.DataFrame:
+    """``frame`` with p50/p95/p99 after its mean time (when it has times)."""
+    if "mean_time" not in frame.columns:
+        return frame
+    q = _key_quantiles(p, folded).rename({"key": name})
+    out = frame.join(q, on=name, how="left", maintain_order="left")
+    order = list(frame.columns)
+    at = order.index("mean_time") + 1
+    return out.select([*order[:at], *q.columns[1:], *order[at:]])
+
+
+def slowest(x: Counted, rules: tuple[RouteRule, ...] = ()) -> pl.DataFrame | None:
+    """The slowest endpoints: every kept route and path (``by``: route or
+    path; ``key``) with requests, ``time_sum`` (the cumulative request time,
+    seconds: where the server spends its time), ``mean_time``, ``p50``,
+    ``p95``, ``p99`` (within 5%), ``max_time`` and ``delta`` (of requests),
+    sorted by time_sum (then key); None when the log has no request times.
+    Sort by ``p99`` for the endpoints slowest for their users.
+
+    >>> rows = pl.DataFrame(
+    ...     {
+    ...         "time": [None] * 3,
+    ...         "status": [200] * 3,
+    ...         "path": ["/u/1", "/u/2", "/"],
+    ...         "request_time": [1.0, 3.0, 0.5],
+    ...     }
+    ... )
+    >>> slowest(rows).select("by", "key", "time_sum", "max_time").rows()
+    [('route', '/u/{id}', 4.0, 3.0), ('path', '/u/2', 3.0, 3.0), ('path', '/u/1', 1.0, 1.0), ('route', '/', 0.5, 0.5), ('path', '/', 0.5, 0.5)]
+    """
+    p = as_partial(x)
+    paths = p.keys.filter(pl.col("dimension") == "path")
+    if paths.is_empty() or not paths["timed"].sum():
+        return None
+    folded = _folded(p, rules)
+    cols = ["requests", "time_sum", "mean_time", "p50", "p95", "p99", "max_time", "delta"]
+    by_path = _with_quantiles(p, key_panel(p, "path", "key"), "key", None)
+    by_route = _with_quantiles(p, key_panel(_as_routes(p, folded), "route", "key"), "key", folded)
+    both = pl.concat(
+        [
+            by_route.select(pl.lit("route").alias("by"), "key", *cols),
+            by_path.select(pl.lit("path").alias("by"), "key", *cols),
+        ]
+    )
+    return both.sort(["time_sum", "key", "by"], descending=[True, False, True], nulls_last=True)
+
+
+# ------------------------------------------------------------- breakdowns
+
+#: What a panel's rows are made of: panel → the pairs of ``cross`` (its key
+#: first); ``routes`` are folded from the paths' pairs.
+BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "requests": ("path:status", "path:method", "path:protocol"),
+    "routes": ("path:status", "path:method"),
+    "hosts": ("remote_addr:path", "remote_addr:status"),
+    "not_found": ("not_found:referer",),
+}
+
+
+def breakdowns(
+    x: Counted,
+    found: dict[str, pl.DataFrame],
+    *,
+    rows: int = 50,
+    values: int = 10,
+    rules: tuple[RouteRule, ...] = (),
+) -> dict[str, pl.DataFrame]:
+    """By panel name (:data:`BREAKDOWNS`), what the panel's first ``rows`` rows
+    (of ``found``, the panels) are made of: key, dimension (status, method,
+    protocol, path, referer), value, requests, delta — at most ``values``
+    values per key and dimension, the most requested first. ``delta`` is the
+    maximum error of the pair counts (the cross tables are bounded
+    summaries, :data:`~httplog.partial.CROSS_K` pairs per pair kind and bot):
+    a value's true count is within ``[requests, requests + delta]``; for
+    routes, folded from paths, a lower bound short by at most delta per path.
+    (The requests panel counts requests other than 404: its statuses leave
+    404 out, its methods and protocols are those of every request to the path.)
+
+    >>> rows = pl.DataFrame(
+    ...     {"time": [None] * 3, "status": [200, 500, 200], "path": ["/a", "/a", "/b"]}
+    ... )
+    >>> b = breakdowns(rows, panels(rows))["requests"]
+    >>> b.filter(pl.col("key") == "/a").select("dimension", "value", "requests").rows()
+    [('status', '200', 1), ('status', '500', 1)]
+    """
+    p = as_partial(x)
+    out: dict[str, pl.DataFrame] = {}
+    cross = p.cross.group_by("pair", "key", "value").agg(pl.col("requests").sum())
+    deltas = p.cross_delta.group_by("pair").agg(pl.col("delta").sum())
+    for panel, pairs in BREAKDOWNS.items():
+        frame = found.get(panel)
+        if frame is None:
+            continue
+        keys = frame.head(rows).select(key=pl.col(frame.columns[0])).with_row_index("_rank")
+        got = cross.filter(pl.col("pair").is_in(list(pairs)))
+        if panel == "routes":
+            got = (
+                got.join(_folded(p, rules), on="key")
+                .group_by("pair", key="route", value="value")
+                .agg(pl.col("requests").sum())
+            )
+        if panel == "requests":  # (its rows are of requests other than 404)
+            got = got.filter((pl.col("pair") != "path:status") | (pl.col("value") != "404"))
+        got = got.join(keys, on="key")
+        out[panel] = (
+            got.join(deltas, on="pair", how="left")
+            .with_columns(
+                dimension=pl.col("pair").str.split(":").list.last(),
+                delta=pl.col("delta").fill_null(0).cast(pl.UInt64),
+            )
+            .sort(["_rank", "pair", "requests", "value"], descending=[False, False, True, False])
+            .group_by("_rank", "pair", maintain_order=True)
+            .head(values)
+            .select("key", "dimension", "value", pl.col("requests").cast(pl.UInt64), "delta")
+        )
+    return out

@@ -53,7 +53,36 @@ def latency_bucket(col: str | pl.Expr) -> pl.Expr:
     )
 
 
-def bucket_value(col: str | pl.Expr) -> pl.Expr:
+#: Relative error of the per-key latency percentiles (coarser buckets than the
+#: timeline's: a key's histogram has about ten times fewer rows).
+KEY_ALPHA = 0.05
+KEY_GAMMA = (1 + KEY_ALPHA) / (1 - KEY_ALPHA)
+#: The dtype of a per-key bucket, and the bucket of zeros.
+KEY_LATENCY_BUCKET = pl.Int16()
+KEY_ZERO_BUCKET = -(2**15) + 1
+
+
+def key_latency_bucket(col: str | pl.Expr) -> pl.Expr:
+    """The coarser bucket of a latency for per-key histograms (:data:`KEY_ALPHA`,
+    5%): ``ceil(log(x) / log(KEY_GAMMA))``, zero in :data:`KEY_ZERO_BUCKET`,
+    null for null, negative, NaN or infinite values.
+
+    >>> pl.select(a=key_latency_bucket(pl.lit(0.0)), b=key_latency_bucket(pl.lit(1.0))).row(0)
+    (-32767, 0)
+    """
+    x = pl.col(col) if isinstance(col, str) else col
+    b = (x.log() / math.log(KEY_GAMMA)).ceil()
+    return (
+        pl.when(x.is_null() | (x < 0) | x.is_nan() | x.is_infinite())
+        .then(None)
+        .when(x == 0)
+        .then(pl.lit(KEY_ZERO_BUCKET))
+        .otherwise(b.clip(-32000, 32000))
+        .cast(KEY_LATENCY_BUCKET)
+    )
+
+
+def bucket_value(col: str | pl.Expr, gamma: float = GAMMA) -> pl.Expr:
     """The value a bucket stands for (within ALPHA of every value in it).
 
     >>> x = pl.Series("x", [0.0, 0.123, 42.0]).to_frame()
@@ -62,10 +91,11 @@ def bucket_value(col: str | pl.Expr) -> pl.Expr:
     (0.0, True)
     """
     b = pl.col(col) if isinstance(col, str) else col
+    zero = ZERO_BUCKET if gamma == GAMMA else KEY_ZERO_BUCKET
     return (
-        pl.when(b == ZERO_BUCKET)
+        pl.when(b == zero)
         .then(0.0)
-        .otherwise(2 * pl.lit(GAMMA).pow(b.cast(pl.Float64)) / (GAMMA + 1))
+        .otherwise(2 * pl.lit(gamma).pow(b.cast(pl.Float64)) / (gamma + 1))
     )
 
 
@@ -74,18 +104,22 @@ def quantile_name(q: float) -> str:
     return f"p{q * 100:g}"
 
 
-def bucket_quantiles(h: pl.DataFrame, by: str, qs: tuple[float, ...]) -> pl.DataFrame:
+def bucket_quantiles(
+    h: pl.DataFrame, by: str | list[str], qs: tuple[float, ...], gamma: float = GAMMA
+) -> pl.DataFrame:
     """Quantiles per group ``by`` of histogram rows (``by``, ``bucket``, ``n``).
 
     The q-quantile is the value of the bucket holding the ``ceil(q * n)``-th
     smallest value (nearest rank), so it is within ALPHA of the exact
-    nearest-rank quantile; zeros are exactly 0. Columns: ``by`` and one
+    nearest-rank quantile (:data:`KEY_ALPHA` with ``gamma`` :data:`KEY_GAMMA`,
+    the per-key buckets); zeros are exactly 0. Columns: ``by`` and one
     ``p50``-style column per quantile, sorted by ``by``.
     """
+    by = [by] if isinstance(by, str) else by
     h = (
-        h.group_by(by, "bucket")
+        h.group_by(*by, "bucket")
         .agg(n=pl.col("n").sum())
-        .sort(by, "bucket")
+        .sort(*by, "bucket")
         .with_columns(cum=pl.col("n").cum_sum().over(by), total=pl.col("n").sum().over(by))
     )
     cols = []
@@ -94,7 +128,7 @@ def bucket_quantiles(h: pl.DataFrame, by: str, qs: tuple[float, ...]) -> pl.Data
         ppm = round(q * 1_000_000)
         rank = ((pl.col("total") * ppm + 999_999) // 1_000_000).clip(lower_bound=1)
         first = pl.col("bucket").filter(pl.col("cum") >= rank).first()
-        cols.append(bucket_value(first).alias(quantile_name(q)))
+        cols.append(bucket_value(first, gamma).alias(quantile_name(q)))
     return h.group_by(by).agg(cols).sort(by)
 
 
@@ -301,3 +335,66 @@ def distinct(
         rows, schema={**schema, "distinct": pl.UInt64(), "estimate": pl.Boolean()}, orient="row"
     )
     return pl.concat([counted.select(est.columns).cast(est.schema), est]).sort(by)
+
+
+# ------------------------------------------------- visitors per key (bitmaps)
+
+#: Columns of a key's visitor bitmap: one 64-bit word per sampling level
+#: (level ``j`` holds the visitors whose hash falls in 1 of ``8**j``).
+VISITOR_WORDS: tuple[str, ...] = tuple(f"v{j}" for j in range(5))
+#: The relative standard error of :func:`bitmap_estimate`, at most (measured
+#: over 20 seeds: about 10% up to 100 visitors, 15-25% from hundreds to a
+#: hundred thousand, where a sampled level of the bitmap is read).
+BITMAP_ERROR = 0.25
+_BITS = pl.Series([2**i for i in range(64)], dtype=pl.UInt64)
+
+
+def visitor_words(frame: pl.LazyFrame, h: pl.Expr, keep: pl.Expr, prefix: str = "") -> pl.LazyFrame:
+    """``frame`` with the words of each row's bitmap (``prefix`` + ``v0`` …):
+    the bit ``h % 64`` of the UInt64 hash ``h`` in every level ``j`` that the
+    hash's level (leading zeros of the rest, in threes) reaches; all zero
+    where ``keep`` is false. The bitmap of many visitors is the bitwise or of
+    theirs, so bitmaps merge (``or``) whatever the split. (Columns first, then
+    arithmetic: about 5 times cheaper than a ``when`` per word.)
+
+    >>> f = pl.LazyFrame({"h": pl.Series([2**63 + 5], dtype=pl.UInt64)})
+    >>> visitor_words(f, pl.col("h"), pl.lit(True)).drop("h").collect().row(0)
+    (32, 0, 0, 0, 0)
+    """
+    bit = pl.lit(_BITS).gather((pl.col("_h") % 64).cast(pl.UInt32)) * pl.col("_keep")
+    level = ((pl.col("_h") // 64).bitwise_leading_zeros().cast(pl.Int32) - 6) // 3
+    return (
+        frame.with_columns(_h=h, _keep=keep.fill_null(False).cast(pl.UInt64))
+        .with_columns(_bit=bit, _level=level)
+        .with_columns(
+            (pl.col("_bit") * (pl.col("_level") >= j).cast(pl.UInt64)).alias(prefix + w)
+            for j, w in enumerate(VISITOR_WORDS)
+        )
+        .drop("_h", "_keep", "_bit", "_level")
+    )
+
+
+def bitmap_estimate() -> pl.Expr:
+    """Distinct visitors from the words of a bitmap (:func:`visitor_words`):
+    linear counting, ``8**j * 64 * ln(64 / zeros_j)``, at the first level
+    ``j`` with at least 4 zero bits; null where there is no bitmap. Within
+    :data:`BITMAP_ERROR` (one relative standard error); a bitmap full at
+    every level (over a million visitors) gives its largest count.
+
+    >>> w = [pl.lit(0b1011, pl.UInt64), *[pl.lit(0, pl.UInt64)] * 4]
+    >>> round(
+    ...     pl.select(pl.struct(**dict(zip(VISITOR_WORDS, w))).alias("v"))
+    ...     .select(pl.col("v").struct.unnest())
+    ...     .select(bitmap_estimate())
+    ...     .item(),
+    ...     2,
+    ... )
+    3.07
+    """
+    out: pl.Expr = pl.lit(None, pl.Float64)
+    for j in reversed(range(len(VISITOR_WORDS))):
+        zeros = 64 - pl.col(VISITOR_WORDS[j]).bitwise_count_ones().cast(pl.Int32)
+        zeros = zeros.clip(lower_bound=1) if j == len(VISITOR_WORDS) - 1 else zeros
+        est = (8.0**j) * 64 * (64 / zeros.cast(pl.Float64)).log()
+        out = pl.when(zeros >= (1 if j == len(VISITOR_WORDS) - 1 else 4)).then(est).otherwise(out)
+    return pl.when(pl.col(VISITOR_WORDS[0]).is_null()).then(None).otherwise(out).alias("visitors")

@@ -230,6 +230,7 @@ def to_summary(
             for r in a.distinct.iter_rows(named=True)
         },
         "panels": _panels(a),
+        "breakdowns": _breakdowns(a),
         "spikes": _spikes(a),
         "alerts": [_check_dict(b) for b in (breaches or [])],
     }
@@ -307,6 +308,20 @@ def _panels(a: Analysis) -> dict[str, dict[str, Any]]:
         if "estimate" in frame.columns:
             panel["estimate"] = bool(frame["estimate"].any())
         out[name] = panel
+    return out
+
+
+def _breakdowns(a: Analysis) -> dict[str, list[dict[str, Any]]]:
+    """What the panel rows written above are made of (the keys of each
+    panel's first ``top`` rows)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, frame in a.breakdowns.items():
+        panel = a.panels.get(name)
+        if panel is None:
+            continue
+        keys = panel.head(a.view.top)[panel.columns[0]].implode()
+        rows = frame.filter(pl.col("key").is_in(keys))
+        out[name] = [{k: _cell(v) for k, v in r.items()} for r in rows.iter_rows(named=True)]
     return out
 
 
