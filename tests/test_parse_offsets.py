@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from httplog.formats.kinds import offset_at_end, offset_written
@@ -17,6 +17,7 @@ _TIMES = st.builds(
 )
 
 
+@settings(deadline=None, max_examples=60)  # (a polars query per example: slow under load)
 @given(st.lists(_TIMES | st.none(), max_size=30))
 def test_offset_at_end_equals_the_general_reading_of_every_time_local(
     times: list[str | None],
