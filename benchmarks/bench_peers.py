@@ -188,7 +188,8 @@ def generated(key: str, lines: int, data: Path, genlog: Path) -> LogFile:
         if not genlog.exists():
             raise SystemExit(f"{genlog} not found: pass --genlog PATH (the shared genlog.py)")
         print(f"generating {path} ...", file=sys.stderr)
-        tmp = path.with_suffix(".tmp")
+        # (a name of this process's own: another run may be writing the same log)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         opts = ["--lines", str(lines), "--seed", str(seed), "--spikes", "3"]
         opts += ["--garbage-rate", "0.0005", "-o", str(tmp), "--truth", str(truth_path)]
         subprocess.run([sys.executable, str(genlog), *opts], check=True)
@@ -236,7 +237,7 @@ def distinct(lines: int, data: Path) -> LogFile:
     path = data / f"distinct-{label(lines)}.log"
     if not path.exists():
         print(f"writing {path} ...", file=sys.stderr)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("w") as f:
             for first in range(0, lines, 100_000):
                 part = distinct_lines(first, min(100_000, lines - first), lines)
@@ -250,7 +251,7 @@ def gzipped(log: LogFile) -> Path:
     gz = log.path.with_name(log.path.name + ".gz")
     if not gz.exists():
         print(f"compressing {gz} ...", file=sys.stderr)
-        tmp = gz.with_suffix(".tmp")
+        tmp = gz.with_suffix(f".{os.getpid()}.tmp")
         with log.path.open("rb") as src, gzip.GzipFile(tmp, "wb", compresslevel=6, mtime=0) as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
         tmp.replace(gz)

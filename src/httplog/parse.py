@@ -361,9 +361,53 @@ def _parse_frame(
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """:func:`parse_lines`, and the number of directive lines (neither parsed nor rejected)."""
     cols = tuple(columns) if columns is not None else None
-    plan = _plan(fmt, _needs_unescape(fmt, lines["line"], cols), cols)
-    df = plan.apply(lines.lazy()).collect(engine="streaming")
+    level = _needs_unescape(fmt, lines["line"], cols)
+    plan = _plan(fmt, level, cols)
+    df = _collect(fmt, level, cols, lines.lazy(), many=level > 0)
     return _split_result(df, plan, fmt, cols, source, chunk_start, first_line, too_long)
+
+
+def _collect(
+    fmt: LogFormat,
+    level: int,
+    cols: tuple[str, ...] | None,
+    lines: pl.LazyFrame,
+    *,
+    many: bool = False,
+) -> pl.DataFrame:
+    """Every line's result (see :meth:`_Plan.apply`), collected on the streaming engine.
+
+    With escapes to undo (``level`` > 0, see :func:`_plan`), only the lines
+    holding the escape character (``\\`` for Apache and nginx, few in most
+    logs) are parsed with unescaping, the others without (unescaping a value
+    without that character changes nothing), and the unescaped rows are put
+    back in their places; unless ``many`` lines may have escapes: then every
+    line is parsed with unescaping at once.
+    """
+    if level == 0 or many:
+        return _plan(fmt, level, cols).apply(lines).collect(engine="streaming")
+    mark = trigger(fmt.escapes)
+    assert mark is not None  # (a level above 0 says the dialect has escapes)
+    escaped = pl.col("text").str.contains(mark.decode(), literal=True).fill_null(False)
+    df = _plan(fmt, 0, cols).apply(lines).with_columns(_e=escaped).collect(engine="streaming")
+    has = df["_e"]
+    df = df.drop("_e")
+    if not has.any():
+        return df
+    again = _plan(fmt, level, cols).apply(df.lazy().filter(has).select(line="text")).collect()
+    at = has.arg_true()
+    return df.with_columns(df[c].scatter(at, again[c]) for c in df.columns)
+
+
+#: A block with more escape characters than one per this many lines is parsed
+#: with unescaping at once (see :func:`_collect`).
+_ESCAPES_SPREAD = 8
+
+
+def _many_escapes(fmt: LogFormat, data: bytes, lines: int) -> bool:
+    """Whether enough of a block's lines may hold escapes to unescape them all at once."""
+    mark = trigger(fmt.escapes)
+    return mark is not None and data.count(mark) * _ESCAPES_SPREAD > lines
 
 
 def _split_result(
@@ -479,13 +523,15 @@ def parse_block(block: Block, fmt: LogFormat, columns: tuple[str, ...] | None) -
         return ParsedBlock(block, fmt, parsed, rejected, directives)
     if fmt.syntax == "w3c" and b"#Fields:" in block.data:
         return _parse_layouts(block, fmt, columns)
-    plan = _plan(fmt, _needs_unescape(fmt, block.data, columns), columns)
+    level = _needs_unescape(fmt, block.data, columns)
+    plan = _plan(fmt, level, columns)
+    many = level > 0 and _many_escapes(fmt, block.data, block.lines)
     if _looks_compressed(block.data):
-        df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
+        df = _collect(fmt, level, columns, _split_lines(block.data).lazy(), many=many)
     else:
-        df = plan.apply(pl.scan_csv(_clean(block.data), **_CSV)).collect(engine="streaming")
+        df = _collect(fmt, level, columns, pl.scan_csv(_clean(block.data), **_CSV), many=many)
     if df.height != block.lines:  # the same safety net as lines_frame's
-        df = plan.apply(_split_lines(block.data).lazy()).collect(engine="streaming")
+        df = _collect(fmt, level, columns, _split_lines(block.data).lazy(), many=many)
     parsed, rejected, directives = _split_result(
         df, plan, fmt, columns, src, start, block.first_line, block.too_long
     )

@@ -160,13 +160,33 @@ def offset_written(e: pl.Expr) -> pl.Expr:
     )
 
 
-def _with_offset(fn: Callable[[pl.Expr], pl.Expr]) -> Converter:
-    """A time converter that also gives :data:`UTC_OFFSET` (for the ``time`` column)."""
+def offset_at_end(e: pl.Expr) -> pl.Expr:
+    """:func:`offset_written` of a time known to end with ``+HHMM`` or ``-HHMM`` (what
+    the line regex of ``time_local`` guarantees): one slice and an integer parse
+    instead of the general reading's many slices (a third of its cost).
+
+    >>> pl.select(
+    ...     a=offset_at_end(pl.lit("10/Oct/2000:13:55:36 +0330")),
+    ...     b=offset_at_end(pl.lit("10/Oct/2000:13:55:36 -0800")),
+    ...     c=offset_at_end(pl.lit("10/Oct/2000:13:55:36 -0000")),
+    ... ).row(0)
+    (210, -480, 0)
+    """
+    n = e.str.slice(-5).str.to_integer(strict=False).cast(pl.Int16)
+    a = n.abs()
+    return ((a // 100) * 60 + a % 100) * n.sign()
+
+
+def _with_offset(
+    fn: Callable[[pl.Expr], pl.Expr], offset: Callable[[pl.Expr], pl.Expr] = offset_written
+) -> Converter:
+    """A time converter that also gives :data:`UTC_OFFSET` (for the ``time`` column),
+    read from the raw time by ``offset``."""
 
     def convert(f: Field, raw: pl.Expr) -> dict[str, pl.Expr]:
         out = {f.column: fn(raw)}
         if f.column == "time":
-            out[UTC_OFFSET] = offset_written(raw)
+            out[UTC_OFFSET] = offset(raw)
         return out
 
     return convert
@@ -463,7 +483,7 @@ KINDS: dict[str, Kind] = {
     "pct_text": Kind(WORD, _one(_pct_text)),
     "time_local": Kind(
         r"[0-9]{1,2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}",
-        _with_offset(time_local),
+        _with_offset(time_local, offset_at_end),
         first=DIGITS,
         tail="",
     ),
