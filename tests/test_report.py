@@ -645,8 +645,10 @@ def test_report_size_does_not_grow_with_lines(tmp_path):
         out = tmp_path / f"{n}.html"
         write_report(a, out, plotly_js="cdn")
         sizes[n] = out.stat().st_size
-    # same day, same window: same number of windows. Only counts get a digit longer.
-    assert abs(sizes[200_000] - sizes[20_000]) < 8_000, sizes
+    # same day, same window: same number of windows. Only counts get a digit longer,
+    # and the panels' breakdowns fill up to their bound (10 values per key and
+    # dimension, 25 rows per panel) as more lines bring more values.
+    assert abs(sizes[200_000] - sizes[20_000]) < 12_000, sizes
     assert sizes[200_000] < 250_000, sizes
 
 
