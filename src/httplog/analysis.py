@@ -301,5 +301,5 @@ def finalize(
         panels=Panels(found),
         distinct=distinct_keys(seen),
         tz_source=tz_source,
-        breakdowns=breakdowns(seen, found),
+        breakdowns=Panels(breakdowns(seen, found)),
     )
