@@ -414,5 +414,5 @@ def finalize(
         tz_source=tz_source,
         host_timeline=hosts_tl,
         host_spikes=host_spikes(hosts_tl, view.spikes, spikes),
-        breakdowns=breakdowns(seen, found, rules=view.rules),
+        breakdowns=Panels(breakdowns(seen, found, rules=view.rules)),
     )
