@@ -143,7 +143,12 @@ DECODED_COLUMNS = ("path", "referer", "route")
 #: Panel columns of whole numbers shown as they are (no digit grouping).
 _CODE_COLUMNS = ("hour", "asn")
 #: Panel columns the report says in a note rather than in a column.
-_NOTE_COLUMNS = ("delta", "estimate")
+_NOTE_COLUMNS = ("delta", "estimate", "visitors_error")
+#: Panel columns of seconds.
+_TIME_COLUMNS = ("mean_time", "max_time", "time_sum", "p50", "p95", "p99")
+#: Shares of a row's requests, shown as percentages (a key panel's 4xx and 5xx
+#: counts are in the JSON and the export; the page shows their shares).
+_RATE_COLUMNS = {"rate_4xx": "4xx", "rate_5xx": "5xx"}
 
 
 def _panel_column(name: str, dtype: pl.DataType, lang: str) -> Column:
@@ -154,9 +159,9 @@ def _panel_column(name: str, dtype: pl.DataType, lang: str) -> Column:
         label = visible(name)
     if name in ("requests", "share"):
         label = L(name)
-    if name == "share":
+    if name == "share" or name in _RATE_COLUMNS:
         return Column(label, "pct")
-    if name in ("mean_time", "max_time"):
+    if name in _TIME_COLUMNS:
         return Column(label, "float", digits=3)
     if name in _CODE_COLUMNS:
         return Column(label, "code")
@@ -196,7 +201,11 @@ def _panel_table(
         notes.append(L("panel_delta", delta=f"{delta:,}"))
     if "estimate" in frame.columns and any(frame["estimate"].to_list()):
         notes.append(L("panel_estimate"))
-    kept = [c for c in frame.columns if c not in _NOTE_COLUMNS]
+    if "visitors_error" in frame.columns and frame.height:
+        error = max(frame["visitors_error"].drop_nulls().to_list(), default=0.0)
+        notes.append(L("panel_visitors_error", error=f"{error:.0%}"))
+    counted = {_RATE_COLUMNS[c] for c in frame.columns if c in _RATE_COLUMNS}
+    kept = [c for c in frame.columns if c not in _NOTE_COLUMNS and c not in counted]
     decoded = [c for c in kept if c in DECODED_COLUMNS and frame.schema[c] == pl.String]
     rows_frame = frame.head(max(show, PANEL_ROWS)).select(kept)
     rows_frame = rows_frame.with_columns(
@@ -230,9 +239,9 @@ def _panel_table(
     return {"name": name, "table": table, "note": " ".join(notes)}
 
 
-#: Rows of a panel whose breakdowns the page holds (the page stays light: the
-#: sample report holds three panels' breakdowns in ~30 kB).
-BREAKDOWN_ROWS = 25
+#: Rows of a panel whose breakdowns the page holds: those shown before "show
+#: more" (the page stays light: the sample report holds four panels' in ~15 kB).
+BREAKDOWN_ROWS = 10
 #: Breakdown dimensions in the order their small tables come (then any other).
 _BREAKDOWN_ORDER = ("status", "method", "protocol", "path", "referer")
 

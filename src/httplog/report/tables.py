@@ -98,8 +98,19 @@ class SubTable:
         return {
             "label": self.label,
             "columns": [c.spec() for c in self.columns],
-            "rows": self.rows,
+            "rows": compact_rows(self.rows),
         }
+
+
+def compact_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows for the table script, floats cut to 6 significant digits (more than
+    any cell shows, and sorting is unchanged in all but ties of the 7th digit):
+    a share written ``0.0018813905930470346`` costs the page 21 bytes, ``0.00188139`` 10.
+
+    >>> compact_rows([["/a", 3, 0.0018813905930470346, None]])
+    [['/a', 3, 0.00188139, None]]
+    """
+    return [[float(f"{v:.6g}") if isinstance(v, float) else v for v in r] for r in rows]
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,7 @@ class Table:
         out: dict[str, Any] = {
             "label": self.label,
             "columns": [c.spec() for c in self.columns],
-            "rows": self.rows,
+            "rows": compact_rows(self.rows),
             "show": self.show,
         }
         if self.details is not None and any(self.details):
