@@ -138,7 +138,7 @@ def test_bench_peers_quick_state_and_startup_modes_print_their_tables(
     )
     assert "read 1,000 new lines" in out
     assert "reports 5,000 requests (expected 5,000)" in out
-    assert "| after appending 1,000 lines | " in out
+    assert "| httplog: after appending 1,000 lines, --no-report | " in out
     for run in ("httplog --help", "httplog analyze empty.log --no-report"):
         assert f"| {run} | " in out
     assert "| httplog analyze real-4k-s7.log.gz -o report.html | " in out
