@@ -39,6 +39,23 @@ def keys(rows: list[tuple[str, str, int]]) -> pl.DataFrame:
             "timed": [0] * len(rows),
             "time_us": [0] * len(rows),
             "time_max": [float(n) for _, _, n in rows],
+            # every other column of the table (error counts, visitor words…):
+            # a value of its own per row, merged by the table's rule
+            **{
+                c: [n + i for _, _, n in rows]
+                for i, c in enumerate(t.columns)
+                if c
+                not in (
+                    "dimension",
+                    "key",
+                    "bot",
+                    "requests",
+                    "bytes",
+                    "timed",
+                    "time_us",
+                    "time_max",
+                )
+            },
         },
         schema=dict(t.columns),
     )

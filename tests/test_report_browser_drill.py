@@ -10,7 +10,6 @@ filled with frames of the shapes ``Analysis`` documents, hostile keys included.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,20 +28,6 @@ CHROMIUM = "/usr/bin/chromium"
 HOSTILE_KEY = "</script><script>window.__pwned=1</script>"
 HOSTILE_IMG = '"><img src=x onerror="window.__pwned=1">'
 HOSTILE_HOST = "<b>host</b><script>window.__pwned=1</script>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -e '.[test]'")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 @pytest.fixture

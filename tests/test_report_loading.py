@@ -12,10 +12,8 @@ import base64
 import hashlib
 import html
 import json
-import os
 import re
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,18 +58,6 @@ def test_plotly_js_and_the_charts_script_come_before_the_tables(page_file):
     plotly = page.index('id="httplog-plotly"')
     assert page.index('id="charts"') < plotly < page.index('id="status"')
     assert plotly < page.index('id="httplog-tables"')
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path) -> tuple[object, list[str], list[str], object]:
