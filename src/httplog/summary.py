@@ -361,16 +361,7 @@ def _spikes(a: Analysis) -> list[dict[str, Any]]:
         codes = explanations.get("status", [])
         out.append(
             {
-                "id": int(s["spike"]),
-                "kind": s["kind"],
-                "start": _iso(s["start"], tz),
-                "end": _iso(s["end"], tz),
-                "windows": _int(s["windows"]),
-                "requests": _int(s["requests"]),
-                "errors": _int(s["errors"]),
-                "peak_rate": _num(s["peak_rate"]) or 0.0,
-                "baseline_rate": _num(s["baseline_rate"]) or 0.0,
-                "excess": _int(s["excess"]),
+                **_spike_fields(s, tz),
                 "top_paths": [
                     {"path": e["key"], "count": e["count"], "share": e["share"], "lift": e["lift"]}
                     for e in paths
@@ -394,22 +385,25 @@ def _spikes(a: Analysis) -> list[dict[str, Any]]:
 def _host_spikes(spikes: pl.DataFrame, tz: str) -> list[dict[str, Any]]:
     """Spikes within a virtual host (:attr:`Analysis.host_spikes`)."""
     return [
-        {
-            "host": s["host"],
-            "id": int(s["spike"]),
-            "kind": s["kind"],
-            "start": _iso(s["start"], tz),
-            "end": _iso(s["end"], tz),
-            "windows": _int(s["windows"]),
-            "requests": _int(s["requests"]),
-            "errors": _int(s["errors"]),
-            "peak_rate": _num(s["peak_rate"]) or 0.0,
-            "baseline_rate": _num(s["baseline_rate"]) or 0.0,
-            "excess": _int(s["excess"]),
-            "overall": bool(s["overall"]),
-        }
+        {"host": s["host"], **_spike_fields(s, tz), "overall": bool(s["overall"])}
         for s in spikes.iter_rows(named=True)
     ]
+
+
+def _spike_fields(s: Mapping[str, Any], tz: str) -> dict[str, Any]:
+    """One spike's own fields (a row of ``spikes`` or ``host_spikes``)."""
+    return {
+        "id": int(s["spike"]),
+        "kind": s["kind"],
+        "start": _iso(s["start"], tz),
+        "end": _iso(s["end"], tz),
+        "windows": _int(s["windows"]),
+        "requests": _int(s["requests"]),
+        "errors": _int(s["errors"]),
+        "peak_rate": _num(s["peak_rate"]) or 0.0,
+        "baseline_rate": _num(s["baseline_rate"]) or 0.0,
+        "excess": _int(s["excess"]),
+    }
 
 
 def to_json(
