@@ -73,6 +73,12 @@ EXPORT_TABLES: tuple[str, ...] = (
     "rejected_samples",
     "distinct",
 )
+#: The tables an export writes when the analysis has them (a log with hosts).
+HOST_TABLES: tuple[str, ...] = ("host_timeline", "host_spikes")
+#: The panels whose first rows have a breakdown (their make-up by status, method,
+#: protocol, path or referer): an export writes them as ``breakdown_<name>``
+#: (see :func:`httplog.reduce.breakdowns`).
+BREAKDOWN_PANELS: tuple[str, ...] = ("requests", "routes", "hosts", "not_found")
 #: The dashboard's panels in the order the report shows them (GoAccess's, mostly);
 #: an export writes those the analysis has as ``panel_<name>.csv`` and ``.parquet``
 #: (see :func:`httplog.reduce.panels`).
@@ -133,7 +139,12 @@ class Outputs:
         if self.json is not None:
             out.append(Planned("json", self.json))
         if self.export is not None:
-            names = (*EXPORT_TABLES, *(f"panel_{p}" for p in PANELS))
+            names = (
+                *EXPORT_TABLES,
+                *HOST_TABLES,
+                *(f"panel_{p}" for p in PANELS),
+                *(f"breakdown_{p}" for p in BREAKDOWN_PANELS),
+            )
             out += [Planned("export", f) for f in export_files(self.export, names, rows)]
         return out
 

@@ -55,7 +55,7 @@ from httplog.options import (
     for_reading,
     options_from,
 )
-from httplog.outputs import Outputs, Planned, check_outputs, temporary
+from httplog.outputs import EXPORT_TABLES, HOST_TABLES, Outputs, Planned, check_outputs, temporary
 from httplog.partial import TABLES, Partial, bounded, merge
 from httplog.scan import ParsedLog, scan_logs
 from httplog.summary import dumps, to_summary
@@ -499,11 +499,21 @@ def _finish(
     extra = {"incremental": incremental} if incremental is not None else None
     summary = to_summary(analysis, breached, checks=checks or None, extra=extra, generated_at=now)
     report = _report_writer(analysis, outputs) if outputs.report is not None else None
-    tables = {name: getattr(analysis, name) for name in outputs.tables}
-    if outputs.tables:
-        tables |= {f"panel_{name}": frame for name, frame in analysis.panels.items()}
+    tables = export_tables(analysis) if outputs.tables else {}
     written = outputs.write(summary_json=dumps(summary), tables=tables, report=report, rows=rows)
     return Run(partial, analysis, checks, summary, incremental, written)
+
+
+def export_tables(analysis: Analysis) -> dict[str, pl.DataFrame]:
+    """The tables an export writes, by file name: those of
+    :data:`~httplog.outputs.EXPORT_TABLES`, those of
+    :data:`~httplog.outputs.HOST_TABLES` the analysis has (none without a host
+    in the log), ``panel_<name>`` per panel and ``breakdown_<name>`` per breakdown."""
+    tables = {n: getattr(analysis, n) for n in EXPORT_TABLES}
+    tables |= {n: t for n in HOST_TABLES if (t := getattr(analysis, n)) is not None}
+    tables |= {f"panel_{name}": frame for name, frame in analysis.panels.items()}
+    tables |= {f"breakdown_{name}": frame for name, frame in analysis.breakdowns.items()}
+    return tables
 
 
 def _report_writer(analysis: Analysis, outputs: Outputs) -> Callable[[str], None]:
