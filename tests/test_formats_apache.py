@@ -98,12 +98,9 @@ DIRECTIVES = [
     ("%{User-Agent}i", "curl/8.5.0", "user_agent", "curl/8.5.0"),
     ("%{X-Forwarded-For}i", "203.0.113.9, 10.0.0.1", "x_forwarded_for", "203.0.113.9, 10.0.0.1"),
     ("%{X-Request-Id}i", "abc", "http_x_request_id", "abc"),
-    (
-        "%{Content-Type}o",
-        "text/html; charset=utf-8",
-        "sent_http_content_type",
-        "text/html; charset=utf-8",
-    ),
+    # the content type has a column of its own (the content_types panel)
+    ("%{Content-Type}o", "text/html; charset=utf-8", "content_type", "text/html; charset=utf-8"),
+    ("%{Cache-Control}o", "no-cache", "sent_http_cache_control", "no-cache"),
     ("%k", "3", "keepalive", 3),
     ("%L", "YkT1@X8AAQEAAAWcX2IAAAAE", "log_id", "YkT1@X8AAQEAAAWcX2IAAAAE"),
     ("%{UNIQUE_ID}e", "YkT1@X8AAQ", "unique_id", "YkT1@X8AAQ"),

@@ -58,7 +58,16 @@ from httplog.sketches import (
 
 #: Columns of the dashboard panels beyond the top-N dimensions, counted in
 #: ``keys`` like them (the 4xx/5xx per-minute tables keep to DIMENSIONS).
-PANEL_COLUMNS: tuple[str, ...] = ("method", "protocol", "host", "remote_user")
+PANEL_COLUMNS: tuple[str, ...] = (
+    "method",
+    "protocol",
+    "host",
+    "remote_user",
+    "ssl_protocol",
+    "ssl_cipher",
+    "content_type",
+    "upstream_cache_status",
+)
 #: Dimensions of ``keys`` made from a column: ``file`` (the path of requests
 #: other than 404), ``not_found`` (the path of 404s), ``referer_site`` (the
 #: referer's host). (Routes are folded from the paths at finalize:

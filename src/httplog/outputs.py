@@ -100,6 +100,10 @@ PANELS: tuple[str, ...] = (
     "methods",
     "protocols",
     "remote_users",
+    "tls_protocols",
+    "tls_ciphers",
+    "content_types",
+    "cache_statuses",
     "routes",
     "slowest",
 )

@@ -313,6 +313,10 @@ KEY_PANELS: dict[str, tuple[str, str]] = {
     "methods": ("method", "method"),
     "protocols": ("protocol", "protocol"),
     "remote_users": ("remote_user", "remote_user"),
+    "tls_protocols": ("ssl_protocol", "ssl_protocol"),
+    "tls_ciphers": ("ssl_cipher", "ssl_cipher"),
+    "content_types": ("content_type", "content_type"),
+    "cache_statuses": ("upstream_cache_status", "upstream_cache_status"),
 }
 
 

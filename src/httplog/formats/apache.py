@@ -73,6 +73,8 @@ HEADERS = {
     "x-forwarded-for": "x_forwarded_for",
     "host": "host",
 }
+#: Response headers (``%{…}o``) with a column of their own; the others are ``sent_http_<name>``.
+RESPONSE_HEADERS = {"content-type": "content_type"}
 
 _DIRECTIVE = re.compile(r"%[<>]?!?(?:\d{3}(?:,\d{3})*)?(?:\{([^}]*)\})?([<>]?)([a-zA-Z%])")
 
@@ -217,7 +219,8 @@ def _directive(
         name = arg.lower()
         return HEADERS.get(name, "http_" + _ident(name)), "list", None
     if letter == "o":
-        return "sent_http_" + _ident(arg.lower()), "list", None
+        name = arg.lower()
+        return RESPONSE_HEADERS.get(name, "sent_http_" + _ident(name)), "list", None
     if letter in "enCx":
         return _ident(arg.lower()), "text", None
     if letter == "t":

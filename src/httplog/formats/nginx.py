@@ -60,6 +60,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "upstream_addr": ("upstream_addr", "upstream_list"),
     "upstream_status": ("upstream_status", "upstream_list"),
     "upstream_cache_status": ("upstream_cache_status", "text"),
+    "sent_http_content_type": ("content_type", "list"),
     "http_referer": ("referer", "list"),
     "http_user_agent": ("user_agent", "list"),
     "http_x_forwarded_for": ("x_forwarded_for", "list"),
