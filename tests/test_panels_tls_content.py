@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,7 @@ import pytest
 import httplog
 from httplog.aggregation import aggregate
 from httplog.analysis import finalize
+from httplog.formats.kinds import tls_names
 from httplog.options import ViewOptions
 from httplog.partial import merge
 from httplog.report.render import render_report
@@ -96,3 +98,32 @@ def test_the_report_shows_the_panels_with_hostile_values_as_text(tmp_path: Path)
     assert HOSTILE not in page
     zh = render_report(a, lang="zh", plotly_js="cdn")
     assert "TLS 加密套件" in zh and "缓存状态" in zh
+
+
+def test_caddy_cipher_numbers_read_as_the_names_nginx_writes(tmp_path: Path) -> None:
+    log = tmp_path / "caddy.log"
+    entry = (
+        '{"level":"info","ts":1760104500.5,"logger":"http.log.access","msg":"handled request",'
+        '"request":{"remote_ip":"192.0.2.1","remote_port":"5000","proto":"HTTP/2.0","method":"GET",'
+        '"host":"example.org","uri":"/","headers":{},"tls":{"version":%s,"cipher_suite":%s}},'
+        '"bytes_read":0,"user_id":"","duration":0.001,"size":10,"status":200,"resp_headers":{}}\n'
+    )
+    log.write_text(entry % (772, 4865) + entry % (771, 49199) + entry % (771, 65000))
+    frame = httplog.read_logs(str(log)).frame
+    assert frame["ssl_protocol"].to_list() == ["TLSv1.3", "TLSv1.2", "TLSv1.2"]
+    # a number the table lacks stays as logged
+    assert frame["ssl_cipher"].to_list() == [
+        "TLS_AES_128_GCM_SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "65000",
+    ]
+
+
+def test_the_cipher_names_are_openssls_for_every_suite_this_openssl_knows() -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    openssl = {str(c["id"] & 0xFFFF): c["name"] for c in context.get_ciphers()}
+    ours = tls_names()["ciphers"]
+    known = set(ours) & set(openssl)
+    assert len(known) >= 15  # the AES and ChaCha suites at least
+    assert {n: ours[n] for n in known} == {n: openssl[n] for n in known}

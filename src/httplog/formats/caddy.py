@@ -37,7 +37,7 @@ PATHS: tuple[tuple[str, str, str], ...] = (
     ("$.request.headers.Referer[0]", "referer", "text"),
     ("$.request.headers['X-Forwarded-For'][0]", "x_forwarded_for", "text"),
     ("$.request.tls.version", "ssl_protocol", "tls_version"),
-    ("$.request.tls.cipher_suite", "ssl_cipher", "text"),
+    ("$.request.tls.cipher_suite", "ssl_cipher", "tls_cipher"),
     ("$.request.tls.server_name", "ssl_server_name", "text"),
     ("$.bytes_read", "request_length", "uint"),
     ("$.user_id", "remote_user", "text"),

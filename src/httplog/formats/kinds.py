@@ -34,8 +34,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -430,13 +433,26 @@ def _go_duration(raw: pl.Expr, f: Field) -> pl.Expr:
     return pl.coalesce(number, pl.when(parts.list.len() > 0).then(seconds))
 
 
-_TLS_VERSIONS = {"768": "SSLv3", "769": "TLSv1", "770": "TLSv1.1", "771": "TLSv1.2"}
-_TLS_VERSIONS["772"] = "TLSv1.3"
+@functools.cache
+def tls_names() -> dict[str, dict[str, str]]:
+    """Go's TLS numbers → nginx's names, by ``versions`` and ``ciphers`` (``data/tls.toml``).
+
+    >>> tls_names()["versions"]["772"], tls_names()["ciphers"]["49199"]
+    ('TLSv1.3', 'ECDHE-RSA-AES128-GCM-SHA256')
+    """
+    text = files("httplog").joinpath("data", "tls.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 def _tls_version(raw: pl.Expr, f: Field) -> pl.Expr:
     """Go's TLS version numbers (Caddy: ``772``) → nginx's names (``TLSv1.3``)."""
-    return raw.replace_strict(_TLS_VERSIONS, default=raw, return_dtype=pl.String)
+    return raw.replace_strict(tls_names()["versions"], default=raw, return_dtype=pl.String)
+
+
+def _tls_cipher(raw: pl.Expr, f: Field) -> pl.Expr:
+    """Go's cipher suite numbers (Caddy: ``4865``) → OpenSSL's names, as nginx writes them."""
+    names = tls_names()["ciphers"]
+    return dash_null(raw).replace_strict(names, default=raw, return_dtype=pl.String)
 
 
 def _time_w3c(raw: pl.Expr, f: Field) -> pl.Expr:
@@ -564,6 +580,7 @@ KINDS: dict[str, Kind] = {
     "duration_ms": Kind(r"[0-9]+(?:\.[0-9]+)?ms", _one(_duration_ms), first=DIGITS, tail=""),
     "go_duration": Kind(WORD, _one(_go_duration)),
     "tls_version": Kind(WORD, _one(_tls_version)),
+    "tls_cipher": Kind(WORD, _one(_tls_cipher)),
     "addr_port": Kind(WORD, _addr_port, ("remote_addr", "remote_port")),
     "lb_timings": Kind(
         r"-?[0-9.]+ -?[0-9.]+ -?[0-9.]+", _lb_timings, (*_LB, "request_time"), first=NUMBER_START
