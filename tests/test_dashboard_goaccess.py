@@ -1,5 +1,5 @@
 """The dashboard against GoAccess 1.7: unique visitors, requested files, static
-files, not found, per-URL hits and bandwidth, on sample_logs/ and the real
+files, not found, per-URL hits and bandwidth, Google keyphrases, on sample_logs/ and the real
 corpus (``../shared/corpus/real``, read in place: the CC BY-NC file is never
 copied). Where the two differ, the difference is pinned with who is right.
 
@@ -155,3 +155,13 @@ def test_dashboard_agrees_with_goaccess(shared, goaccess, tmp_path, case):
     # Static: a path classed differently is one GoAccess saw with a query string.
     for url in set(st) ^ set(g_st):
         assert url in queried | queried_static, url
+
+    # Keyphrases: GoAccess reads Google's referers only; ours of Google agree, hits per phrase.
+    phrases = a.panels.get("keyphrases")
+    google = Counter(
+        dict(phrases.filter(engine="Google").select("keyphrase", "requests").rows())
+        if phrases is not None
+        else {}
+    )
+    theirs = Counter({r["data"]: r["hits"]["count"] for r in report["keyphrases"]["data"]})
+    assert google == theirs

@@ -34,7 +34,16 @@ import polars as pl
 
 from httplog.annotate import annotate_classes, annotate_status
 from httplog.display import visible
-from httplog.enrich import agents, browsers, countries, geo, networks, operating_systems
+from httplog.enrich import (
+    agents,
+    browsers,
+    countries,
+    geo,
+    keyphrase_panel,
+    keyphrases,
+    networks,
+    operating_systems,
+)
 from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
@@ -303,7 +312,9 @@ def enriched_panels(
     """The panels enriched from others (:mod:`httplog.enrich`), once per
     analysis on their bounded frames of distinct keys, never per block:
     ``browsers`` (agent_class, browser) and ``operating_systems``
-    (agent_class, os) from ``user_agents``; with ``geoip_db``, ``countries``
+    (agent_class, os) from ``user_agents``; ``keyphrases`` (engine,
+    keyphrase: what visitors searched for, when any referer says;
+    :mod:`httplog.enrich.keyphrases`) from ``referrers``; with ``geoip_db``, ``countries``
     (continent, country_code, country) and, when the database has ASN,
     ``networks`` (asn, as_org) from ``hosts``. Each has requests, share (of
     ``total``, every request), bytes and ``delta``: its source panel's. The
@@ -342,6 +353,12 @@ def enriched_panels(
         out["operating_systems"] = panel(
             operating_systems(enriched, counts=counts), ["agent_class", "os"], delta
         )
+    refs = found.get("referrers")
+    if refs is not None:
+        delta = max(refs["delta"].to_list(), default=0)
+        phrases = keyphrase_panel(keyphrases(refs.select("referer", *counts)), counts=counts)
+        if not phrases.is_empty():
+            out["keyphrases"] = panel(phrases, ["engine", "keyphrase"], delta)
     hosts = found.get("hosts")
     if hosts is not None and geoip_db is not None:
         delta = max(hosts["delta"].to_list(), default=0)

@@ -97,6 +97,7 @@ PANELS: tuple[str, ...] = (
     "vhosts",
     "referrers",
     "referring_sites",
+    "keyphrases",
     "methods",
     "protocols",
     "remote_users",

@@ -21,6 +21,8 @@ keeps every row and column it was given; the rollups then sum count columns.
   databases have them, from MaxMind DB files (``.mmdb``: GeoLite2 or DB-IP,
   country, city or ASN) read with ``maxminddb``; never downloaded.
 - :func:`countries` and :func:`networks`: the geo panels.
+- :func:`keyphrases` and :func:`keyphrase_panel`: what visitors searched for,
+  from search engines' referers (``data/search_engines.toml``).
 
 Every text these add comes from the log (a family is often a captured part of
 the agent) and is as untrusted as the agent itself; each is cut to
@@ -59,19 +61,24 @@ from httplog.enrich.agents import (
     operating_systems,
 )
 from httplog.enrich.geoip import GEO_COLUMNS, check_db, countries, geo, networks
+from httplog.enrich.keyphrases import KEYPHRASE_COLUMNS, engines, keyphrase_panel, keyphrases
 from httplog.enrich.tables import MAX_TEXT
 
 __all__ = [
     "AGENT_COLUMNS",
     "CACHE_SIZE",
     "GEO_COLUMNS",
+    "KEYPHRASE_COLUMNS",
     "MAX_TEXT",
     "_parse",
     "agents",
     "browsers",
     "check_db",
     "countries",
+    "engines",
     "geo",
+    "keyphrase_panel",
+    "keyphrases",
     "networks",
     "operating_systems",
 ]
