@@ -60,14 +60,18 @@ def shared_path(*parts: str) -> Path:
 LONGEST_FIRST = (
     "test_report_browser.py",
     "test_report_browser_corpus.py",
-    "test_merge_properties.py",
-    "test_benchmarks.py",
-    "test_distributed.py",
     "test_cli_subprocess.py",
     "test_cli_distributed.py",
+    "test_distributed.py",
+    "test_benchmarks.py",
+    "test_merge_properties.py",
     "test_parse_properties.py",
-    "test_architecture.py",
     "test_hostile_cli.py",
+    "test_architecture.py",
+    "test_spikes.py",
+    "test_report_browser_drill.py",
+    "test_state.py",
+    "test_report.py",
 )
 
 

@@ -23,18 +23,16 @@ every chart (:data:`CLASS_COLORS`).
 
 Examples
 --------
->>> import httplog, os, tempfile
->>> p = os.path.join(tempfile.mkdtemp(), "access.log")
->>> _ = open(p, "w").write(
-...     '192.0.2.1 - - [10/Oct/2000:13:55:36 +0000] "GET / HTTP/1.1" 200 10 "-" "curl/8"\\n'
-...     '192.0.2.2 - - [10/Oct/2000:13:56:01 +0000] "GET /x HTTP/1.1" 503 0 "-" "curl/8"\\n'
-... )
->>> a = httplog.analyze(p, window="1m")
+The examples' ``six_requests`` is a combined log the repository's ``conftest.py``
+writes: two 200s at 10:00, a 404 at 10:01, two 503s and a 200 at 10:02.
+
+>>> import httplog
+>>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
 >>> fig = httplog.charts.timeline(a)
 >>> fig.layout.title.text
 'Requests over time by status class'
 >>> [t.name for t in fig.data]
-['2xx success', '5xx server error']
+['2xx success', '4xx client error', '5xx server error']
 >>> sorted(figures(a, lang="zh"))
 ['bandwidth', 'error_rates', 'status_codes', 'timeline']
 """
@@ -98,14 +96,8 @@ def figures(analysis: Analysis, *, lang: str | None = None) -> dict[str, go.Figu
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> list(figures(a))
     ['timeline', 'error_rates', 'status_codes', 'bandwidth']
     """

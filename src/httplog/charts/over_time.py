@@ -65,14 +65,8 @@ def timeline(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> fig = timeline(a)
     >>> [(t.name, int(sum(t.y))) for t in fig.data]
     [('2xx success', 3), ('4xx client error', 1), ('5xx server error', 2)]
@@ -113,14 +107,8 @@ def error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> fig = error_rates(a)
     >>> [t.name for t in fig.data]
     ['4xx rate', '5xx rate']
@@ -193,12 +181,8 @@ def host_error_rates(analysis: Analysis, *, lang: str | None = None) -> go.Figur
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> _ = open(log, "w").write(
-    ...     '192.0.2.1 - - [20/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-"\\n'
-    ... )
-    >>> host_error_rates(httplog.analyze(log)) is None  # the combined format has no host
+    >>> import httplog
+    >>> host_error_rates(httplog.analyze(six_requests)) is None  # the format has no host
     True
     """
     lang = resolve_lang(lang, analysis)
@@ -265,16 +249,11 @@ def latency(analysis: Analysis, *, lang: str | None = None) -> go.Figure | None:
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> latency(a) is None  # the combined format has no times
     True
+    >>> import os, tempfile
     >>> timed = os.path.join(tempfile.mkdtemp(), "timed.log")
     >>> _ = open(timed, "w").writelines(
     ...     f'192.0.2.1 - - [20/Nov/2026:10:0{m}:00 +0000] "GET / HTTP/1.1" 200 1 "-" "-" 0.{m}1 0.{m}0\\n'
@@ -328,14 +307,8 @@ def bandwidth(analysis: Analysis, *, lang: str | None = None) -> go.Figure | Non
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> fig = bandwidth(a)
     >>> int(sum(fig.data[0].y)), fig.layout.yaxis.ticksuffix
     (600, 'B')

@@ -40,14 +40,8 @@ def status_codes(analysis: Analysis, *, lang: str | None = None) -> go.Figure:
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> fig = status_codes(a, lang="zh")
     >>> [(t.name, list(t.x)) for t in fig.data]
     [('2xx 成功', ['200']), ('4xx 请求错误', ['404']), ('5xx 服务器错误', ['503'])]
@@ -110,14 +104,8 @@ def localized_status(analysis: Analysis, lang: str) -> pl.DataFrame:
 
     Examples
     --------
-    >>> import httplog, os, tempfile
-    >>> log = os.path.join(tempfile.mkdtemp(), "access.log")
-    >>> rows = [(0, 200), (0, 200), (1, 404), (2, 503), (2, 503), (2, 200)]  # (minute, status)
-    >>> _ = open(log, "w").writelines(
-    ...     f'192.0.2.{i} - - [20/Nov/2026:10:0{m}:0{i} +0000] "GET / HTTP/1.1" {s} 100 "-" "-"\\n'
-    ...     for i, (m, s) in enumerate(rows)
-    ... )
-    >>> a = httplog.analyze(log, window="1m")
+    >>> import httplog
+    >>> a = httplog.analyze(six_requests, window="1m")  # 200 200 | 404 | 503 503 200
     >>> localized_status(a, "zh").select("status", "class", "reason").rows()
     [(200, '2xx', 'OK'), (404, '4xx', 'Not Found'), (503, '5xx', 'Service Unavailable')]
     """

@@ -1,7 +1,8 @@
 """The command line: ``httplog analyze | aggregate | report`` (see ``docs/cli.md``).
 
 A shell over the library's public API (``import httplog``): :mod:`~httplog.cli.flags`
-maps flags (and :mod:`~httplog.cli.config`, a TOML file) onto
+declares the flags, :mod:`~httplog.cli.checks` checks them, :mod:`~httplog.cli.mapping`
+maps them (and :mod:`~httplog.cli.config`, a TOML file) onto
 :class:`httplog.ReadOptions`, :class:`httplog.ViewOptions` and
 :class:`httplog.Outputs`; :mod:`~httplog.cli.commands` calls :func:`httplog.run`
 and prints (:mod:`~httplog.cli.terminal`, :mod:`~httplog.cli.progress`);
@@ -17,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from httplog.cli import commands as _commands  # registers the commands on app
-from httplog.cli.flags import default_lang
+from httplog.cli.mapping import default_lang
 from httplog.cli.shell import ExitStatus, app, watch_interrupts
 
 __all__ = ["ExitStatus", "app", "default_lang", "main"]

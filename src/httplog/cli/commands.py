@@ -1,8 +1,10 @@
 """The commands: ``httplog analyze``, ``aggregate`` and ``report``.
 
-Each maps its flags onto the library's options (:mod:`httplog.cli.flags`),
-calls the library (:func:`httplog.run`, :func:`httplog.collect`,
-:func:`httplog.run_partials`), prints, and picks the exit status.
+Each takes its flags (:mod:`httplog.cli.flags`), checks them
+(:mod:`httplog.cli.checks`), maps them onto the library's options
+(:mod:`httplog.cli.mapping`), calls the library (:func:`httplog.run`,
+:func:`httplog.collect`, :func:`httplog.run_partials`), prints, and picks the
+exit status.
 """
 
 from __future__ import annotations
@@ -15,22 +17,9 @@ from typing import Annotated, Any
 import typer
 
 import httplog
-from httplog.cli.flags import (
-    _OUT,
-    READING,
-    RUNNING,
-    VIEWING,
-    WRITING,
-    check_flags,
-    cluster,
-    need_paths,
-    need_state,
-    outputs,
-    read_options,
-    split,
-    takes,
-    view_options,
-)
+from httplog.cli.checks import check_flags, need_paths, need_state, split
+from httplog.cli.flags import _OUT, READING, RUNNING, VIEWING, WRITING, takes
+from httplog.cli.mapping import cluster, outputs, read_options, view_options
 from httplog.cli.progress import Bar
 from httplog.cli.shell import ExitStatus, app, exit_with, guard, interactive, one_line
 from httplog.cli.terminal import to_text
