@@ -198,12 +198,32 @@ def _pairs(per: pl.LazyFrame, key: str, values: list[str]) -> list[pl.LazyFrame]
     """Cross-table rows (pair, key, value, bot, requests) of a first group-by
     by ``key`` and each of ``values`` (its rows added up by key and value)."""
     return [
-        per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
+        _pair(per, key, values[0])
+        if len(values) == 1 and _grouped_by(per, key, values[0])
+        else per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
         .agg(requests=pl.col("requests").sum())
         .drop_nulls("value")
         .with_columns(pair=pl.lit(f"{key}:{v}"))
         for v in values
     ]
+
+
+def _grouped_by(per: pl.LazyFrame, key: str, value: str) -> bool:
+    """Whether ``per`` is a group-by of exactly (key, value, bot) of text columns
+    (with ``requests``): its rows are the pair's rows already."""
+    schema = per.collect_schema()
+    return sorted(schema.names()) == sorted([key, value, "bot", "requests"]) and (
+        schema[value] == pl.String
+    )
+
+
+def _pair(per: pl.LazyFrame, key: str, value: str) -> pl.LazyFrame:
+    """The pair's rows of a group-by by (key, value, bot): no group-by again."""
+    return (
+        per.select(key=pl.col(key), value=pl.col(value), bot="bot", requests="requests")
+        .drop_nulls("value")
+        .with_columns(pair=pl.lit(f"{key}:{value}"))
+    )
 
 
 def _per_path(r: Rows) -> pl.LazyFrame:

@@ -192,10 +192,26 @@ class Table:
                     )
                     pieces.append(self.add_up(df.filter(cond), sliced=False))
                 return pl.concat(pieces)
-        aggs = [_MERGES[how](c).cast(self.columns[c]) for c, how in self.merge.items()]
-        merged = df.group_by(list(self.keys)).agg(aggs).select(self.cast())
         # Key columns are never null: no need for nulls_last (slower).
-        return merged.sort(list(self.keys))
+        return self._grouped(df).sort(list(self.keys)).collect(engine=self._engine)
+
+    def grouped(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
+        """Rows of ``frames`` with equal keys merged into one, in no particular order."""
+        if not frames:
+            return self.empty()
+        df = pl.concat([f.select(self.cast()) for f in frames])
+        return self._grouped(df).collect(engine=self._engine)
+
+    def _grouped(self, df: pl.DataFrame) -> pl.LazyFrame:
+        aggs = [_MERGES[how](c).cast(self.columns[c]) for c, how in self.merge.items()]
+        return df.lazy().group_by(list(self.keys)).agg(aggs).select(self.cast())
+
+    @property
+    def _engine(self) -> Literal["streaming", "in-memory"]:
+        """How a merge's group-by runs: the streaming engine (several times
+        cheaper on these text keys) unless a value merges as ``first``, whose
+        order of rows the in-memory engine keeps."""
+        return "in-memory" if "first" in self.merge.values() else "streaming"
 
     def canonical(self, df: pl.DataFrame) -> pl.DataFrame:
         """Sorted by the keys, repeated keys merged (cheap when it is already so:
@@ -208,24 +224,32 @@ class Table:
             return self.add_up(df)
         return df
 
-    def combine(self, frames: list[pl.DataFrame]) -> pl.DataFrame:
-        """The merge of several of this table's frames (each with unique keys)."""
+    def combine(self, frames: list[pl.DataFrame], *, ordered: bool = True) -> pl.DataFrame:
+        """The merge of several of this table's frames (each with unique keys).
+
+        ``ordered=False`` (a merge on the way, whose result is merged again):
+        the rows come in no particular order, and a table whose values merge
+        without ``first`` is one group-by of all the rows, without a sort.
+        """
         if not self.keys:
             df = pl.concat(frames) if frames else self.empty()
             return self.bound(df) if self.bound is not None else df
         if self.by_minute:
             return _add_up_runs(self, frames)
+        if not ordered and "first" not in self.merge.values():
+            return self.grouped([f for f in frames if f.height])
         frames = sorted((f for f in frames if f.height), key=lambda f: -f.height)
         if not frames:
             return self.empty()
         # (canonical: sorted, and a frame built with repeated keys, such as registers
         # from hashes, added up; a check of neighbouring rows when it is so already)
-        big = self.canonical(frames[0].select(self.cast()))
         if len(frames) == 1:
-            return big
+            return self.canonical(frames[0].select(self.cast()))
         small = pl.concat([f.select(self.cast()) for f in frames[1:]])
-        if small.height * 8 > big.height:
-            return self.add_up(pl.concat([big, small]))
+        if small.height * 8 > frames[0].height:
+            # (add_up sorts and merges repeated keys: no need for canonical first)
+            return self.add_up(pl.concat([frames[0].select(self.cast()), small]))
+        big = self.canonical(frames[0].select(self.cast()))
         # A big table and small ones (a state and a run's delta): only the big
         # table's rows whose keys the small ones have are added up anew, and one
         # sort of mostly sorted rows puts them back in place.
@@ -809,17 +833,21 @@ def fold(partials: Iterable[Partial], every: int = 8) -> Partial:
             runs[name].append(p.table(name))
         batch.append(replace(p, **no_minutes))
         if len(batch) >= every:
-            acc = _merge([acc, *batch])
+            # (on the way, tables need no order: only the last merge sorts them)
+            acc = _merge([acc, *batch], ordered=False)
             batch = []
     acc = _merge([acc, *batch])
     acc = replace(acc, **{name: _add_up_runs(TABLES[name], runs[name]) for name in MINUTE_TABLES})
     return bounded(acc, MINUTE_TABLES)
 
 
-def _merge(partials: tuple[Partial, ...] | list[Partial]) -> Partial:
+def _merge(partials: tuple[Partial, ...] | list[Partial], *, ordered: bool = True) -> Partial:
     if not partials:
         return empty_partial()
-    out = {name: t.combine([p.table(name) for p in partials]) for name, t in TABLES.items()}
+    out = {
+        name: t.combine([p.table(name) for p in partials], ordered=ordered)
+        for name, t in TABLES.items()
+    }
     return bounded(Partial(**out))
 
 

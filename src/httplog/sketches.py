@@ -163,19 +163,24 @@ def misra_gries(
     big = lens.filter(pl.col("_n") > k)
     if big.is_empty():
         return df, none
+    # (lazy: the engine's group-bys and joins of text keys are cheaper than eager ones)
     kth = (
-        df.join(big.select(groups), on=groups, how="semi")
+        df.lazy()
+        .join(big.lazy().select(groups), on=groups, how="semi")
         .group_by(groups)
         .agg(_kth=pl.col(counter).top_k(k + 1).min().cast(pl.Int64))
+        .collect(engine="streaming")
     )
     dtype = df.schema[counter]
     c = pl.col(counter).cast(pl.Int64)  # (UInt64 would wrap below zero)
     kept = (
-        df.join(kth, on=groups, how="left", maintain_order="left")
+        df.lazy()
+        .join(kth.lazy(), on=groups, how="left", maintain_order="left")
         .with_columns(pl.col("_kth").fill_null(0))
         .filter(c > pl.col("_kth"))
         .with_columns((c - pl.col("_kth")).cast(dtype).alias(counter))
         .drop("_kth")
+        .collect()
     )
     cut = kth.select(*groups, delta=pl.col("_kth").cast(pl.UInt64))
     return kept, cut
