@@ -26,7 +26,12 @@ from plotly.offline import get_plotlyjs
 
 import httplog
 from httplog.report import PLOTLY_CONFIG, render, render_report, script_json, visible, write_report
-from httplog.report.bundle import _REGISTER_RE, _registered_only, _registered_traces
+from httplog.report.bundle import (
+    _REGISTER_RE,
+    _eager_factory,
+    _registered_only,
+    _registered_traces,
+)
 from httplog.statuscodes import describe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -306,7 +311,9 @@ def test_inline_report_embeds_plotly_js_exactly_once(sample, tmp_path):
     # (scatter is registered by plotly.js's core): the rest of the text is the same
     full = render._script_text(get_plotlyjs())
     assert len(js) < len(full)
-    assert _REGISTER_RE.sub("", js) == _REGISTER_RE.sub("", full)
+    assert _REGISTER_RE.sub("", js) == _REGISTER_RE.sub("", _eager_factory(full))
+    # and its module factory in parentheses (compiled eagerly, off the main thread)
+    assert "this, (() => {" in js and "this, (() => {" not in full
     assert page.count('id="httplog-plotly"') == 1
     assert not _has(page, js[:300]) and not _has(page, get_plotlyjs()[:300])  # only compressed
     # the CSP admits exactly that text, which the page runs as an inline script
