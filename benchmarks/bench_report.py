@@ -114,6 +114,8 @@ class Report:
     dcl: list[float] = field(default_factory=list)
     load: list[float] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
+    # httplog's own performance measures (report.js): name -> [(start ms, duration ms)]
+    steps: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -178,13 +180,18 @@ def load(browser: object, report: Report, timeout_ms: float) -> None:
             "() => window.__firstChart !== undefined && window.__firstInteractive !== undefined",
             timeout=timeout_ms,
         )
-        first, dom, interactive, dcl, end = page.evaluate(
+        first, dom, interactive, dcl, end, steps = page.evaluate(
             """() => {
               const n = performance.getEntriesByType('navigation')[0];
+              const steps = performance.getEntriesByType('measure')
+                .filter(m => m.name.startsWith('httplog:'))
+                .map(m => [m.name.slice(8), m.startTime, m.duration]);
               return [window.__firstChart, window.__firstChartDom, window.__firstInteractive,
-                      n.domContentLoadedEventStart, n.loadEventEnd];
+                      n.domContentLoadedEventStart, n.loadEventEnd, steps];
             }"""
         )
+        for name, start, duration in steps:
+            report.steps.setdefault(name, []).append((start, duration))
     finally:
         ctx.close()
     report.first_chart.append(first)
@@ -277,6 +284,17 @@ def main() -> None:
                 f"| {m['interactive']:.0f} | {m['dcl']:.0f} "
                 f"| {m['load']:.0f} |"
             )
+        for r in reports:
+            if r.steps:
+                print(
+                    f"\n{r.name}: where the first interactive chart's time goes "
+                    "(report.js's performance measures, medians: start → duration ms): "
+                    + ", ".join(
+                        f"{name} {statistics.median(s for s, _ in v):.0f} → "
+                        f"{statistics.median(d for _, d in v):.0f}"
+                        for name, v in r.steps.items()
+                    )
+                )
         g = med["goaccess"]
         print()
         for name in [n for n in med if n != "goaccess"]:

@@ -26,6 +26,12 @@ from plotly.offline import get_plotlyjs
 
 import httplog
 from httplog.report import PLOTLY_CONFIG, render, render_report, script_json, visible, write_report
+from httplog.report.bundle import (
+    _REGISTER_RE,
+    _eager_factory,
+    _registered_only,
+    _registered_traces,
+)
 from httplog.statuscodes import describe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,8 +306,14 @@ def test_inline_report_embeds_plotly_js_exactly_once(sample, tmp_path):
     write_report(sample, out)
     page = out.read_text(encoding="utf-8")
     js = _plotly_payload(page)
-    assert js == render.plotly_bundle("inline").js
-    assert js == render._script_text(get_plotlyjs())  # plotly.py's own bundle
+    assert js == render.plotly_bundle("inline", {"bar", "scatter"}).js
+    # plotly.py's own bundle, its one registration of every trace type cut to bar
+    # (scatter is registered by plotly.js's core): the rest of the text is the same
+    full = render._script_text(get_plotlyjs())
+    assert len(js) < len(full)
+    assert _REGISTER_RE.sub("", js) == _REGISTER_RE.sub("", _eager_factory(full))
+    # and its module factory in parentheses (compiled eagerly, off the main thread)
+    assert "this, (() => {" in js and "this, (() => {" not in full
     assert page.count('id="httplog-plotly"') == 1
     assert not _has(page, js[:300]) and not _has(page, get_plotlyjs()[:300])  # only compressed
     # the CSP admits exactly that text, which the page runs as an inline script
@@ -726,3 +738,19 @@ def test_the_summary_and_the_frame_keep_the_text_as_written(write_log):
     keys = [t["key"] for t in s["top"]["path"]["all"]]
     assert PERSIAN in keys and "/a%20b" in keys
     assert PERSIAN in httplog.read_logs(log).frame["path"].to_list()
+
+
+def test_the_inline_bundle_registers_only_the_trace_types_the_figures_use():
+    full = render._script_text(get_plotlyjs())
+    traces = _registered_traces(full)
+    assert traces is not None and {"bar", "box", "pie", "scattergl", "scattermap"} <= traces
+    assert len(traces) > 40
+    cut = _registered_only(full, frozenset({"bar", "scatter"}))
+    assert _registered_traces(cut) == {"bar"}
+    # two entries left: bar and the calendars component (not a trace: kept)
+    assert _REGISTER_RE.search(cut, len(cut) - 20_000).group(2).count("()") == 2
+    assert _registered_only(full, frozenset(traces)) is full  # nothing to cut
+    assert render.plotly_bundle("inline", {"bar", "scatter"}).traces == {"bar", "scatter"}
+    # a text not laid out like plotly.py's bundle is left as it is
+    other = "/* plotly.js v4.1.1 */ Plotly.register([a(),b()]);"
+    assert _registered_only(other, frozenset({"bar"})) is other

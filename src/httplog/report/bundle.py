@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import bisect
 import contextlib
 import hashlib
 import os
@@ -246,6 +247,127 @@ def _full_bundle() -> PlotlyBundle:
     return _bundle_of("plotly.py's plotly.min.js", get_plotlyjs())
 
 
+_REGISTER_RE = re.compile(r"([\w$]+)\.register\(\[((?:[\w$]+\(\),)*[\w$]+\(\))\]\)")
+_MODULE_KIND_RE = re.compile(r'moduleType:"(\w+)",name:"(\w+)"')
+
+
+def _registered_only(js: str, needs: frozenset[str]) -> str:
+    """plotly.py's bundle with its one registration of every trace type cut to ``needs``.
+
+    plotly.min.js is an esbuild bundle: each source module is a function
+    wrapped as ``NAME=W((exports, module) => {...})``, run the first time it is
+    required, and the bundle's entry registers every trace type,
+    ``Plotly.register([bar(), box(), ..., calendars()])``. Running those ~45
+    trace modules (and compiling them on the main thread, on first call) is
+    most of plotly.js's start-up in the page; a trace type the figures don't
+    use is never needed. Here the list keeps the trace modules whose index
+    says ``moduleType:"trace",name:"<one of needs>"`` and every entry that is
+    not a trace (the calendars component); scatter is registered by plotly.js's
+    core. The other modules stay in the text (their licences with them), never
+    run. If the text is not laid out like that (another bundler, another
+    version), it is returned unchanged.
+
+    >>> b = _registered_only(_full_bundle().js, frozenset({"bar", "scatter"}))
+    >>> sorted(_registered_traces(b) or ()), len(b) < len(_full_bundle().js)
+    (['bar'], True)
+    """
+    kept = _register_entries(js)
+    if kept is None:
+        return js
+    m, entries = kept
+    keep = [n for n, kind in entries if kind[0] != "trace" or kind[1] in needs]
+    if len(keep) == len(entries):
+        return js
+    call = f"{m.group(1)}.register([{','.join(n + '()' for n in keep)}])"
+    return js[: m.start()] + call + js[m.end() :]
+
+
+def _registered_traces(js: str) -> frozenset[str] | None:
+    """The trace types the bundle's entry registers (None: not an esbuild plotly.min.js)."""
+    kept = _register_entries(js)
+    if kept is None:
+        return None
+    return frozenset(kind[1] for _, kind in kept[1] if kind[0] == "trace")
+
+
+def _register_entries(js: str) -> tuple[re.Match[str], list[tuple[str, tuple[str, str]]]] | None:
+    """The entry's ``register([...])`` call and (module, (moduleType, name)) of each entry."""
+    tail = max(0, len(js) - 20_000)  # the entry is the bundle's last module
+    calls = list(_REGISTER_RE.finditer(js, tail))
+    if len(calls) != 1:
+        return None
+    m = calls[0]
+    names = re.findall(r"([\w$]+)\(\)", m.group(2))
+    wrapper = re.search(r"(?:var |,)" + re.escape(names[0]) + r"=([\w$]+)\(\(", js)
+    if wrapper is None:
+        return None
+    defs = {
+        d.group(1): d.end()
+        for d in re.finditer(r"(?:var |,)([\w$]+)=" + re.escape(wrapper.group(1)) + r"\(\(", js)
+    }
+    starts = sorted(defs.values())
+
+    def kind(name: str, depth: int = 0) -> tuple[str, str] | None:
+        if name not in defs:
+            return None
+        start = defs[name]
+        i = bisect.bisect_right(starts, start)
+        body = js[start : starts[i] if i < len(starts) else len(js)]
+        found = _MODULE_KIND_RE.search(body)
+        if found:
+            return found.group(1), found.group(2)
+        inner = re.search(r"=([\w$]+)\(\)", body)  # an index that re-exports a module
+        return kind(inner.group(1), depth + 1) if inner and depth < 3 else None
+
+    entries = []
+    for n in names:
+        k = kind(n)
+        if k is None:
+            return None
+        entries.append((n, k))
+    return m, entries
+
+
+_UMD_FACTORY = "this, () => {"
+_UMD_END = "}));"
+
+
+def _eager_factory(js: str) -> str:
+    """plotly.min.js with its module factory in parentheses, so V8 compiles it eagerly.
+
+    The bundle is ``(function(root, factory) {...}(self, () => {<4.8 MB>}))``.
+    V8 compiles a function eagerly when it is in parentheses (a "possibly
+    invoked function expression"), and only pre-parses any other: the factory,
+    a bare argument, was pre-parsed on the background thread that compiles the
+    script and then fully parsed on the page's main thread when called (about
+    0.4-0.5 s of main-thread CPU in Chromium here). In parentheses it is
+    compiled on the background thread; what it does is unchanged. A text
+    without that exact wrapper is returned unchanged.
+
+    >>> _eager_factory("(f(this, () => {return 1;}));") == "(f(this, (() => {return 1;})));" + chr(
+    ...     10
+    ... )
+    True
+    """
+    body = js.rstrip()
+    if js.count(_UMD_FACTORY) != 1 or not body.endswith(_UMD_END):
+        return js
+    return body[: -len(_UMD_END)].replace(_UMD_FACTORY, "this, (() => {", 1) + "})));\n"
+
+
+@cache
+def _inline_bundle(needs: frozenset[str]) -> PlotlyBundle:
+    """plotly.py's bundle registering only the trace types ``needs`` (and scatter),
+    its factory compiled eagerly (:func:`_eager_factory`)."""
+    full = _full_bundle()
+    js = _registered_only(full.js, needs)
+    if js is full.js:
+        return full
+    js = _eager_factory(js)
+    traces = (_registered_traces(js) or frozenset()) | {"scatter"}
+    return PlotlyBundle(full.source, js, full.version, frozenset(traces))
+
+
 @cache
 def _user_bundle(path: str, size: int, mtime: float) -> PlotlyBundle:
     try:
@@ -263,7 +385,8 @@ def plotly_bundle(
     """The plotly.js bundle ``write_report(..., plotly_js=...)`` embeds.
 
     ``"inline"``: plotly.py's own bundle (the version its figures are made
-    for). A path: that file (a partial bundle you trust), checked
+    for), registering only the trace types ``needs`` (:func:`_registered_only`;
+    all of them without ``needs``). A path: that file (a partial bundle you trust), checked
     (:meth:`PlotlyBundle.check`): its version against plotly.py's and its
     trace types against ``needs``.
 
@@ -275,7 +398,7 @@ def plotly_bundle(
     """
     needs = needs or set()
     if isinstance(plotly_js, str) and plotly_js == "inline":
-        return _full_bundle()
+        return _inline_bundle(frozenset(needs)) if needs else _full_bundle()
     path = os.fspath(plotly_js)
     try:
         st = os.stat(path)

@@ -24,6 +24,14 @@
     return;
   }
 
+  /* Each step towards the first interactive chart as a performance measure
+   * ("httplog:decode", ...), which benchmarks/bench_report.py prints. */
+  var perf = window.performance && performance.measure ? performance : null;
+  function measure(name, start) {
+    if (perf) { try { perf.measure("httplog:" + name, {start: start, end: perf.now()}); } catch (e) { /* old browser */ } }
+  }
+  function now() { return perf ? perf.now() : 0; }
+
   function notice(id) {
     var note = document.getElementById(id);
     if (note) { note.hidden = false; }
@@ -89,12 +97,18 @@
     }
     var size = parseInt(packed.getAttribute("data-bytes"), 10);
     var integrity = data.integrity;
+    var t = now();
     var bytes = decode(packed.textContent, size);
     packed.remove();  // 1.6 MB of text the page no longer needs
+    measure("decode", t);
+    t = now();
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
     return new Response(stream).blob().then(function (js) {
+      measure("inflate", t);
+      t = now();
       return runPlotly(js, integrity);
     }).then(function () {
+      measure("plotly-load-run", t);
       if (typeof Plotly === "undefined") { throw new Error("plotly.js did not run"); }
     });
   }
@@ -151,7 +165,11 @@
         var box = el && el.getBoundingClientRect();
         return box && box.top < window.innerHeight && box.bottom > 0;
       })[0];
-      if (first) { drawOne(first); }
+      if (first) {
+        var t = now();
+        drawOne(first);
+        measure("first-draw", t);
+      }
       var seen = new IntersectionObserver(function (entries) {
         entries.forEach(function (e) {
           if (e.isIntersecting) { seen.unobserve(e.target); drawOne(byId[e.target.id]); }
@@ -195,7 +213,9 @@
 
   /* After the frame that paints the static first chart: decoding holds the main
    * thread for a while, and the page above is what the reader sees first. */
+  var scriptStart = now();
   function go() {
+    measure("wait-first-paint", scriptStart);
     loadPlotly().then(start).then(settled, function () {
       notice("charts-unavailable");
       settled();
