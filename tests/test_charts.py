@@ -67,10 +67,10 @@ def test_every_chart_has_a_title_and_axis_titles_with_units(sample):
 def test_times_are_wall_clock_times_in_the_analysis_tz(small):
     # 13:00 UTC is 14:00 in Paris in November (CET, +01:00).
     fig = charts.timeline(small)
-    assert fig.data[0].x[0] == "2026-11-20 14:00:00"
+    assert fig.data[0].x[0] == "2026-11-20 14:00"  # whole minutes: no seconds
     assert fig.layout.xaxis.title.text == "Time (Europe/Paris)"
     utc = httplog.analyze(small.inputs["source"][0], window="1m")
-    assert charts.timeline(utc).data[0].x[0] == "2026-11-20 13:00:00"
+    assert charts.timeline(utc).data[0].x[0] == "2026-11-20 13:00"
 
 
 def test_timeline_stacks_classes_with_their_colours(small):
@@ -88,7 +88,7 @@ def test_timeline_stacks_classes_with_their_colours(small):
     # window (and before any window that doesn't follow on) it drops to 0
     t = fig.data[0]
     assert t.line.shape == "hv"
-    assert t.x[-1] == f"2026-11-20 14:0{len(t.x) - 1}:00" and t.y[-1] == 0
+    assert t.x[-1] == f"2026-11-20 14:0{len(t.x) - 1}" and t.y[-1] == 0
 
 
 def test_a_lone_window_between_gaps_keeps_its_width_and_its_marker(write_log):
@@ -104,7 +104,7 @@ def test_a_lone_window_between_gaps_keeps_its_width_and_its_marker(write_log):
     assert list(rates.marker.size) == [6, 0, 6, 0, 6]  # each window alone between gaps
     four = next(t for t in charts.timeline(a).data if t.name.startswith("4xx"))
     i = list(four.y).index(1)
-    assert (four.x[i], four.x[i + 1]) == ("2026-11-20 13:02:00", "2026-11-20 13:03:00")
+    assert (four.x[i], four.x[i + 1]) == ("2026-11-20 13:02", "2026-11-20 13:03")
 
 
 def test_class_colours_are_the_same_in_every_chart(sample):
@@ -144,8 +144,8 @@ def test_error_rates_shade_every_detected_spike_with_a_label(sample):
     assert [r.fillcolor for r in rects] == [charts.CLASS_COLORS[k] for k in kinds]
     # band edges are the spike's start and end in the analysis' tz
     first = sample.spikes.row(0, named=True)
-    assert rects[0].x0 == first["start"].strftime("%Y-%m-%d %H:%M:%S")
-    assert rects[0].x1 == first["end"].strftime("%Y-%m-%d %H:%M:%S")
+    assert rects[0].x0 == first["start"].strftime("%Y-%m-%d %H:%M")
+    assert rects[0].x1 == first["end"].strftime("%Y-%m-%d %H:%M")
     legend = [t.name for t in fig.data]
     assert "5xx spike" in legend and "4xx spike" in legend
 
@@ -227,3 +227,16 @@ def test_httplog_charts_works_as_an_attribute_in_a_fresh_interpreter():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr[-500:]
     assert r.stdout.strip() == "timeline"
+
+
+def test_times_with_seconds_keep_their_seconds():
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from httplog.charts.base import _local
+
+    whole = pl.Series([datetime(2026, 11, 20, 13, m, tzinfo=UTC) for m in (0, 1)])
+    assert _local(whole, "UTC") == ["2026-11-20 13:00", "2026-11-20 13:01"]
+    odd = pl.Series([datetime(2026, 11, 20, 13, 0, s, tzinfo=UTC) for s in (0, 30)])
+    assert _local(odd, "UTC") == ["2026-11-20 13:00:00", "2026-11-20 13:00:30"]
