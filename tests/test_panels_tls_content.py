@@ -127,3 +127,11 @@ def test_the_cipher_names_are_openssls_for_every_suite_this_openssl_knows() -> N
     known = set(ours) & set(openssl)
     assert len(known) >= 15  # the AES and ChaCha suites at least
     assert {n: ours[n] for n in known} == {n: openssl[n] for n in known}
+
+
+def test_a_dash_cipher_is_no_cipher() -> None:
+    from httplog.formats.kinds import _tls_cipher
+
+    raw = pl.DataFrame({"raw": ["-", "4865", "9"]})
+    got = raw.select(_tls_cipher(pl.col("raw"), None))["raw"].to_list()  # type: ignore[arg-type]  # the field is unused
+    assert got == [None, "TLS_AES_128_GCM_SHA256", "9"]

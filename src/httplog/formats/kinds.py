@@ -451,8 +451,8 @@ def _tls_version(raw: pl.Expr, f: Field) -> pl.Expr:
 
 def _tls_cipher(raw: pl.Expr, f: Field) -> pl.Expr:
     """Go's cipher suite numbers (Caddy: ``4865``) → OpenSSL's names, as nginx writes them."""
-    names = tls_names()["ciphers"]
-    return dash_null(raw).replace_strict(names, default=raw, return_dtype=pl.String)
+    text = dash_null(raw)
+    return text.replace_strict(tls_names()["ciphers"], default=text, return_dtype=pl.String)
 
 
 def _time_w3c(raw: pl.Expr, f: Field) -> pl.Expr:
