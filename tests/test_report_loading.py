@@ -109,3 +109,52 @@ def test_a_refused_blob_script_falls_back_to_the_inline_script_the_same_hash_adm
     assert page.locator("#charts .plot .main-svg").count() > 0
     assert errors == [] and blocked == []
     ctx.close()
+
+
+def test_an_x_array_several_traces_share_is_written_once(page_file):
+    data = _charts_data(page_file.read_text(encoding="utf-8"))
+    timeline = next(f for f in data["figures"] if f["id"] == "chart-timeline")["figure"]
+    traces = timeline["data"]
+    assert len(traces) > 1
+    assert all("x" not in t for t in traces)
+    refs = {t["httplog_x"] for t in traces}
+    assert len(refs) == 1
+    shared = data["xs"][refs.pop()]
+    assert len(shared) > 100 and len(data["xs"]) == len({json.dumps(x) for x in data["xs"]})
+    # every trace of the sample's timeline covers the same windows: in the page once
+    text = json.dumps(shared, separators=(",", ":"))
+    assert page_file.read_text(encoding="utf-8").count(text) == 1
+
+
+def test_the_sample_report_keeps_a_margin_under_two_megabytes(page_file):
+    assert page_file.stat().st_size <= 1_970_000
+
+
+@pytest.mark.browser
+def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, page_file):
+    page, errors, blocked, ctx = _open(browser, page_file)
+    lengths = page.evaluate(
+        "document.getElementById('chart-timeline').data.map(t => [t.x.length, t.y.length,"
+        " 'httplog_x' in t])"
+    )
+    assert len(lengths) > 1
+    assert all(x == y and x > 100 and not leftover for x, y, leftover in lengths), lengths
+    assert errors == [] and blocked == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_the_sections_below_the_charts_are_laid_out_lazily_on_screen_and_fully_in_print(
+    browser, page_file
+):
+    page, errors, blocked, ctx = _open(browser, page_file)
+    cv = "['status','spikes','top','rejected'].map(i => getComputedStyle(document.getElementById(i)).contentVisibility)"
+    assert page.evaluate(cv) == ["auto"] * 4
+    assert (
+        page.evaluate("getComputedStyle(document.getElementById('charts')).contentVisibility")
+        == "visible"
+    )
+    page.emulate_media(media="print")
+    assert page.evaluate(cv) == ["visible"] * 4
+    assert errors == [] and blocked == []
+    ctx.close()

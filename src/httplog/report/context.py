@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +198,48 @@ def _figure_json(fig: go.Figure) -> str:
     return str(pio.to_json(fig, validate=False, remove_uids=True))
 
 
+def _figures_json(figs: dict[str, go.Figure]) -> str:
+    """``,"xs":[...],"figures":[...]``: the figures, each x array that more than one
+    trace holds written once in ``xs`` and named by its index (``"httplog_x": i``
+    in the trace instead of ``"x"``); ``templates/report.js`` puts it back before
+    drawing. The timeline's five traces share one time axis, for example.
+
+    >>> a = go.Figure([go.Scatter(x=[1, 2], y=[3, 4]), go.Scatter(x=[1, 2], y=[5, 6])])
+    >>> d = json.loads("{" + _figures_json({"a": a})[1:] + "}")
+    >>> d["xs"], [t.get("httplog_x") for t in d["figures"][0]["figure"]["data"]]
+    ([[1, 2]], [0, 0])
+    """
+    figures = [(name, json.loads(_figure_json(fig))) for name, fig in figs.items()]
+    seen: dict[str, int] = {}
+    for _, fig in figures:
+        for t in fig.get("data", []):
+            if "x" in t:
+                key = json.dumps(t["x"])
+                seen[key] = seen.get(key, 0) + 1
+    xs: list[object] = []
+    index: dict[str, int] = {}
+    for _, fig in figures:
+        for t in fig.get("data", []):
+            key = json.dumps(t["x"]) if "x" in t else ""
+            if seen.get(key, 0) > 1:
+                if key not in index:
+                    index[key] = len(xs)
+                    xs.append(t["x"])
+                del t["x"]
+                t["httplog_x"] = index[key]
+    dump = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+    return (
+        ',"xs":'
+        + dump(xs)
+        + ',"figures":['
+        + ",".join(
+            '{"id":' + json.dumps(f"chart-{name}") + ',"figure":' + dump(fig) + "}"
+            for name, fig in figures
+        )
+        + "]"
+    )
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -323,12 +365,8 @@ def _context(
         + json.dumps(locale, ensure_ascii=False)
         + ',"templates":'
         + (_templates_json() if figs else "{}")
-        + ',"figures":['
-        + ",".join(
-            '{"id":' + json.dumps(f"chart-{name}") + ',"figure":' + _figure_json(fig) + "}"
-            for name, fig in figs.items()
-        )
-        + "]}"
+        + _figures_json(figs)
+        + "}"
     )
 
     script_src = " ".join(_csp_hash(s) for s in ([bundle.js] if bundle else []) + scripts)

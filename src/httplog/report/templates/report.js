@@ -23,6 +23,12 @@
     window.httplogChartsSettled = true;
     return;
   }
+  // an x array several traces share is in the page once (context._figures_json)
+  data.figures.forEach(function (f) {
+    (f.figure.data || []).forEach(function (t) {
+      if (t.httplog_x !== undefined) { t.x = data.xs[t.httplog_x]; delete t.httplog_x; }
+    });
+  });
 
   /* Each step towards the first interactive chart as a performance measure
    * ("httplog:decode", ...), which benchmarks/bench_report.py prints. */
