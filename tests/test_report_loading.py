@@ -141,20 +141,3 @@ def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, pag
     assert all(x == y and x > 100 and not leftover for x, y, leftover in lengths), lengths
     assert errors == [] and blocked == []
     ctx.close()
-
-
-@pytest.mark.browser
-def test_the_sections_below_the_charts_are_laid_out_lazily_on_screen_and_fully_in_print(
-    browser, page_file
-):
-    page, errors, blocked, ctx = _open(browser, page_file)
-    cv = "['status','spikes','top','rejected'].map(i => getComputedStyle(document.getElementById(i)).contentVisibility)"
-    assert page.evaluate(cv) == ["auto"] * 4
-    assert (
-        page.evaluate("getComputedStyle(document.getElementById('charts')).contentVisibility")
-        == "visible"
-    )
-    page.emulate_media(media="print")
-    assert page.evaluate(cv) == ["visible"] * 4
-    assert errors == [] and blocked == []
-    ctx.close()
