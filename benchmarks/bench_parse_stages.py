@@ -22,7 +22,7 @@ import polars as pl
 
 from httplog.aggregation import AGGREGATED, aggregate
 from httplog.formats import compile_format
-from httplog.formats.kinds import offset_at_end, offset_written
+from httplog.formats.times import offset_at_end, offset_written
 from httplog.parse import _collect, _needs_unescape, _plan, lines_frame
 
 

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from httplog.formats.kinds import offset_at_end, offset_written
+from httplog.formats.times import offset_at_end, offset_written
 
 _TIMES = st.builds(
     lambda day, sign, hh, mm: f"{day}/Oct/2000:13:55:36 {sign}{hh:02d}{mm:02d}",

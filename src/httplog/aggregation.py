@@ -39,7 +39,7 @@ from httplog.bots import is_bot
 from httplog.engine import map_parsed
 from httplog.formats import compile_format
 from httplog.formats.detect import Detection
-from httplog.formats.kinds import UTC_OFFSET
+from httplog.formats.times import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock

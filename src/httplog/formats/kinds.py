@@ -44,7 +44,19 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from httplog.formats.escapes import unescape
-from httplog.schema import COLUMNS, TIME
+from httplog.formats.times import (
+    UTC_OFFSET,
+    offset_at_end,
+    offset_written,
+    time_any,
+    time_epoch,
+    time_haproxy,
+    time_iso,
+    time_local,
+    time_strftime,
+    time_w3c,
+)
+from httplog.schema import COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from httplog.formats.base import Field
@@ -126,60 +138,6 @@ def _one(fn: Callable[[pl.Expr, Field], pl.Expr]) -> Converter:
     return convert
 
 
-def time_local(e: pl.Expr) -> pl.Expr:
-    """``10/Oct/2000:13:55:36 -0700`` → UTC."""
-    return e.str.strptime(TIME, "%d/%b/%Y:%H:%M:%S %z", strict=False)
-
-
-#: The extra column a time field with an offset gives when asked for: the UTC
-#: offset the line wrote, in minutes (the partial counts them: the log's clock).
-UTC_OFFSET = "utc_offset"
-
-
-def offset_written(e: pl.Expr) -> pl.Expr:
-    """The UTC offset at the end of a time as written (``+0330``, ``-08:00``, ``Z``),
-    in minutes; null when it ends with none.
-
-    >>> pl.select(
-    ...     a=offset_written(pl.lit("10/Oct/2000:13:55:36 +0330")),
-    ...     b=offset_written(pl.lit("2026-01-01T10:00:00-08:00")),
-    ...     c=offset_written(pl.lit("2026-01-01T10:00:00Z")),
-    ...     d=offset_written(pl.lit("2026-01-01T10:00:00")),
-    ... ).row(0)
-    (210, -480, 0, None)
-    """
-    e = e.str.strip_chars_end("]")
-    tail = e.str.slice(-6).str.replace(":", "", literal=True).str.slice(-5)
-    hours = tail.str.slice(1, 2).cast(pl.Int16, strict=False)
-    minutes = tail.str.slice(3, 2).cast(pl.Int16, strict=False)
-    sign = pl.when(tail.str.slice(0, 1) == "-").then(pl.lit(-1, pl.Int16)).otherwise(1)
-    signed = tail.str.slice(0, 1).is_in(["+", "-"])
-    return (
-        pl.when(e.str.ends_with("Z"))
-        .then(pl.lit(0, pl.Int16))
-        .when(signed)
-        .then(sign * (hours * 60 + minutes))
-        .cast(pl.Int16)
-    )
-
-
-def offset_at_end(e: pl.Expr) -> pl.Expr:
-    """:func:`offset_written` of a time known to end with ``+HHMM`` or ``-HHMM`` (what
-    the line regex of ``time_local`` guarantees): one slice and an integer parse
-    instead of the general reading's many slices (a third of its cost).
-
-    >>> pl.select(
-    ...     a=offset_at_end(pl.lit("10/Oct/2000:13:55:36 +0330")),
-    ...     b=offset_at_end(pl.lit("10/Oct/2000:13:55:36 -0800")),
-    ...     c=offset_at_end(pl.lit("10/Oct/2000:13:55:36 -0000")),
-    ... ).row(0)
-    (210, -480, 0)
-    """
-    n = e.str.slice(-5).str.to_integer(strict=False).cast(pl.Int16)
-    a = n.abs()
-    return ((a // 100) * 60 + a % 100) * n.sign()
-
-
 def _with_offset(
     fn: Callable[[pl.Expr], pl.Expr], offset: Callable[[pl.Expr], pl.Expr] = offset_written
 ) -> Converter:
@@ -193,60 +151,6 @@ def _with_offset(
         return out
 
     return convert
-
-
-def time_iso(e: pl.Expr) -> pl.Expr:
-    """ISO 8601 with or without fraction and offset (none is UTC) → UTC."""
-    e = e.str.replace(",", ".", literal=True)
-    with_offset = (
-        pl.when(e.str.contains(r"[+-]\d{2}:?\d{2}$"))
-        .then(e)
-        .otherwise(e.str.replace(r"Z?$", "+00:00"))
-    )
-    return with_offset.str.strptime(TIME, "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
-
-
-def time_epoch(e: pl.Expr, unit: str | None) -> pl.Expr:
-    """Epoch seconds (nginx ``$msec``, Apache ``%{sec}t``), or ``msec``/``usec``."""
-    scale = {"msec": 1e3, "usec": 1.0}.get(unit or "", 1e6)
-    us = (e.cast(pl.Float64, strict=False) * scale).round(0).cast(pl.Int64, strict=False)
-    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-
-
-def time_epoch_any(e: pl.Expr) -> pl.Expr:
-    """Epoch seconds, milliseconds, microseconds or nanoseconds, told apart by size
-    (seconds stay below 10¹¹, the year 5138).
-
-    >>> pl.select(time_epoch_any(pl.lit("1646861401524.1024"))).item().isoformat()
-    '2022-03-09T21:30:01.524102+00:00'
-    """
-    x = e.cast(pl.Float64, strict=False)
-    scale = (
-        pl.when(x < 1e11)
-        .then(1e6)
-        .when(x < 1e14)
-        .then(1e3)
-        .when(x < 1e17)
-        .then(1.0)
-        .otherwise(1e-3)
-    )
-    us = (x * scale).round(0).cast(pl.Int64, strict=False)
-    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-
-
-def time_strftime(e: pl.Expr, fmt: str) -> pl.Expr:
-    """A strftime format; without ``%z`` the time is taken as UTC."""
-    if "%z" in fmt or "%Z" in fmt:
-        return e.str.strptime(TIME, fmt, strict=False)
-    return e.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.replace_time_zone("UTC")
-
-
-def _time_any(raw: pl.Expr) -> pl.Expr:
-    return pl.coalesce(
-        time_iso(raw),
-        time_local(raw.str.strip_chars("[]")),
-        pl.when(raw.str.contains(r"^\d+(?:\.\d+)?$")).then(time_epoch_any(raw)),
-    )
 
 
 def _uint(raw: pl.Expr, f: Field) -> pl.Expr:
@@ -455,21 +359,6 @@ def _tls_cipher(raw: pl.Expr, f: Field) -> pl.Expr:
     return text.replace_strict(tls_names()["ciphers"], default=text, return_dtype=pl.String)
 
 
-def _time_w3c(raw: pl.Expr, f: Field) -> pl.Expr:
-    """W3C ``date`` and ``time`` (UTC), written with ``f.arg`` between them."""
-    iso = raw.str.replace(f.arg or " ", "T", literal=True)
-    return iso.str.strptime(
-        pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False
-    ).dt.replace_time_zone("UTC")
-
-
-def _time_haproxy(raw: pl.Expr, f: Field) -> pl.Expr:
-    """HAProxy's ``06/Feb/2009:12:14:14.655`` (local time without offset: taken as UTC)."""
-    return raw.str.strptime(
-        pl.Datetime("us"), "%d/%b/%Y:%H:%M:%S%.f", strict=False
-    ).dt.replace_time_zone("UTC")
-
-
 def _plus_text(raw: pl.Expr, f: Field) -> pl.Expr:
     """IIS writes the spaces of a header as ``+``."""
     return dash_null(raw).str.replace_all("+", " ", literal=True)
@@ -518,16 +407,16 @@ KINDS: dict[str, Kind] = {
     # its regex and classes come from the strftime format (see base.strftime_regex)
     "time_strftime": Kind("", _one(lambda raw, f: time_strftime(raw, f.arg or ""))),
     # JSON: ISO 8601, time_local, or epoch seconds (milli-, micro-, nanoseconds by size)
-    "time_any": Kind(WORD, _with_offset(_time_any)),
+    "time_any": Kind(WORD, _with_offset(time_any)),
     "time_w3c": Kind(
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ \t][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?",
-        _one(_time_w3c),
+        _one(lambda raw, f: time_w3c(raw, f.arg)),
         first=DIGITS,
         tail=DECIMAL,
     ),
     "time_haproxy": Kind(
         r"[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?",
-        _one(_time_haproxy),
+        _one(lambda raw, f: time_haproxy(raw)),
         first=DIGITS,
         tail=DECIMAL,
     ),
