@@ -78,6 +78,20 @@ LONGEST_FIRST = (
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: keep LONGEST_FIRST first
         config.option.loadscopereorder = False
+    _bytecode_cache_for_subprocesses(config)
+
+
+def _bytecode_cache_for_subprocesses(config: pytest.Config) -> None:
+    """The interpreters the tests start (xdist's test processes, the command line,
+    the benchmarks, the notebooks' kernels) keep their bytecode in the pytest cache
+    (``PYTHONPYCACHEPREFIX``), so that only the first compiles httplog, polars and
+    the rest: with ``PYTHONDONTWRITEBYTECODE`` set, every one of them would compile
+    every module it imports again. Nothing is written beside the sources."""
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    if cache is None or "PYTHONPYCACHEPREFIX" in os.environ:
+        return
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache.mkdir("pycache"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
