@@ -322,13 +322,19 @@ def _open_in(
 
     page.on("dialog", dialog)
     page.goto(url, wait_until="load")
-    if javascript and charts:  # below the fold they are drawn when the browser is idle
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.plot'))"
-            ".every(d => d.querySelector('.main-svg'))",
-            timeout=60_000,
-        )
+    if javascript and charts:
+        wait_for_charts(page)
     return seen
+
+
+def wait_for_charts(page: Any) -> None:
+    """Until every chart of the page is drawn (below the fold they are drawn when the
+    browser is idle)."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.plot'))"
+        ".every(d => d.querySelector('.main-svg'))",
+        timeout=60_000,
+    )
 
 
 @pytest.fixture
