@@ -337,12 +337,66 @@ def wait_for_charts(page: Any) -> None:
     )
 
 
+def _page_key(path: Path, options: dict[str, Any]) -> tuple[Path, tuple[tuple[str, object], ...]]:
+    options = {**PAGE_DEFAULTS, **options}
+    if not options["javascript"]:  # without JavaScript nothing is drawn
+        options["charts"] = False
+    return Path(path).resolve(), tuple(sorted(options.items()))
+
+
+class PagePool:
+    """Fresh pages of a module's reports, loading ahead of the tests that take them
+    (:meth:`preload`): the browser compiles plotly.js and draws every chart of the
+    next pages while a test reads its own. ``open_report`` takes a page from here
+    when one of that report with those options is waiting, untouched, and waits for
+    its charts as for a page it opened; each is taken once."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: list[Any] = []
+        self.waiting: dict[tuple[Path, tuple[tuple[str, object], ...]], list[Opened]] = {}
+
+    def preload(self, path: Path, **options: Any) -> None:
+        """Start loading ``path`` (with ``_open_in``'s options) in a page of its own."""
+        key = _page_key(path, options)
+        seen = _open_in(self.browser, self.contexts, path, **{**dict(key[1]), "charts": False})
+        self.waiting.setdefault(key, []).append(seen)
+
+    def take(self, path: Path, **options: Any) -> Opened | None:
+        key = _page_key(path, options)
+        pages = self.waiting.get(key)
+        if not pages:
+            return None
+        seen = pages.pop(0)
+        if dict(key[1])["charts"]:
+            wait_for_charts(seen.page)
+        return seen
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture(scope="module")
+def page_pool(browser: Any) -> Any:
+    """The module's :class:`PagePool` (empty unless a fixture preloads pages)."""
+    pool = PagePool(browser)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def open_report(browser: Any) -> Any:
+def open_report(browser: Any, page_pool: PagePool) -> Any:
     """``open_report(path, color_scheme=, width=, mobile=, javascript=, charts=)``:
-    the report in a page of its own (:class:`Opened`), closed after the test."""
+    the report in a page of its own (:class:`Opened`), closed after the test (or
+    when the module ends, if it was loaded ahead: :class:`PagePool`)."""
     contexts: list[Any] = []
-    yield lambda path, **options: _open_in(browser, contexts, path, **options)
+
+    def open_(path: Path, **options: Any) -> Opened:
+        ahead = page_pool.take(path, **options)
+        return ahead if ahead is not None else _open_in(browser, contexts, path, **options)
+
+    yield open_
     for ctx in contexts:
         ctx.close()
 
@@ -367,12 +421,9 @@ def shared_report(browser: Any) -> Any:
     pages: dict[tuple[Path, tuple[tuple[str, object], ...]], Opened] = {}
 
     def open_(path: Path, **options: Any) -> Opened:
-        options = {**PAGE_DEFAULTS, **options}
-        if not options["javascript"]:  # without JavaScript nothing is drawn
-            options["charts"] = False
-        key = (Path(path).resolve(), tuple(sorted(options.items())))
+        key = _page_key(path, options)
         if key not in pages:
-            pages[key] = _open_in(browser, contexts, path, **options)
+            pages[key] = _open_in(browser, contexts, path, **dict(key[1]))
         return pages[key]
 
     yield open_
