@@ -58,26 +58,40 @@ def shared_path(*parts: str) -> Path:
 #: these start first and the run does not end with one process on a long module
 #: while the other idles. The other modules keep their order, after these.
 LONGEST_FIRST = (
+    "test_benchmarks.py",
     "test_report_browser.py",
-    "test_report_browser_corpus.py",
-    "test_cli_subprocess.py",
     "test_cli_distributed.py",
     "test_distributed.py",
-    "test_benchmarks.py",
-    "test_merge_properties.py",
-    "test_parse_properties.py",
+    "test_report_browser_corpus.py",
+    "test_cli_subprocess.py",
     "test_hostile_cli.py",
+    "test_merge_properties.py",
     "test_architecture.py",
     "test_spikes.py",
-    "test_report_browser_drill.py",
     "test_state.py",
     "test_report.py",
+    "test_report_browser_drill.py",
+    "test_parse_properties.py",
 )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config.option, "loadscopereorder"):  # pytest-xdist: keep LONGEST_FIRST first
         config.option.loadscopereorder = False
+    _bytecode_cache_for_subprocesses(config)
+
+
+def _bytecode_cache_for_subprocesses(config: pytest.Config) -> None:
+    """The interpreters the tests start (xdist's test processes, the command line,
+    the benchmarks, the notebooks' kernels) keep their bytecode in the pytest cache
+    (``PYTHONPYCACHEPREFIX``), so that only the first compiles httplog, polars and
+    the rest: with ``PYTHONDONTWRITEBYTECODE`` set, every one of them would compile
+    every module it imports again. Nothing is written beside the sources."""
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    if cache is None or "PYTHONPYCACHEPREFIX" in os.environ:
+        return
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache.mkdir("pycache"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -308,21 +322,81 @@ def _open_in(
 
     page.on("dialog", dialog)
     page.goto(url, wait_until="load")
-    if javascript and charts:  # below the fold they are drawn when the browser is idle
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.plot'))"
-            ".every(d => d.querySelector('.main-svg'))",
-            timeout=60_000,
-        )
+    if javascript and charts:
+        wait_for_charts(page)
     return seen
 
 
+def wait_for_charts(page: Any) -> None:
+    """Until every chart of the page is drawn (below the fold they are drawn when the
+    browser is idle)."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.plot'))"
+        ".every(d => d.querySelector('.main-svg'))",
+        timeout=60_000,
+    )
+
+
+def _page_key(path: Path, options: dict[str, Any]) -> tuple[Path, tuple[tuple[str, object], ...]]:
+    options = {**PAGE_DEFAULTS, **options}
+    if not options["javascript"]:  # without JavaScript nothing is drawn
+        options["charts"] = False
+    return Path(path).resolve(), tuple(sorted(options.items()))
+
+
+class PagePool:
+    """Fresh pages of a module's reports, loading ahead of the tests that take them
+    (:meth:`preload`): the browser compiles plotly.js and draws every chart of the
+    next pages while a test reads its own. ``open_report`` takes a page from here
+    when one of that report with those options is waiting, untouched, and waits for
+    its charts as for a page it opened; each is taken once."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: list[Any] = []
+        self.waiting: dict[tuple[Path, tuple[tuple[str, object], ...]], list[Opened]] = {}
+
+    def preload(self, path: Path, **options: Any) -> None:
+        """Start loading ``path`` (with ``_open_in``'s options) in a page of its own."""
+        key = _page_key(path, options)
+        seen = _open_in(self.browser, self.contexts, path, **{**dict(key[1]), "charts": False})
+        self.waiting.setdefault(key, []).append(seen)
+
+    def take(self, path: Path, **options: Any) -> Opened | None:
+        key = _page_key(path, options)
+        pages = self.waiting.get(key)
+        if not pages:
+            return None
+        seen = pages.pop(0)
+        if dict(key[1])["charts"]:
+            wait_for_charts(seen.page)
+        return seen
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            ctx.close()
+
+
+@pytest.fixture(scope="module")
+def page_pool(browser: Any) -> Any:
+    """The module's :class:`PagePool` (empty unless a fixture preloads pages)."""
+    pool = PagePool(browser)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def open_report(browser: Any) -> Any:
+def open_report(browser: Any, page_pool: PagePool) -> Any:
     """``open_report(path, color_scheme=, width=, mobile=, javascript=, charts=)``:
-    the report in a page of its own (:class:`Opened`), closed after the test."""
+    the report in a page of its own (:class:`Opened`), closed after the test (or
+    when the module ends, if it was loaded ahead: :class:`PagePool`)."""
     contexts: list[Any] = []
-    yield lambda path, **options: _open_in(browser, contexts, path, **options)
+
+    def open_(path: Path, **options: Any) -> Opened:
+        ahead = page_pool.take(path, **options)
+        return ahead if ahead is not None else _open_in(browser, contexts, path, **options)
+
+    yield open_
     for ctx in contexts:
         ctx.close()
 
@@ -347,12 +421,9 @@ def shared_report(browser: Any) -> Any:
     pages: dict[tuple[Path, tuple[tuple[str, object], ...]], Opened] = {}
 
     def open_(path: Path, **options: Any) -> Opened:
-        options = {**PAGE_DEFAULTS, **options}
-        if not options["javascript"]:  # without JavaScript nothing is drawn
-            options["charts"] = False
-        key = (Path(path).resolve(), tuple(sorted(options.items())))
+        key = _page_key(path, options)
         if key not in pages:
-            pages[key] = _open_in(browser, contexts, path, **options)
+            pages[key] = _open_in(browser, contexts, path, **dict(key[1]))
         return pages[key]
 
     yield open_

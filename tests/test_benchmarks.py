@@ -81,6 +81,14 @@ def run_script(script: str, *args: str, cwd: Path) -> str:
     return proc.stdout
 
 
+def suite_bytecode() -> list[str]:
+    """``--no-bytecode-cache`` when the suite gives its processes a bytecode cache
+    (``PYTHONPYCACHEPREFIX``, tests/conftest.py): the script's runs then use that
+    one, already warm, instead of compiling everything again into a cache of their
+    own in each run of the script."""
+    return ["--no-bytecode-cache"] if os.environ.get("PYTHONPYCACHEPREFIX") else []
+
+
 def assert_peers_table(out: str, key: str) -> None:
     section = out.split(f"### {key}:", 1)[1].split("###", 1)[0]
     assert "| contender | wall s | CPU s | peak RSS MiB | lines/s |" in section
@@ -104,6 +112,7 @@ def test_bench_peers_quick_runs_every_contender_and_they_agree_on_the_all_distin
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "peers", "--files", "distinct-1m"),
         *("--data", str(bench_data)),
+        *suite_bytecode(),
         cwd=tmp_path,
     )
     assert_peers_table(out, "distinct-1m")
@@ -120,6 +129,7 @@ def test_bench_peers_quick_agrees_with_the_generator_on_the_realistic_logs(
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "peers", "--files", "real-1m", "real-3m"),
         *("--data", str(bench_data), "--genlog", str(genlog)),
+        *suite_bytecode(),
         cwd=tmp_path,
     )
     for key in ("real-1m", "real-3m"):
@@ -136,6 +146,7 @@ def test_bench_peers_quick_state_and_startup_modes_print_their_tables(
         "bench_peers.py",
         *("--quick", "--repeat", "1", "--modes", "state", "startup"),
         *("--data", str(bench_data), "--genlog", str(genlog)),
+        *suite_bytecode(),
         cwd=tmp_path,
     )
     assert "read 1,000 new lines" in out

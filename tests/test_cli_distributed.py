@@ -196,7 +196,9 @@ def test_without_dask_a_dask_run_says_what_to_install(tmp_path):
     fake = tmp_path / "site" / "distributed"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text('raise ImportError("No module named distributed")\n')
-    env = {**os.environ, "PYTHONPATH": str(fake.parent)}
+    # (before this checkout's src on the path, which stays: the checkout is what runs)
+    path = os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
     for args in (["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:8786"]):
         r = run("analyze", SAMPLE_GZ, "--no-report", *args, env=env)
         one_line_error(r, "pip install 'httplog[dask]'")

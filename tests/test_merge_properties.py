@@ -135,8 +135,8 @@ VIEWS = (
 )
 
 
-# 40 examples: that merged partials equal the whole is also the fold and slices
-# tests' property (65 more examples); the analyses through a view are this test's.
+# 40 examples: that merged partials equal the whole is also the fold test's property
+# (40 more examples, merged in slices too); the analyses through a view are this test's.
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(split_input(), st.sampled_from(VIEWS))
 def test_merge_of_any_split_equals_the_whole(assert_same_analysis, data, opts):
@@ -165,28 +165,13 @@ def test_merge_is_associative_and_commutative(a, b, c):
     assert_partials_equal(merge(pa, empty_partial()), merge(pa))
 
 
-@settings(max_examples=25, deadline=None)
-@given(split_input())
-def test_merge_in_slices_of_minutes_equals_the_whole(data):
-    # Long minute tables are added up a slice of minutes at a time: force it.
-    rows, rejected, cuts, order, _ = data
-    whole = part(rows, rejected)
-    made = pieces(rows, rejected, cuts)
-    parts = [made[i] for i in order]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(partials, "SLICE_ROWS", 3)
-        sliced = merge(*parts)
-    assert_partials_equal(sliced, whole)
-    for name in ("counts", "error_keys"):
-        table = getattr(sliced, name)
-        assert table.equals(table.sort(list(partials.KEYS[name]))), name
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(split_input(), st.integers(1, 4), st.integers(0, 2**16))
 def test_fold_equals_merge_exactly_and_sorted_even_from_unsorted_partials(data, every, seed):
     """fold() (blocks arriving one by one) gives merge()'s result row for row,
-    sorted by the keys, also from partials whose tables are not sorted."""
+    sorted by the keys, also from partials whose tables are not sorted; and merge()
+    adding long minute tables up a slice of minutes at a time (forced: three rows a
+    slice) gives the whole, sorted."""
     rows, rejected, cuts, order, _ = data
     made = pieces(rows, rejected, cuts)
     parts = [made[i] for i in order]
@@ -207,7 +192,15 @@ def test_fold_equals_merge_exactly_and_sorted_even_from_unsorted_partials(data, 
     for name, keys in partials.KEYS.items():
         table = getattr(folded, name)
         assert table.equals(table.sort(list(keys))), name
-    assert_partials_equal(folded, part(rows, rejected))
+    whole = part(rows, rejected)
+    assert_partials_equal(folded, whole)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(partials, "SLICE_ROWS", 3)
+        sliced = merge(*parts)
+    assert_partials_equal(sliced, whole)
+    for name in ("counts", "error_keys"):
+        table = getattr(sliced, name)
+        assert table.equals(table.sort(list(partials.KEYS[name]))), name
 
 
 def test_hand_made_partials_merge_like_any_other():

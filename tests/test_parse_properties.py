@@ -55,29 +55,43 @@ WORD = st.text(
 OFFSETS = st.integers(-12 * 4, 14 * 4).map(lambda q: timezone(timedelta(minutes=15 * q)))
 
 
+#: The strategies :func:`records` draws from, built once: a strategy built inside a
+#: draw is built and validated again for every record (most of an example's cost).
+ADDRS = st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str)
+WHENS = st.datetimes(datetime(1995, 1, 1), datetime(2099, 12, 31))
+METHODS = st.one_of(
+    st.none(),
+    st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND", "get"]),
+)
+PATHS = st.text(URL_CHARS, max_size=30)
+QUERIES = st.one_of(st.none(), st.text(URL_CHARS, max_size=20))
+PROTOCOLS = st.one_of(st.none(), st.sampled_from(["HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "HTTP/3"]))
+STATUSES = st.one_of(
+    st.integers(100, 599), st.sampled_from([0, 1, 99, 444, 499, 600, 999, 1000, 65535])
+)
+SIZES = st.one_of(st.none(), st.integers(0, 2**40))
+UPSTREAMS = st.lists(st.integers(0, 60_000).map(lambda ms: ms / 1000), max_size=3)
+USERS = st.one_of(st.just("-"), WORD)
+DASH_OR_TEXT = st.one_of(st.just("-"), TEXT)
+REQUEST_TIMES = st.integers(0, 100_000)
+RAW_REQUESTS = st.sampled_from(["-", "", "\\x16\\x03\\x01\\x00\\xA5", "GET"])
+
+
 @st.composite
 def records(draw: st.DrawFn) -> Record:
-    addr = draw(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str))
-    when = draw(st.datetimes(datetime(1995, 1, 1), datetime(2099, 12, 31))).replace(microsecond=0)
+    addr = draw(ADDRS)
+    when = draw(WHENS).replace(microsecond=0)
     tz = draw(OFFSETS)
-    method = draw(
-        st.one_of(
-            st.none(),
-            st.sampled_from(["GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND", "get"]),
-        )
-    )
-    path = "/" + draw(st.text(URL_CHARS, max_size=30))
-    query = draw(st.one_of(st.none(), st.text(URL_CHARS, max_size=20)))
-    protocol = draw(
-        st.one_of(st.none(), st.sampled_from(["HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "HTTP/3"]))
-    )
-    odd = st.sampled_from([0, 1, 99, 444, 499, 600, 999, 1000, 65535])
-    status = draw(st.one_of(st.integers(100, 599), odd))
-    size = draw(st.one_of(st.none(), st.integers(0, 2**40)))
-    upstream = tuple(draw(st.lists(st.integers(0, 60_000).map(lambda ms: ms / 1000), max_size=3)))
+    method = draw(METHODS)
+    path = "/" + draw(PATHS)
+    query = draw(QUERIES)
+    protocol = draw(PROTOCOLS)
+    status = draw(STATUSES)
+    size = draw(SIZES)
+    upstream = tuple(draw(UPSTREAMS))
     return Record(
         addr=addr,
-        user=draw(st.one_of(st.just("-"), WORD)),
+        user=draw(USERS),
         time=when.replace(tzinfo=tz),
         method=method,
         path=path,
@@ -85,11 +99,11 @@ def records(draw: st.DrawFn) -> Record:
         protocol=protocol,
         status=status,
         size=size,
-        referer=draw(st.one_of(st.just("-"), TEXT)),
-        agent=draw(st.one_of(st.just("-"), TEXT)),
-        request_time=draw(st.integers(0, 100_000)) / 1000,
+        referer=draw(DASH_OR_TEXT),
+        agent=draw(DASH_OR_TEXT),
+        request_time=draw(REQUEST_TIMES) / 1000,
         upstream=upstream,
-        raw_request=draw(st.sampled_from(["-", "", "\\x16\\x03\\x01\\x00\\xA5", "GET"])),
+        raw_request=draw(RAW_REQUESTS),
     )
 
 

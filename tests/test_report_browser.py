@@ -38,13 +38,27 @@ def sample_analysis() -> httplog.Analysis:
     return httplog.analyze(SAMPLES / "nginx_access.log", tz="Europe/Paris")
 
 
+#: The fresh pages of the sample reports this module's tests open (open_report: they
+#: click, resize or print), loaded ahead, at once: (lang, options) for each.
+FRESH_PAGES = [
+    ("en", {}),  # print hides the modebar
+    ("en", {}),  # show more
+    ("en", {}),  # print fits A4
+    ("en", {"color_scheme": "dark"}),
+    ("en", {"width": 390, "mobile": True}),
+    ("zh", {"width": 390, "mobile": True}),
+]
+
+
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory, sample_analysis) -> dict[str, Path]:
+def reports(tmp_path_factory, sample_analysis, page_pool) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("reports")
     out = {}
     for lang in ("en", "zh"):
         out[lang] = d / f"sample-{lang}.html"
         write_report(sample_analysis, out[lang], lang=lang)
+    for lang, options in FRESH_PAGES:
+        page_pool.preload(out[lang], **options)
     return out
 
 

@@ -7,11 +7,14 @@ can run at once on two test processes (``--dist loadscope`` keeps a module on on
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import _offline, shared_path
+from conftest import Opened, _offline, _open_in, shared_path, wait_for_charts
 
 import httplog
 from httplog.report import write_report
@@ -73,16 +76,74 @@ def _log_and_format(name: str) -> tuple[Path, str | None]:
     return shared_path("corpus", "real", *name.split("/")), None
 
 
-@pytest.mark.parametrize("name", CORPUS_FILES + sorted(SAMPLE_FORMATS))
-def test_every_chart_draws_a_mark_for_each_series_with_data(open_report, tmp_path, name):
-    log, fmt = _log_and_format(name)
-    a = httplog.analyze(log, log_format=fmt)
-    out = tmp_path / "report.html"
-    write_report(a, out)
-    seen = open_report(out)
+NAMES = CORPUS_FILES + sorted(SAMPLE_FORMATS)
+#: Reports loading at once: each load is mostly the browser's (plotly.js compiled,
+#: every chart drawn, the charts below the fold a second later, when it is idle), so
+#: the next reports are written and start loading while a test reads its page.
+AHEAD = 3
+
+
+@dataclasses.dataclass
+class Loading:
+    """One log's report, written and loading in a page of its own (or why not)."""
+
+    requests: int = 0
+    seen: Opened | None = None
+    error: BaseException | None = None
+
+
+@pytest.fixture(scope="module")
+def drawn(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable]:
+    """``drawn(name)``: (the report of log ``name`` open with every chart drawn, the
+    analysis' request count). The reports of the next ``AHEAD - 1`` names start
+    loading first; a page is closed once the next name is asked for. A log that
+    fails to analyse or open fails its own test only."""
+    loading: dict[str, Loading] = {}
+    contexts: dict[str, list[Any]] = {}
+    read: list[str] = []  # the names asked for: their pages are done with
+
+    def start(name: str) -> None:
+        got = loading[name] = Loading()
+        try:
+            log, fmt = _log_and_format(name)
+            a = httplog.analyze(log, log_format=fmt)
+            out = tmp_path_factory.mktemp("corpus-report") / "report.html"
+            write_report(a, out)
+            got.requests = a.requests
+            got.seen = _open_in(browser, contexts.setdefault(name, []), out, charts=False)
+        except BaseException as e:  # (pytest's skip and fail too: raised by the test)
+            got.error = e
+
+    def close(name: str) -> None:
+        for ctx in contexts.pop(name, []):
+            ctx.close()
+
+    def get(name: str) -> tuple[Opened, int]:
+        for done in read:
+            close(done)
+        read.append(name)
+        i = NAMES.index(name)
+        for n in [name, *NAMES[i + 1 : i + AHEAD]]:
+            if n not in loading:
+                start(n)
+        got = loading[name]
+        if got.error is not None:
+            raise got.error
+        assert got.seen is not None
+        wait_for_charts(got.seen.page)
+        return got.seen, got.requests
+
+    yield get
+    for name in list(contexts):
+        close(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chart_draws_a_mark_for_each_series_with_data(drawn, name):
+    seen, requests = drawn(name)
     page = seen.page
     charts = page.eval_on_selector_all(".plot", "ds => ds.map(d => d.id)")
-    assert bool(charts) == (a.requests > 0)
+    assert bool(charts) == (requests > 0)
     for chart in charts:
         got = page.eval_on_selector(f"#{chart}", MARKS)
         for s in got["series"]:

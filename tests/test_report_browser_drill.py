@@ -28,49 +28,79 @@ CHROMIUM = "/usr/bin/chromium"
 HOSTILE_KEY = "</script><script>window.__pwned=1</script>"
 HOSTILE_IMG = '"><img src=x onerror="window.__pwned=1">'
 HOSTILE_HOST = "<b>host</b><script>window.__pwned=1</script>"
+HOSTILE_LOG = ROOT / "tests" / "data" / "hostile.log"
 
 
-@pytest.fixture
-def open_page(browser) -> Iterator[object]:
-    """Open a report with the network blocked; the page, its errors and blocked requests."""
-    contexts = []
+DRAWN = (
+    "() => Array.from(document.querySelectorAll('.plot'))"
+    ".every(d => d.querySelector('.main-svg'))"
+    " && document.querySelectorAll('.ht.interactive').length > 0"
+)
 
-    def open_(path: Path, *, lang_check: bool = True) -> tuple[object, list[str], list[str]]:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-        contexts.append(ctx)
-        url = path.resolve().as_uri()
-        blocked: list[str] = []
-        errors: list[str] = []
 
-        def route(r):
-            if r.request.url == url:
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
+def _start(browser, contexts: list, path: Path) -> tuple[object, list[str], list[str]]:
+    """Start loading a report with the network blocked: the page (loaded, charts
+    perhaps not yet drawn), its errors and blocked requests."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    contexts.append(ctx)
+    url = path.resolve().as_uri()
+    blocked: list[str] = []
+    errors: list[str] = []
 
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
-        page.goto(url, wait_until="load")
-        page.wait_for_function(
-            "() => Array.from(document.querySelectorAll('.plot'))"
-            ".every(d => d.querySelector('.main-svg'))"
-            " && document.querySelectorAll('.ht.interactive').length > 0",
-            timeout=60_000,
-        )
-        return page, errors, blocked
+    def route(r):
+        if r.request.url == url:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
 
-    yield open_
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    return page, errors, blocked
+
+
+@pytest.fixture(scope="module")
+def ahead(browser, sample, hostile, tmp_path_factory) -> Iterator[dict[str, tuple[Path, object]]]:
+    """This module's reports, written and loading at once before its tests take them
+    (each load is seconds of the browser's, drawing every chart): name -> (path, the
+    page loading it). A test waits for its page's charts: :func:`_take`."""
+    d = tmp_path_factory.mktemp("drill")
+    made = {
+        "drill": dataclasses.replace(sample, breakdowns=_breakdowns(sample)),
+        "plain": dataclasses.replace(sample, breakdowns=type(sample.breakdowns)()),
+        "hosts": _hosts(sample),
+        "hostile-drill": dataclasses.replace(hostile, breakdowns=_hostile_breakdowns(hostile)),
+    }
+    contexts: list = []
+    pages = {}
+    for name, a in made.items():
+        out = d / f"{name}.html"
+        write_report(a, out)
+        pages[name] = (out, _start(browser, contexts, out))
+    yield pages
     for ctx in contexts:
         ctx.close()
+
+
+def _take(ahead, name: str) -> tuple[object, list[str], list[str]]:
+    """The page loading report ``name`` (:func:`ahead`), every chart drawn."""
+    page, errors, blocked = ahead[name][1]
+    page.wait_for_function(DRAWN, timeout=60_000)
+    return page, errors, blocked
 
 
 @pytest.fixture(scope="module")
 def sample() -> httplog.Analysis:
     return httplog.analyze(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def hostile() -> httplog.Analysis:
+    return httplog.analyze(HOSTILE_LOG)
 
 
 def _breakdowns(a: httplog.Analysis) -> dict[str, pl.DataFrame]:
@@ -116,12 +146,10 @@ def _inert(page, errors: list[str]) -> None:
 
 
 def test_a_panel_row_expands_into_its_breakdowns_by_keyboard_with_hostile_values_as_text(
-    open_page, sample, tmp_path
+    ahead, sample
 ):
     a = dataclasses.replace(sample, breakdowns=_breakdowns(sample))
-    out = tmp_path / "drill.html"
-    write_report(a, out)
-    page, errors, blocked = open_page(out)
+    page, errors, blocked = _take(ahead, "drill")
     # a URL: its status codes and methods, each a small table, closed at first
     button = page.locator("#t-panel-requests button.expand").first
     detail = page.locator("#" + button.get_attribute("aria-controls"))
@@ -166,11 +194,8 @@ def test_a_panel_row_expands_into_its_breakdowns_by_keyboard_with_hostile_values
     assert blocked == []
 
 
-def test_a_panel_without_breakdowns_has_no_expand_buttons(open_page, sample, tmp_path):
-    out = tmp_path / "plain.html"
-    plain = dataclasses.replace(sample, breakdowns=type(sample.breakdowns)())
-    write_report(plain, out)
-    page, errors, _ = open_page(out)
+def test_a_panel_without_breakdowns_has_no_expand_buttons(ahead):
+    page, errors, _ = _take(ahead, "plain")
     assert page.locator("[id^='t-panel-'] button.expand").count() == 0
     assert errors == []
 
@@ -242,12 +267,8 @@ div => {
 """
 
 
-def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(
-    open_page, sample, tmp_path
-):
-    out = tmp_path / "hosts.html"
-    write_report(_hosts(sample), out)
-    page, errors, blocked = open_page(out)
+def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(ahead):
+    page, errors, blocked = _take(ahead, "hosts")
     chart = page.locator("#chart-host_error_rates")
     chart.scroll_into_view_if_needed()
     page.wait_for_function(
@@ -278,14 +299,13 @@ def test_without_hosts_there_is_no_host_chart_nor_host_spikes_table(sample, tmp_
     assert "各虚拟主机的错误峰值" in zh and "各虚拟主机的 4xx 与 5xx 错误率" in zh
 
 
-HOSTILE_LOG = ROOT / "tests" / "data" / "hostile.log"
+def _hostile_paths(a: httplog.Analysis) -> list[str]:
+    return [p for p in a.panels["requests"]["path"].to_list() if "<" in p or '"' in p]
 
 
-def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(open_page, tmp_path):
-    a = httplog.analyze(HOSTILE_LOG)
-    paths = a.panels["requests"]["path"].to_list()
-    hostile = [p for p in paths if "<" in p or '"' in p]
-    assert hostile, paths
+def _hostile_breakdowns(a: httplog.Analysis) -> dict[str, pl.DataFrame]:
+    """A breakdown (a status and the path itself) of every hostile path of the hostile log."""
+    hostile = _hostile_paths(a)
     breakdown = pl.DataFrame(
         {
             "key": [p for p in hostile for _ in range(2)],
@@ -297,9 +317,14 @@ def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(open_pag
     ).with_columns(
         value=pl.when(pl.col("dimension") == "path").then(pl.col("key")).otherwise("value")
     )
-    out = tmp_path / "hostile-drill.html"
-    write_report(dataclasses.replace(a, breakdowns={"requests": breakdown}), out)
-    page, errors, blocked = open_page(out)
+    return {"requests": breakdown}
+
+
+def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(ahead, hostile):
+    paths = hostile.panels["requests"]["path"].to_list()
+    hostile = _hostile_paths(hostile)
+    assert hostile, paths
+    page, errors, blocked = _take(ahead, "hostile-drill")
     buttons = page.locator("#t-panel-requests button.expand")
     assert buttons.count() == len(hostile)
     for i in range(buttons.count()):
