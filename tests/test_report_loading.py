@@ -243,8 +243,9 @@ def test_the_static_chart_stays_until_plotly_js_draws_it(browser, page_file, tmp
     assert broken != page_text
     out = tmp_path / "broken.html"
     out.write_text(broken, encoding="utf-8")
-    page, _errors, ctx = _open_watched(browser, out)
+    page, errors, ctx = _open_watched(browser, out)
     assert page.locator("#chart-timeline svg.sketch path").count() > 0
     assert page.locator("#charts .plot.drawn").count() == 0
     assert page.locator("#charts-unavailable").is_visible()
+    assert errors == []  # the failure is the notice, not an uncaught error
     ctx.close()

@@ -100,8 +100,9 @@
   function inflate(bytes) {
     var ds = new DecompressionStream("deflate-raw");
     var writer = ds.writable.getWriter();
-    writer.write(bytes);
-    writer.close();
+    // (a corrupt bundle fails the reads below, which say so: not these two as well)
+    writer.write(bytes).catch(function () { /* reported by read() */ });
+    writer.close().catch(function () { /* reported by read() */ });
     var reader = ds.readable.getReader();
     var parts = [];
     function next() {
@@ -215,6 +216,9 @@
       pending.splice(i, 1);
       draw(f);
     }
+    if (dark && dark.addEventListener) {
+      dark.addEventListener("change", redrawDrawn);
+    }
     if (printing) {  // plotly.js became ready while printing: draw them all now
       pending.slice().forEach(drawOne);
       return;
@@ -250,9 +254,6 @@
       if (el) { seen.observe(el); }
     });
     setTimeout(drawRestWhenIdle, 1000);
-    if (dark && dark.addEventListener) {
-      dark.addEventListener("change", redrawDrawn);
-    }
   }
 
   /* The tables' script waits for the first chart (or its failure): the page's
