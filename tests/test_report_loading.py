@@ -141,3 +141,111 @@ def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, pag
     assert all(x == y and x > 100 and not leftover for x, y, leftover in lengths), lengths
     assert errors == [] and blocked == []
     ctx.close()
+
+
+def _measures(page) -> dict[str, tuple[float, float]]:
+    """report.js's performance measures: name -> (start, end) in ms."""
+    return {
+        name[len("httplog:") :]: (start, start + duration)
+        for name, start, duration in page.evaluate(
+            "performance.getEntriesByType('measure').map(m => [m.name, m.startTime, m.duration])"
+        )
+        if name.startswith("httplog:")
+    }
+
+
+# Installed before the page's scripts: when the parser adds the tables' data block
+# (the page after the charts), and no idle callback ever runs (only what comes near
+# the viewport, or printing, draws a chart).
+_WATCH_TABLES_NO_IDLE = """
+window.requestIdleCallback = () => 0;
+new MutationObserver((records, observer) => {
+  if (document.getElementById('httplog-tables')) {
+    window.__tablesParsed = performance.now();
+    observer.disconnect();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def _open_watched(browser, path: Path, height: int = 720) -> tuple[object, list[str], object]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": height})
+    url = path.resolve().as_uri()
+    errors: list[str] = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+    ctx.add_init_script(_WATCH_TABLES_NO_IDLE)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.httplogChartsSettled === true", timeout=60_000)
+    return page, errors, ctx
+
+
+@pytest.mark.browser
+def test_plotly_js_is_inflated_before_the_parser_goes_past_the_charts(browser, page_file):
+    # decoded and inflated in report.js's own task and the microtasks after it,
+    # without waiting for a frame: done before the parser reaches the tables
+    page, errors, ctx = _open_watched(browser, page_file)
+    m = _measures(page)
+    tables_parsed = page.evaluate("window.__tablesParsed")
+    assert m["decode"][1] <= m["inflate"][0]
+    assert m["inflate"][1] <= tables_parsed, (m, tables_parsed)
+    assert "wait-first-paint" not in m
+    assert errors == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_the_first_chart_is_drawn_before_the_other_figures_are_prepared(browser, page_file):
+    page, errors, ctx = _open_watched(browser, page_file)
+    ids = page.evaluate("Array.from(document.querySelectorAll('#charts .plot')).map(e => e.id)")
+    first, last = ids[0], ids[-1]
+    assert first == "chart-timeline" and len(ids) > 2
+    m = _measures(page)
+    assert m[f"prepare {first}"][0] >= m["plotly-load-run"][1]
+    # the charts below the viewport are neither prepared nor drawn yet
+    assert [i for i in ids if f"prepare {i}" in m] == [first], m
+    assert page.locator(f"#{last} .main-svg").count() == 0
+    assert page.locator(f"#{last}").get_attribute("class").split() == ["plot", f"plot-{last[6:]}"]
+    # scrolled into view, they are drawn, after the first
+    page.evaluate(f"document.getElementById('{last}').scrollIntoView()")
+    page.locator(f"#{last} .main-svg").first.wait_for(timeout=30_000)
+    m = _measures(page)
+    others = [m[f"prepare {i}"][0] for i in ids[1:] if f"prepare {i}" in m]
+    assert others and m[f"draw {first}"][1] <= min(others), m
+    assert errors == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_printing_draws_every_chart_not_drawn_yet(browser, page_file):
+    page, errors, ctx = _open_watched(browser, page_file)
+    total = page.locator("#charts .plot").count()
+    drawn = page.locator("#charts .plot.drawn").count()
+    assert 1 <= drawn < total  # the rest wait for the viewport (no idle callback here)
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("#charts .plot.drawn").count() == total
+    assert page.locator("#charts .plot .main-svg").count() >= total
+    assert page.locator("svg.sketch").count() == 0  # the static chart, replaced
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    assert errors == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_the_static_chart_stays_until_plotly_js_draws_it(browser, page_file, tmp_path):
+    # a page whose plotly.js can't run (its integrity and its hash can't match):
+    # the first chart stays the static SVG, and the notice says the charts failed
+    page_text = page_file.read_text(encoding="utf-8")
+    broken = re.sub(r'data-bytes="(\d+)"', lambda m: f'data-bytes="{int(m[1]) - 100}"', page_text)
+    assert broken != page_text
+    out = tmp_path / "broken.html"
+    out.write_text(broken, encoding="utf-8")
+    page, errors, ctx = _open_watched(browser, out)
+    assert page.locator("#chart-timeline svg.sketch path").count() > 0
+    assert page.locator("#charts .plot.drawn").count() == 0
+    assert page.locator("#charts-unavailable").is_visible()
+    assert errors == []  # the failure is the notice, not an uncaught error
+    ctx.close()

@@ -7,14 +7,20 @@
  * that text (nothing else can run). With plotly_js="cdn" the bundle comes
  * from the CDN instead and Plotly is already defined.
  *
- * This script comes right after the charts in the page, before the tables,
- * so plotly.js is expanding while the rest of the page is parsed; the tables'
- * script waits until the first chart is drawn ("httplog-charts-settled").
+ * This script comes right after the charts in the page, before the tables.
+ * It starts expanding plotly.js at once: the bytes are decoded and written to
+ * the DecompressionStream in this script's own task, so the whole bundle is
+ * inflated in the microtasks that follow it, before the parser goes on; the
+ * browser then compiles plotly.js on a background thread while the rest of
+ * the page is parsed and laid out. The tables' script waits until the first
+ * chart is drawn ("httplog-charts-settled").
+ *
  * The first chart is in the page as a static SVG (charts.sketch_svg), shown while
- * plotly.js loads and replaced when it draws. Charts are drawn when they come
- * near the viewport (IntersectionObserver),
- * the first ones at once, the rest when the browser is idle; before printing
- * every chart is drawn, light and at the page's width.
+ * plotly.js loads and replaced when it draws. The first chart on the screen is
+ * drawn as soon as plotly.js has run, from its own data alone (a figure's
+ * shared x arrays are put back when it is drawn); the others when they come
+ * near the viewport (IntersectionObserver) or when the browser is idle; before
+ * printing every chart is drawn, light and at the page's width.
  */
 (function () {
   "use strict";
@@ -23,15 +29,10 @@
     window.httplogChartsSettled = true;
     return;
   }
-  // an x array several traces share is in the page once (context._figures_json)
-  data.figures.forEach(function (f) {
-    (f.figure.data || []).forEach(function (t) {
-      if (t.httplog_x !== undefined) { t.x = data.xs[t.httplog_x]; delete t.httplog_x; }
-    });
-  });
 
   /* Each step towards the first interactive chart as a performance measure
-   * ("httplog:decode", ...), which benchmarks/bench_report.py prints. */
+   * ("httplog:decode", ...), which benchmarks/bench_report.py prints; and each
+   * figure's preparation and drawing ("httplog:prepare chart-timeline", ...). */
   var perf = window.performance && performance.measure ? performance : null;
   function measure(name, start) {
     if (perf) { try { perf.measure("httplog:" + name, {start: start, end: perf.now()}); } catch (e) { /* old browser */ } }
@@ -93,6 +94,27 @@
     }).then(function (ran) { return ran ? null : inline(); });
   }
 
+  /* The bundle's bytes go straight into the DecompressionStream (no Blob
+   * stream in between, which would hand them over in tasks of their own that
+   * the parser's tasks delay): inflating it is a chain of microtasks. */
+  function inflate(bytes) {
+    var ds = new DecompressionStream("deflate-raw");
+    var writer = ds.writable.getWriter();
+    // (a corrupt bundle fails the reads below, which say so: not these two as well)
+    writer.write(bytes).catch(function () { /* reported by read() */ });
+    writer.close().catch(function () { /* reported by read() */ });
+    var reader = ds.readable.getReader();
+    var parts = [];
+    function next() {
+      return reader.read().then(function (r) {
+        if (r.done) { return new Blob(parts, {type: "text/javascript;charset=utf-8"}); }
+        parts.push(r.value);
+        return next();
+      });
+    }
+    return next();
+  }
+
   function loadPlotly() {
     if (typeof Plotly !== "undefined") { return Promise.resolve(); }
     var packed = document.getElementById("httplog-plotly");
@@ -102,17 +124,15 @@
       return Promise.reject(new Error("no DecompressionStream"));
     }
     var size = parseInt(packed.getAttribute("data-bytes"), 10);
-    var integrity = data.integrity;
     var t = now();
     var bytes = decode(packed.textContent, size);
     packed.remove();  // 1.6 MB of text the page no longer needs
     measure("decode", t);
     t = now();
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-    return new Response(stream).blob().then(function (js) {
+    return inflate(bytes).then(function (js) {
       measure("inflate", t);
       t = now();
-      return runPlotly(js, integrity);
+      return runPlotly(js, data.integrity);
     }).then(function () {
       measure("plotly-load-run", t);
       if (typeof Plotly === "undefined") { throw new Error("plotly.js did not run"); }
@@ -130,84 +150,110 @@
     return !printing && dark && dark.matches ? data.templates.dark : data.templates.light;
   }
 
+  /* A figure's own data, ready to draw: the x arrays it shares with other traces
+   * are in the page once (context._figures_json) and put back here, when the
+   * figure is first drawn, not before the first chart. */
+  function prepare(f) {
+    if (f.ready) { return; }
+    var t = now();
+    (f.figure.data || []).forEach(function (tr) {
+      if (tr.httplog_x !== undefined) { tr.x = data.xs[tr.httplog_x]; delete tr.httplog_x; }
+    });
+    f.ready = true;
+    measure("prepare " + f.id, t);
+  }
+
   function draw(f, extra) {
     var el = document.getElementById(f.id);
     if (!el) { return; }
+    var t = now();
+    prepare(f);
     var layout = Object.assign({}, f.figure.layout, {template: template()}, extra || {});
     var sketch = el.querySelector("svg.sketch");  // the static first chart, until now
     if (sketch) { sketch.remove(); }
     Plotly.react(el, f.figure.data, layout, data.config);
     el.classList.add("drawn");
     drawn[f.id] = true;
-  }
-
-  function drawAll(extra) {
-    data.figures.forEach(function (f) { draw(f, extra); });
+    measure("draw " + f.id, t);
   }
 
   function redrawDrawn() {
     data.figures.forEach(function (f) { if (drawn[f.id]) { draw(f); } });
   }
 
+  var pending = data.figures.slice();
+  var started = false;
+
+  /* Before printing, every chart (page-wide, a quarter lower: three charts a
+   * page), whether or not it was drawn yet; the static first chart stays if
+   * plotly.js is not ready. */
+  window.addEventListener("beforeprint", function () {
+    printing = true;
+    if (!started) { return; }
+    pending = [];
+    data.figures.forEach(function (f) {
+      draw(f, {width: data.print_width,
+               height: Math.round((f.figure.layout.height || 400) * data.print_scale)});
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    printing = false;
+    if (!started) { return; }
+    data.figures.forEach(function (f) {
+      if (!drawn[f.id]) { return; }
+      draw(f);
+      var el = document.getElementById(f.id);
+      if (el) { Plotly.Plots.resize(el); }
+    });
+  });
+
   function start() {
+    started = true;
     if (data.locale) { Plotly.register(data.locale); }
-    var pending = data.figures.slice();
     function drawOne(f) {
       var i = pending.indexOf(f);
       if (i < 0) { return; }
       pending.splice(i, 1);
       draw(f);
     }
+    if (dark && dark.addEventListener) {
+      dark.addEventListener("change", redrawDrawn);
+    }
+    if (printing) {  // plotly.js became ready while printing: draw them all now
+      pending.slice().forEach(drawOne);
+      return;
+    }
     var idle = window.requestIdleCallback || function (cb) { return setTimeout(cb, 200); };
     function drawRestWhenIdle() {
       if (!pending.length) { return; }
       idle(function () { drawOne(pending[0]); drawRestWhenIdle(); });
     }
-    if ("IntersectionObserver" in window) {
-      // the first chart on the screen at once (the observer would wait a frame), so
-      // it is painted before the next one is drawn
-      var first = data.figures.filter(function (f) {
-        var el = document.getElementById(f.id);
-        var box = el && el.getBoundingClientRect();
-        return box && box.top < window.innerHeight && box.bottom > 0;
-      })[0];
-      if (first) {
-        var t = now();
-        drawOne(first);
-        measure("first-draw", t);
-      }
-      var seen = new IntersectionObserver(function (entries) {
-        entries.forEach(function (e) {
-          if (e.isIntersecting) { seen.unobserve(e.target); drawOne(byId[e.target.id]); }
-        });
-      }, {rootMargin: NEAR + "px 0px"});
-      pending.forEach(function (f) {
-        var el = document.getElementById(f.id);
-        if (el) { seen.observe(el); }
-      });
-      setTimeout(drawRestWhenIdle, 1000);
-    } else {
-      drawAll();
+    if (!("IntersectionObserver" in window)) {
+      pending.slice().forEach(drawOne);
+      return;
     }
-    if (dark && dark.addEventListener) {
-      dark.addEventListener("change", redrawDrawn);
+    // the first chart on the screen at once (the observer would wait a frame), so
+    // it is painted before the next one is drawn
+    var first = data.figures.filter(function (f) {
+      var el = document.getElementById(f.id);
+      var box = el && el.getBoundingClientRect();
+      return box && box.top < window.innerHeight && box.bottom > 0;
+    })[0];
+    if (first) {
+      var t = now();
+      drawOne(first);
+      measure("first-draw", t);
     }
-    window.addEventListener("beforeprint", function () {
-      printing = true;
-      pending = [];
-      data.figures.forEach(function (f) {  // page-wide, a quarter lower: three charts a page
-        draw(f, {width: data.print_width,
-                 height: Math.round((f.figure.layout.height || 400) * data.print_scale)});
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) { seen.unobserve(e.target); drawOne(byId[e.target.id]); }
       });
+    }, {rootMargin: NEAR + "px 0px"});
+    pending.forEach(function (f) {
+      var el = document.getElementById(f.id);
+      if (el) { seen.observe(el); }
     });
-    window.addEventListener("afterprint", function () {
-      printing = false;
-      data.figures.forEach(function (f) {
-        draw(f);
-        var el = document.getElementById(f.id);
-        if (el) { Plotly.Plots.resize(el); }
-      });
-    });
+    setTimeout(drawRestWhenIdle, 1000);
   }
 
   /* The tables' script waits for the first chart (or its failure): the page's
@@ -217,20 +263,10 @@
     document.dispatchEvent(new Event("httplog-charts-settled"));
   }
 
-  /* After the frame that paints the static first chart: decoding holds the main
-   * thread for a while, and the page above is what the reader sees first. */
-  var scriptStart = now();
-  function go() {
-    measure("wait-first-paint", scriptStart);
-    loadPlotly().then(start).then(settled, function () {
-      notice("charts-unavailable");
-      settled();
-    });
-  }
-  if (typeof Plotly !== "undefined" || !document.getElementById("httplog-plotly") ||
-      typeof requestAnimationFrame !== "function") {
-    go();
-  } else {
-    requestAnimationFrame(function () { setTimeout(go, 0); });
-  }
+  /* At once: this script runs when the parser reaches it, after the first chart's
+   * static SVG (above it in the page) has been parsed. */
+  loadPlotly().then(start).then(settled, function () {
+    notice("charts-unavailable");
+    settled();
+  });
 })();
