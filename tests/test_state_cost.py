@@ -167,3 +167,19 @@ def test_spikes_are_explained_as_with_the_routes_of_every_kind():
     assert got.filter(pl.col("dimension") == "route")["key"].head(1).to_list() == ["/pay/{id}"]
     # the same as when every kind's paths were routed first
     assert_frame_equal(got, explain_spikes(with_routes(p), spikes))
+
+
+def test_top_n_asked_again_takes_the_first_rows_of_the_last_ranking():
+    from httplog import reduce
+
+    p, q = partial_of(seed=8), partial_of(seed=9, distinct=True)
+    fresh = {n: reduce._top_n(p, n) for n in (3, 10, reduce.TOP_ROWS, 250)}
+    for n in (10, 3, reduce.TOP_ROWS, 250, 10):
+        assert_frame_equal(top_n(p, n=n), fresh[n])
+    # a view of the same partial (the same frames) is the same ranking
+    assert_frame_equal(top_n(p.view(), n=3), fresh[3])
+    # other tables are ranked anew, and so is a partial with one table replaced
+    assert_frame_equal(top_n(q, n=10), reduce._top_n(q, 10))
+    fewer = p.with_tables(error_keys=p.error_keys.filter(pl.col("kind") == "5xx"))
+    assert_frame_equal(top_n(fewer, n=10), reduce._top_n(fewer, 10))
+    assert_frame_equal(top_n(p, n=10), fresh[10])
