@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable
 
 import polars as pl
 from polars._typing import PolarsDataType
@@ -283,11 +284,15 @@ def find_spikes(timeline: pl.DataFrame, params: SpikeParams | None = None) -> pl
     )
 
 
-def with_routes(p: Partial, rules: tuple[RouteRule, ...] = ()) -> Partial:
+def with_routes(
+    p: Partial, rules: tuple[RouteRule, ...] = (), kinds: Iterable[str] | None = None
+) -> Partial:
     """The partial with a ``route`` dimension in ``error_keys``: the errors'
     paths folded into routes (:func:`httplog.routes.route`, the extra
     ``rules`` first), once per distinct path, so that spikes are explained by
-    endpoints as well as by paths. Without paths, ``p`` as it is.
+    endpoints as well as by paths. Without paths, ``p`` as it is. With
+    ``kinds`` (``4xx``, ``5xx``), only the errors of those kinds get routes
+    (those of the spikes to explain: a state's 4xx paths are many).
 
     >>> from datetime import datetime, UTC
     >>> from httplog.aggregation import aggregate
@@ -305,6 +310,8 @@ def with_routes(p: Partial, rules: tuple[RouteRule, ...] = ()) -> Partial:
     """
     ek = p.error_keys
     paths = ek.filter(pl.col("dimension") == "path")
+    if kinds is not None:
+        paths = paths.filter(pl.col("kind").is_in(list(kinds)))
     if paths.is_empty() or ek["dimension"].eq("route").any():
         return p
     folded = paths.select(pl.col("key").unique()).with_columns(_route=route("key", extra=rules))
@@ -356,7 +363,7 @@ def explain_spikes(
     """
     params = params or SpikeParams()
     if spikes.height:
-        p = with_routes(p, rules)
+        p = with_routes(p, rules, kinds=spikes["kind"].unique().to_list())
     frames = []
     for row in spikes.iter_rows(named=True):
         same = spikes.filter(pl.col("kind") == row["kind"]).select("start", "end")
