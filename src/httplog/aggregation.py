@@ -111,7 +111,7 @@ class Rows:
     dimensions: tuple[str, ...]
     latencies: tuple[str, ...]
     #: First group-bys that several builders add up (:func:`_first_group_bys`),
-    #: collected once: "path", "client".
+    #: collected once: "path", "client", "referer".
     firsts: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
 
@@ -165,15 +165,14 @@ def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = Fals
     visitor bitmaps) added up by ``by``."""
     cols = ["requests", "bytes"]
     cols += ["timed", "time_us"] if "request_time" in r.latencies else []
-    aggs = [pl.col(c).sum() for c in cols]
     if "status" in per.collect_schema():  # (a first group-by by status: errors from it)
+        # (a column of each class's requests first: a filter in each group costs more)
         kind = pl.col("status") // 100
-        aggs += [
-            pl.col("requests").filter(kind == 4).sum().alias("4xx"),
-            pl.col("requests").filter(kind == 5).sum().alias("5xx"),
-        ]
-    else:
-        aggs += [pl.col("4xx").sum(), pl.col("5xx").sum()]
+        per = per.with_columns(
+            (pl.col("requests") * (kind == 4)).alias("4xx"),
+            (pl.col("requests") * (kind == 5)).alias("5xx"),
+        )
+    aggs = [pl.col(c).sum() for c in [*cols, "4xx", "5xx"]]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
     if words:
@@ -194,36 +193,30 @@ CROSS_PAIRS: tuple[str, ...] = (
 )
 
 
-def _pairs(per: pl.LazyFrame, key: str, values: list[str]) -> list[pl.LazyFrame]:
+def _pairs(
+    per: pl.LazyFrame, key: str, values: list[str], grouped: tuple[str, ...] = ()
+) -> list[pl.LazyFrame]:
     """Cross-table rows (pair, key, value, bot, requests) of a first group-by
-    by ``key`` and each of ``values`` (its rows added up by key and value)."""
-    return [
-        _pair(per, key, values[0])
-        if len(values) == 1 and _grouped_by(per, key, values[0])
-        else per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
-        .agg(requests=pl.col("requests").sum())
-        .drop_nulls("value")
-        .with_columns(pair=pl.lit(f"{key}:{v}"))
-        for v in values
-    ]
-
-
-def _grouped_by(per: pl.LazyFrame, key: str, value: str) -> bool:
-    """Whether ``per`` is a group-by of exactly (key, value, bot) of text columns
-    (with ``requests``): its rows are the pair's rows already."""
-    schema = per.collect_schema()
-    return sorted(schema.names()) == sorted([key, value, "bot", "requests"]) and (
-        schema[value] == pl.String
-    )
-
-
-def _pair(per: pl.LazyFrame, key: str, value: str) -> pl.LazyFrame:
-    """The pair's rows of a group-by by (key, value, bot): no group-by again."""
-    return (
-        per.select(key=pl.col(key), value=pl.col(value), bot="bot", requests="requests")
-        .drop_nulls("value")
-        .with_columns(pair=pl.lit(f"{key}:{value}"))
-    )
+    by ``key`` and each of ``values`` (its rows added up by key and value);
+    ``grouped``: the columns ``per`` is grouped by, when known (a value whose
+    pair are all of them needs no group-by again)."""
+    out = []
+    for v in values:
+        if sorted(grouped) == sorted([key, v, "bot"]):
+            pair = per.select(key, v, "bot", "requests")
+        else:
+            # (grouped by the value's own type, text afterwards: cheaper than by text)
+            pair = per.group_by(key, v, "bot").agg(pl.col("requests").sum())
+        out.append(
+            pair.drop_nulls(v).select(
+                pair=pl.lit(f"{key}:{v}"),
+                key=pl.col(key),
+                value=pl.col(v).cast(pl.String),
+                bot="bot",
+                requests="requests",
+            )
+        )
+    return out
 
 
 def _per_path(r: Rows) -> pl.LazyFrame:
@@ -238,25 +231,41 @@ def _per_path(r: Rows) -> pl.LazyFrame:
     return r.frame.group_by("path", "bot", "status", *mix).agg(sums)
 
 
+#: The columns of the one group-by per client.
+CLIENT_GROUPS = ("remote_addr", "bot", "status")
+
+
 def _per_client(r: Rows) -> pl.LazyFrame:
     """The one group-by per client, bot and status (as :func:`_per_path`)."""
     if "client" in r.firsts:
         return r.firsts["client"]
     return (
         r.frame.filter(pl.col("remote_addr").is_not_null())
-        .group_by("remote_addr", "bot", "status")
+        .group_by(*CLIENT_GROUPS)
         .agg(_key_sums(r, by_status=True))
     )
 
 
+def _per_referer(r: Rows) -> pl.LazyFrame:
+    """The one group-by per referer (collected first: the referer's site is
+    then read from each distinct referer, not from every row)."""
+    if "referer" in r.firsts:
+        return r.firsts["referer"]
+    return (
+        r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(_key_sums(r))
+    )
+
+
 def _first_group_bys(r: Rows) -> Rows:
-    """``r`` with the group-bys per path and per client collected once, for
-    ``keys`` and ``cross`` to add up (one pass over the rows each)."""
+    """``r`` with the group-bys per path, per client and per referer collected
+    once, for ``keys`` and ``cross`` to add up (one pass over the rows each)."""
     plans = {}
     if "path" in r.dimensions:
         plans["path"] = _per_path(r)
     if "remote_addr" in r.dimensions:
         plans["client"] = _per_client(r)
+    if "referer" in r.dimensions:
+        plans["referer"] = _per_referer(r)
     if not plans:
         return r
     done = pl.collect_all(list(plans.values()))
@@ -305,7 +314,7 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
-        per = r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(sums)
+        per = _per_referer(r)
         site = pl.col("referer").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", 1)
         out += [
             per.rename({"referer": "key"}).with_columns(dimension=pl.lit("referer")),
@@ -324,11 +333,11 @@ def _cross(r: Rows) -> list[pl.LazyFrame]:
         mix = [c for c in ("method", "protocol") if c in dims]
         out += _pairs(_per_path(r).filter(pl.col("path").is_not_null()), "path", ["status", *mix])
     if "remote_addr" in dims:
-        out += _pairs(_per_client(r), "remote_addr", ["status"])
+        out += _pairs(_per_client(r), "remote_addr", ["status"], CLIENT_GROUPS)
         if "path" in dims:
             both = pl.col("remote_addr").is_not_null() & pl.col("path").is_not_null()
             per = r.frame.filter(both).group_by("remote_addr", "path", "bot").agg(requests=pl.len())
-            out += _pairs(per, "remote_addr", ["path"])
+            out += _pairs(per, "remote_addr", ["path"], ("remote_addr", "path", "bot"))
     if "path" in dims and "referer" in dims:
         broken = (
             (pl.col("status") == 404)
@@ -341,7 +350,7 @@ def _cross(r: Rows) -> list[pl.LazyFrame]:
             .agg(requests=pl.len())
             .rename({"path": "not_found"})
         )
-        out += _pairs(per, "not_found", ["referer"])
+        out += _pairs(per, "not_found", ["referer"], ("not_found", "referer", "bot"))
     return out
 
 
