@@ -43,7 +43,7 @@ from httplog.formats.times import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, bounded, fold
+from httplog.partial import TABLES, Partial, Table, bounded, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import (
     HASH_SEED,
@@ -430,6 +430,25 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def _table_plan(t: Table, parts: list[pl.LazyFrame]) -> pl.LazyFrame:
+    """The query of a table made of the queries ``parts``: each cast to the
+    table's columns (a column no part has: 0 where it sums, as merged sums of
+    nothing are, else null; one that only some parts have: null in the others),
+    concatenated; a minute table sorted by its keys."""
+    names = [set(q.collect_schema().names()) for q in parts]
+    anywhere = set().union(*names)
+    plans = []
+    for q, have in zip(parts, names, strict=True):
+        lacking = [
+            pl.lit(0 if t.merge.get(c) == "sum" and c not in anywhere else None).alias(c)
+            for c in t.columns
+            if c not in have
+        ]
+        plans.append(q.with_columns(lacking).select(t.cast()))
+    plan = plans[0] if len(plans) == 1 else pl.concat(plans)
+    return plan.sort(list(t.keys)) if t.by_minute else plan
+
+
 def _key_hll(keys: pl.DataFrame) -> pl.DataFrame:
     """Registers of each dimension's distinct keys, from the block's keys (so
     distinct counts stay estimates within 0.8% beyond the bound of ``keys``)."""
@@ -501,27 +520,13 @@ def aggregate(
             base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
     shared = _first_group_bys(Rows(base.lazy(), dims, lats))
     queries = {name: build(shared) for name, build in BUILDERS.items()}
-    flat = [q for qs in queries.values() for q in qs]
-    results = iter(pl.collect_all(flat))
-    tables: dict[str, pl.DataFrame] = {}
-    for name, qs in queries.items():
-        t = TABLES[name]
-        got = [next(results) for _ in qs]
-        if not got:
-            tables[name] = t.empty()
-            continue
-        df = got[0] if len(got) == 1 else pl.concat(got, how="diagonal_relaxed")
-        # (a column the log lacks: 0 where it sums, as merged sums of nothing are)
-        lacking = [
-            pl.lit(0 if t.merge.get(c) == "sum" else None).alias(c)
-            for c in t.columns
-            if c not in df.columns
-        ]
-        df = df.with_columns(lacking).select(t.cast())
-        # Minute tables are sorted here, where blocks are aggregated side by
-        # side, so that merging them needs no sort (see partial._add_up_runs);
-        # other tables are sorted when merged anyway.
-        tables[name] = t.sorted(df) if t.by_minute else df
+    # Each table is one query (its parts cast to its columns and concatenated;
+    # a minute table sorted here, where blocks are aggregated side by side, so
+    # that merging them needs no sort: see partial._add_up_runs; other tables
+    # are sorted when merged anyway), all run together.
+    plans = {name: _table_plan(TABLES[name], qs) for name, qs in queries.items() if qs}
+    done = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
+    tables = {name: done[name] if name in done else TABLES[name].empty() for name in queries}
 
     rej = rejected if rejected is not None else pl.DataFrame(schema=REJECTED_SCHEMA)
     tmin, tmax = (rows["time"].min(), rows["time"].max()) if rows.height else (None, None)
