@@ -43,7 +43,7 @@ from httplog.formats.times import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, bounded, fold
+from httplog.partial import TABLES, Partial, Table, bounded, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import (
     HASH_SEED,
@@ -111,7 +111,7 @@ class Rows:
     dimensions: tuple[str, ...]
     latencies: tuple[str, ...]
     #: First group-bys that several builders add up (:func:`_first_group_bys`),
-    #: collected once: "path", "client".
+    #: collected once: "path", "client", "referer".
     firsts: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
 
@@ -165,15 +165,14 @@ def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = Fals
     visitor bitmaps) added up by ``by``."""
     cols = ["requests", "bytes"]
     cols += ["timed", "time_us"] if "request_time" in r.latencies else []
-    aggs = [pl.col(c).sum() for c in cols]
     if "status" in per.collect_schema():  # (a first group-by by status: errors from it)
+        # (a column of each class's requests first: a filter in each group costs more)
         kind = pl.col("status") // 100
-        aggs += [
-            pl.col("requests").filter(kind == 4).sum().alias("4xx"),
-            pl.col("requests").filter(kind == 5).sum().alias("5xx"),
-        ]
-    else:
-        aggs += [pl.col("4xx").sum(), pl.col("5xx").sum()]
+        per = per.with_columns(
+            (pl.col("requests") * (kind == 4)).alias("4xx"),
+            (pl.col("requests") * (kind == 5)).alias("5xx"),
+        )
+    aggs = [pl.col(c).sum() for c in [*cols, "4xx", "5xx"]]
     if "request_time" in r.latencies:
         aggs.append(pl.col("time_max").max())
     if words:
@@ -194,36 +193,30 @@ CROSS_PAIRS: tuple[str, ...] = (
 )
 
 
-def _pairs(per: pl.LazyFrame, key: str, values: list[str]) -> list[pl.LazyFrame]:
+def _pairs(
+    per: pl.LazyFrame, key: str, values: list[str], grouped: tuple[str, ...] = ()
+) -> list[pl.LazyFrame]:
     """Cross-table rows (pair, key, value, bot, requests) of a first group-by
-    by ``key`` and each of ``values`` (its rows added up by key and value)."""
-    return [
-        _pair(per, key, values[0])
-        if len(values) == 1 and _grouped_by(per, key, values[0])
-        else per.group_by(key=key, value=pl.col(v).cast(pl.String), bot="bot")
-        .agg(requests=pl.col("requests").sum())
-        .drop_nulls("value")
-        .with_columns(pair=pl.lit(f"{key}:{v}"))
-        for v in values
-    ]
-
-
-def _grouped_by(per: pl.LazyFrame, key: str, value: str) -> bool:
-    """Whether ``per`` is a group-by of exactly (key, value, bot) of text columns
-    (with ``requests``): its rows are the pair's rows already."""
-    schema = per.collect_schema()
-    return sorted(schema.names()) == sorted([key, value, "bot", "requests"]) and (
-        schema[value] == pl.String
-    )
-
-
-def _pair(per: pl.LazyFrame, key: str, value: str) -> pl.LazyFrame:
-    """The pair's rows of a group-by by (key, value, bot): no group-by again."""
-    return (
-        per.select(key=pl.col(key), value=pl.col(value), bot="bot", requests="requests")
-        .drop_nulls("value")
-        .with_columns(pair=pl.lit(f"{key}:{value}"))
-    )
+    by ``key`` and each of ``values`` (its rows added up by key and value);
+    ``grouped``: the columns ``per`` is grouped by, when known (a value whose
+    pair are all of them needs no group-by again)."""
+    out = []
+    for v in values:
+        if sorted(grouped) == sorted([key, v, "bot"]):
+            pair = per.select(key, v, "bot", "requests")
+        else:
+            # (grouped by the value's own type, text afterwards: cheaper than by text)
+            pair = per.group_by(key, v, "bot").agg(pl.col("requests").sum())
+        out.append(
+            pair.drop_nulls(v).select(
+                pair=pl.lit(f"{key}:{v}"),
+                key=pl.col(key),
+                value=pl.col(v).cast(pl.String),
+                bot="bot",
+                requests="requests",
+            )
+        )
+    return out
 
 
 def _per_path(r: Rows) -> pl.LazyFrame:
@@ -238,25 +231,41 @@ def _per_path(r: Rows) -> pl.LazyFrame:
     return r.frame.group_by("path", "bot", "status", *mix).agg(sums)
 
 
+#: The columns of the one group-by per client.
+CLIENT_GROUPS = ("remote_addr", "bot", "status")
+
+
 def _per_client(r: Rows) -> pl.LazyFrame:
     """The one group-by per client, bot and status (as :func:`_per_path`)."""
     if "client" in r.firsts:
         return r.firsts["client"]
     return (
         r.frame.filter(pl.col("remote_addr").is_not_null())
-        .group_by("remote_addr", "bot", "status")
+        .group_by(*CLIENT_GROUPS)
         .agg(_key_sums(r, by_status=True))
     )
 
 
+def _per_referer(r: Rows) -> pl.LazyFrame:
+    """The one group-by per referer (collected first: the referer's site is
+    then read from each distinct referer, not from every row)."""
+    if "referer" in r.firsts:
+        return r.firsts["referer"]
+    return (
+        r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(_key_sums(r))
+    )
+
+
 def _first_group_bys(r: Rows) -> Rows:
-    """``r`` with the group-bys per path and per client collected once, for
-    ``keys`` and ``cross`` to add up (one pass over the rows each)."""
+    """``r`` with the group-bys per path, per client and per referer collected
+    once, for ``keys`` and ``cross`` to add up (one pass over the rows each)."""
     plans = {}
     if "path" in r.dimensions:
         plans["path"] = _per_path(r)
     if "remote_addr" in r.dimensions:
         plans["client"] = _per_client(r)
+    if "referer" in r.dimensions:
+        plans["referer"] = _per_referer(r)
     if not plans:
         return r
     done = pl.collect_all(list(plans.values()))
@@ -305,7 +314,7 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
         ]
     if "referer" in r.dimensions:
         # One group-by per referer: the referers, and their sites added up.
-        per = r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(sums)
+        per = _per_referer(r)
         site = pl.col("referer").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", 1)
         out += [
             per.rename({"referer": "key"}).with_columns(dimension=pl.lit("referer")),
@@ -324,11 +333,11 @@ def _cross(r: Rows) -> list[pl.LazyFrame]:
         mix = [c for c in ("method", "protocol") if c in dims]
         out += _pairs(_per_path(r).filter(pl.col("path").is_not_null()), "path", ["status", *mix])
     if "remote_addr" in dims:
-        out += _pairs(_per_client(r), "remote_addr", ["status"])
+        out += _pairs(_per_client(r), "remote_addr", ["status"], CLIENT_GROUPS)
         if "path" in dims:
             both = pl.col("remote_addr").is_not_null() & pl.col("path").is_not_null()
             per = r.frame.filter(both).group_by("remote_addr", "path", "bot").agg(requests=pl.len())
-            out += _pairs(per, "remote_addr", ["path"])
+            out += _pairs(per, "remote_addr", ["path"], ("remote_addr", "path", "bot"))
     if "path" in dims and "referer" in dims:
         broken = (
             (pl.col("status") == 404)
@@ -341,7 +350,7 @@ def _cross(r: Rows) -> list[pl.LazyFrame]:
             .agg(requests=pl.len())
             .rename({"path": "not_found"})
         )
-        out += _pairs(per, "not_found", ["referer"])
+        out += _pairs(per, "not_found", ["referer"], ("not_found", "referer", "bot"))
     return out
 
 
@@ -421,6 +430,25 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def _table_plan(t: Table, parts: list[pl.LazyFrame]) -> pl.LazyFrame:
+    """The query of a table made of the queries ``parts``: each cast to the
+    table's columns (a column no part has: 0 where it sums, as merged sums of
+    nothing are, else null; one that only some parts have: null in the others),
+    concatenated; a minute table sorted by its keys."""
+    names = [set(q.collect_schema().names()) for q in parts]
+    anywhere = set().union(*names)
+    plans = []
+    for q, have in zip(parts, names, strict=True):
+        lacking = [
+            pl.lit(0 if t.merge.get(c) == "sum" and c not in anywhere else None).alias(c)
+            for c in t.columns
+            if c not in have
+        ]
+        plans.append(q.with_columns(lacking).select(t.cast()))
+    plan = plans[0] if len(plans) == 1 else pl.concat(plans)
+    return plan.sort(list(t.keys)) if t.by_minute else plan
+
+
 def _key_hll(keys: pl.DataFrame) -> pl.DataFrame:
     """Registers of each dimension's distinct keys, from the block's keys (so
     distinct counts stay estimates within 0.8% beyond the bound of ``keys``)."""
@@ -492,27 +520,13 @@ def aggregate(
             base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
     shared = _first_group_bys(Rows(base.lazy(), dims, lats))
     queries = {name: build(shared) for name, build in BUILDERS.items()}
-    flat = [q for qs in queries.values() for q in qs]
-    results = iter(pl.collect_all(flat))
-    tables: dict[str, pl.DataFrame] = {}
-    for name, qs in queries.items():
-        t = TABLES[name]
-        got = [next(results) for _ in qs]
-        if not got:
-            tables[name] = t.empty()
-            continue
-        df = got[0] if len(got) == 1 else pl.concat(got, how="diagonal_relaxed")
-        # (a column the log lacks: 0 where it sums, as merged sums of nothing are)
-        lacking = [
-            pl.lit(0 if t.merge.get(c) == "sum" else None).alias(c)
-            for c in t.columns
-            if c not in df.columns
-        ]
-        df = df.with_columns(lacking).select(t.cast())
-        # Minute tables are sorted here, where blocks are aggregated side by
-        # side, so that merging them needs no sort (see partial._add_up_runs);
-        # other tables are sorted when merged anyway.
-        tables[name] = t.sorted(df) if t.by_minute else df
+    # Each table is one query (its parts cast to its columns and concatenated;
+    # a minute table sorted here, where blocks are aggregated side by side, so
+    # that merging them needs no sort: see partial._add_up_runs; other tables
+    # are sorted when merged anyway), all run together.
+    plans = {name: _table_plan(TABLES[name], qs) for name, qs in queries.items() if qs}
+    done = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
+    tables = {name: done[name] if name in done else TABLES[name].empty() for name in queries}
 
     rej = rejected if rejected is not None else pl.DataFrame(schema=REJECTED_SCHEMA)
     tmin, tmax = (rows["time"].min(), rows["time"].max()) if rows.height else (None, None)

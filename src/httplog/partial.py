@@ -943,7 +943,7 @@ def _followers_kept(p: Partial, name: str, kept: pl.DataFrame) -> dict[str, pl.D
     the keys it kept (a dropped key's details are dropped with it)."""
     out = {}
     for other, t in TABLES.items():
-        if t.follows is None or t.follows[0] != name:
+        if t.follows is None or t.follows[0] != name or p.table(other).is_empty():
             continue
         on = list(t.follows[1])
         out[other] = p.table(other).join(
@@ -960,18 +960,24 @@ def _visitors_bounded(p: Partial) -> dict[str, pl.DataFrame]:
     if v.height <= VISITORS_EXACT and regs.is_empty():
         return {}
     scope = ["hour", "bot"]
-    big = v.group_by(scope).agg(pl.len()).filter(pl.col("len") > VISITORS_EXACT).select(scope)
+    lens = v.group_by(scope).agg(pl.len())
+    big = lens.filter(pl.col("len") > VISITORS_EXACT).select(scope)
     to_sketch = pl.concat([big, regs.select(scope).unique()]).unique()
     if to_sketch.is_empty():
         return {}
-    moved = v.join(to_sketch, on=scope, how="semi").select(
-        *scope, *hll_register("visitor", VISITORS_P)
-    )
+    if lens.join(to_sketch, on=scope, how="anti").is_empty():
+        # (every scope of the hashes is sketched, as a block's often are: no joins)
+        moving, staying = v, v.clear()
+    else:
+        moving = v.join(to_sketch, on=scope, how="semi")
+        staying = v.join(to_sketch, on=scope, how="anti", maintain_order="left")
     t = TABLES["visitors_hll"]
-    return {
-        "visitors": v.join(to_sketch, on=scope, how="anti", maintain_order="left"),
-        "visitors_hll": t.combine([regs, moved.select(t.cast())]),
-    }
+    moved = moving.select(*scope, *hll_register("visitor", VISITORS_P)).select(t.cast())
+    # (many hashes fall in one register: added up before they meet the registers)
+    hll = (
+        t.add_up(moved, sliced=False) if regs.is_empty() else t.combine([regs, t.grouped([moved])])
+    )
+    return {"visitors": staying, "visitors_hll": hll}
 
 
 def _add_up_runs(t: Table, frames: list[pl.DataFrame]) -> pl.DataFrame:

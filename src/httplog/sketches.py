@@ -163,6 +163,11 @@ def misra_gries(
     big = lens.filter(pl.col("_n") > k)
     if big.is_empty():
         return df, none
+    dtype = df.schema[counter]
+    c = pl.col(counter).cast(pl.Int64)  # (UInt64 would wrap below zero)
+    if big.height <= MASKED_GROUPS:
+        # (a group with a null is never pruned, as the join below has it)
+        return _pruned_by_masks(df, big.select(groups).drop_nulls(), c, k, dtype)
     # (lazy: the engine's group-bys and joins of text keys are cheaper than eager ones)
     kth = (
         df.lazy()
@@ -171,8 +176,6 @@ def misra_gries(
         .agg(_kth=pl.col(counter).top_k(k + 1).min().cast(pl.Int64))
         .collect(engine="streaming")
     )
-    dtype = df.schema[counter]
-    c = pl.col(counter).cast(pl.Int64)  # (UInt64 would wrap below zero)
     kept = (
         df.lazy()
         .join(kth.lazy(), on=groups, how="left", maintain_order="left")
@@ -183,6 +186,30 @@ def misra_gries(
         .collect()
     )
     cut = kth.select(*groups, delta=pl.col("_kth").cast(pl.UInt64))
+    return kept, cut
+
+
+#: Pruned groups up to which :func:`misra_gries` picks each group's rows with a
+#: mask (a comparison per row and group) instead of joining the table with its
+#: groups' thresholds (a hash of every row's group: several times dearer).
+MASKED_GROUPS = 8
+
+
+def _pruned_by_masks(
+    df: pl.DataFrame, big: pl.DataFrame, c: pl.Expr, k: int, dtype: pl.DataType
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`misra_gries` of the groups of ``big`` (few), each picked by a mask."""
+    masks = [
+        pl.all_horizontal(pl.col(g).eq_missing(pl.lit(v, df.schema[g])) for g, v in row.items())
+        for row in big.iter_rows(named=True)
+    ]
+    found = df.select(c.filter(m).top_k(k + 1).min().alias(f"_{i}") for i, m in enumerate(masks))
+    kths = list(found.row(0)) if masks else []  # (null: nothing subtracted, as by a join)
+    kth: pl.Expr = pl.lit(0, pl.Int64)  # (a group within its bound: rows above 0 stay)
+    for m, v in zip(reversed(masks), reversed(kths), strict=True):
+        kth = pl.when(m).then(pl.lit(v if v is not None else 0, pl.Int64)).otherwise(kth)
+    kept = df.filter(c > kth).with_columns((c - kth).cast(dtype).alias(c.meta.output_name()))
+    cut = big.with_columns(delta=pl.Series(kths, dtype=pl.UInt64))
     return kept, cut
 
 
