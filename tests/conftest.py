@@ -192,6 +192,16 @@ def assert_same_analysis() -> Callable[[Any, Any], None]:
     return check
 
 
+@pytest.fixture(scope="session")
+def goaccess() -> str:
+    """The ``goaccess`` command, for the cross-checks of counts (a failure without it:
+    CI installs it)."""
+    exe = shutil.which("goaccess")
+    if exe is None:
+        pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
+    return exe
+
+
 class LogDir:
     """``logs/access.log`` under a test's ``tmp_path``, rotated the ways logrotate does it.
 
@@ -277,6 +287,20 @@ class Opened:
     dialogs: list[str] = dataclasses.field(default_factory=list)
 
 
+def block_all_but(ctx: Any, url: str, blocked: list[str]) -> None:
+    """In the browser context ``ctx``, let only ``url`` load: every other request is
+    aborted and its URL appended to ``blocked``."""
+
+    def route(r: Any) -> None:
+        if r.request.url == url:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+
+
 def _open_in(
     browser: Any,
     contexts: list[Any],
@@ -301,15 +325,7 @@ def _open_in(
     contexts.append(ctx)
     url = path.resolve().as_uri()
     seen = Opened(page=None)
-
-    def route(r: Any) -> None:
-        if r.request.url == url:
-            r.continue_()
-        else:
-            seen.blocked.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    block_all_but(ctx, url, seen.blocked)
     page = ctx.new_page()
     seen.page = page
     page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
@@ -429,6 +445,21 @@ def shared_report(browser: Any) -> Any:
     yield open_
     for ctx in contexts:
         ctx.close()
+
+
+#: JavaScript: ``(div, painted) => marks``, the number of SVG paths of each trace of
+#: the chart ``div`` that ``painted(path)`` holds true of, by trace index.
+PAINTED_PATHS_PER_TRACE = """(div, painted) => {
+  const marks = {};
+  for (const g of div.querySelectorAll('.main-svg g.trace')) {
+    const cd = g.__data__;
+    const trace = cd && cd[0] && cd[0].trace;
+    if (!trace) continue;
+    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
+    marks[trace.index] = (marks[trace.index] || 0) + n;
+  }
+  return marks;
+}"""
 
 
 def _offline(seen: Opened) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -116,14 +115,6 @@ CASES = [
 def corpus(shared) -> Path:
     """``../shared/corpus/real`` (skipped without it, outside CI)."""
     return shared("corpus", "real")
-
-
-@pytest.fixture(scope="module")
-def goaccess() -> str:
-    exe = shutil.which("goaccess")
-    if exe is None:
-        pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
-    return exe
 
 
 def run_goaccess(exe: str, path: Path, args: tuple[str, ...], out: Path) -> dict:

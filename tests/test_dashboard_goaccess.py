@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -62,14 +61,6 @@ NO_PATH = re.compile(r"^(-|\\x16.*)$")
 #: Not-found rows that GoAccess trims and httplog keeps as sent (a trailing
 #: space: elastic-examples line 6286; httplog is right, the server saw the space).
 TRIMMED = {"/blog/geekery/jquery-interface- ": "/blog/geekery/jquery-interface-"}
-
-
-@pytest.fixture(scope="module")
-def goaccess() -> str:
-    exe = shutil.which("goaccess")
-    if exe is None:
-        pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
-    return exe
 
 
 def log_path(shared, name: str) -> Path:

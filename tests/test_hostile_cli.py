@@ -305,6 +305,40 @@ def test_a_300_mb_line_is_never_held_in_memory():
     assert peak_mib < 300, f"peak RSS {peak_mib} MiB for a 300 MiB line"
 
 
+def _rchar(pid: int) -> int:
+    """Bytes process ``pid`` has read so far, by any means (``/proc/<pid>/io``)."""
+    with open(f"/proc/{pid}/io") as f:
+        return int(next(v for k, v in (ln.split(":") for ln in f) if k == "rchar"))
+
+
+def _holds_open(pid: int, path: str) -> bool:
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
+                return True
+        except OSError:  # closed meanwhile
+            pass
+    return False
+
+
+def _unread(fd: int) -> int:
+    """Bytes written into the pipe ``fd`` (either end) and not yet read."""
+    import fcntl
+    import termios
+
+    return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4), sys.byteorder)
+
+
+def _until(what: str, ready, p: subprocess.Popen, timeout: float = 90) -> None:
+    """Poll ``ready()`` until true; fail after ``timeout`` s, or if ``p`` ended."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert p.poll() is None, (what, p.returncode, p.stderr.read().decode())
+        assert time.monotonic() < deadline, f"not {what} after {timeout} s"
+        time.sleep(0.02)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux's /proc")
 @pytest.mark.parametrize("source", ["/dev/zero", "slow-stdin"])
 def test_sigint_ends_a_run_on_an_endless_input_within_a_second(source):
     args = ["-"] if source == "slow-stdin" else [source]
@@ -315,11 +349,26 @@ def test_sigint_ends_a_run_on_an_endless_input_within_a_second(source):
         stderr=subprocess.PIPE,
     )
     try:
-        time.sleep(2.5)  # reading by now
+        # Interrupted only once it is reading (not a fixed sleep: start-up takes
+        # seconds on a loaded machine).
         if source == "slow-stdin":
-            p.stdin.write(b"x" * 100_000)  # a line that never ends, then nothing
-            p.stdin.flush()
-            time.sleep(0.5)
+            # A line that never ends, then nothing: more than the pipe holds, so
+            # the pipe is empty only once the run has read all of it.
+            def feed() -> None:
+                p.stdin.write(b"x" * 100_000)
+                p.stdin.flush()
+
+            feeder = threading.Thread(target=feed, daemon=True)
+            feeder.start()
+            _until(
+                "reading stdin",
+                lambda: not feeder.is_alive() and _unread(p.stdin.fileno()) == 0,
+                p,
+            )
+        else:
+            _until("reading /dev/zero", lambda: _holds_open(p.pid, source), p)
+            start = _rchar(p.pid)
+            _until("reading /dev/zero", lambda: _rchar(p.pid) - start >= 8 << 20, p)
         assert p.poll() is None
         t0 = time.monotonic()
         p.send_signal(signal.SIGINT)

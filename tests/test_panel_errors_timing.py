@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import shutil
 import subprocess
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -418,14 +417,6 @@ def test_export_writes_the_new_columns_and_the_slowest_panel(tmp_path):
 
 
 # ------------------------------------------------------ GoAccess's URL visitors
-
-
-@pytest.fixture(scope="module")
-def goaccess() -> str:
-    exe = shutil.which("goaccess")
-    if exe is None:
-        pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
-    return exe
 
 
 def test_visitors_per_url_agree_with_goaccess_within_the_stated_error(goaccess, tmp_path):

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Opened, _offline
+from conftest import Opened, _offline, block_all_but
 
 import httplog
 from httplog.report import write_report
@@ -207,15 +207,7 @@ def test_cdn_report_asks_only_the_cdn_and_says_so_when_offline(browser, tmp_path
     ctx = browser.new_context()
     tried: list[str] = []
     url = out.resolve().as_uri()
-
-    def route(r):
-        if r.request.url == url:
-            r.continue_()
-        else:
-            tried.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    block_all_but(ctx, url, tried)
     page = ctx.new_page()
     page.goto(url, wait_until="load")
     assert len(tried) == 1 and tried[0].startswith("https://cdn.plot.ly/plotly-"), tried

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Opened, _offline, _open_in, shared_path, wait_for_charts
+from conftest import (
+    PAINTED_PATHS_PER_TRACE,
+    Opened,
+    _offline,
+    _open_in,
+    shared_path,
+    wait_for_charts,
+)
 
 import httplog
 from httplog.report import write_report
@@ -29,7 +36,8 @@ SAMPLES = ROOT / "sample_logs"
 
 #: Marks of each trace with data: SVG shapes with a non-zero extent that are painted
 #: (a filled shape of some area, or a stroked line of some length), per trace index.
-MARKS = """
+MARKS = (
+    """
 div => {
   const painted = el => {
     const s = getComputedStyle(el);
@@ -39,14 +47,9 @@ div => {
     const stroked = s.stroke !== 'none' && parseFloat(s.strokeWidth) > 0 && (b.width > 0 || b.height > 0);
     return filled || stroked;
   };
-  const marks = {};
-  for (const g of div.querySelectorAll('.main-svg g.trace')) {
-    const cd = g.__data__;
-    const trace = cd && cd[0] && cd[0].trace;
-    if (!trace) continue;
-    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
-    marks[trace.index] = (marks[trace.index] || 0) + n;
-  }
+  const marks = ("""
+    + PAINTED_PATHS_PER_TRACE
+    + """)(div, painted);
   const series = div._fullData.map(t => ({
     index: t.index, name: t.name, type: t.type,
     values: (t.y || []).filter(v => v !== null && v !== undefined && v === v).length,
@@ -54,6 +57,7 @@ div => {
   return {series, marks};
 }
 """
+)
 
 CORPUS_FILES = [
     "elastic-examples/apache_logs",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import PAINTED_PATHS_PER_TRACE, block_all_but
 
 import httplog
 from httplog.report import write_report
@@ -46,15 +47,7 @@ def _start(browser, contexts: list, path: Path) -> tuple[object, list[str], list
     url = path.resolve().as_uri()
     blocked: list[str] = []
     errors: list[str] = []
-
-    def route(r):
-        if r.request.url == url:
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    block_all_but(ctx, url, blocked)
     page = ctx.new_page()
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -244,7 +237,8 @@ def _hosts(a: httplog.Analysis) -> httplog.Analysis:
 
 
 #: Per trace of a chart: its values and the painted paths/points it draws.
-MARKS = """
+MARKS = (
+    """
 div => {
   const painted = p => {
     const d = p.getAttribute('d') || '';
@@ -252,19 +246,15 @@ div => {
     const b = p.getBBox();
     return b.width > 0 || b.height > 0;
   };
-  const marks = {};
-  for (const g of div.querySelectorAll('.main-svg g.trace')) {
-    const cd = g.__data__;
-    const trace = cd && cd[0] && cd[0].trace;
-    if (!trace) continue;
-    const n = Array.from(g.querySelectorAll('path')).filter(painted).length;
-    marks[trace.index] = (marks[trace.index] || 0) + n;
-  }
+  const marks = ("""
+    + PAINTED_PATHS_PER_TRACE
+    + """)(div, painted);
   return div._fullData.map(t => ({
     name: t.name, values: (t.y || []).filter(v => v !== null && v === v).length,
     marks: marks[t.index] || 0}));
 }
 """
+)
 
 
 def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(ahead):
