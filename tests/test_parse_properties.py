@@ -18,7 +18,14 @@ from httplog.engine import iter_parsed
 from httplog.inputs import Chunk, resolve_inputs
 from httplog.scan import read_logs
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Examples per property. Rendering: 75 (about 11 per format, besides the explicit
+#: examples); each server's escapes have properties of their own
+#: (test_formats_escapes.py) and each format's fields example lines (test_formats_*.py).
+#: Cutting: 60; where a line belongs at any cut is also checked at every byte of a
+#: file (test_inputs.py) and by the cluster's plans, which cut inside lines
+#: (test_distributed.py).
+RENDERING = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CUTTING = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @dataclass(frozen=True)
@@ -243,7 +250,7 @@ QUOTED_AGENT = replace(GET, agent='Mozilla "quoted" \\ agent')
 DASH_SIZE = replace(GET, path="/x", protocol="HTTP/1.0", status=304, size=None)
 
 
-@SETTINGS
+@RENDERING
 @given(items=LINES, name=st.sampled_from(sorted(FORMATS)))
 @example(items=[IPV6], name="combined")
 @example(items=[IPV6], name="nginx")
@@ -271,7 +278,7 @@ def test_rendered_records_parse_back_and_every_line_is_accounted_for(items, name
         assert got == want
 
 
-@SETTINGS
+@CUTTING
 @given(
     items=st.lists(st.one_of(records(), JUNK), min_size=1, max_size=30),
     cuts=st.lists(st.floats(0, 1), max_size=6),
