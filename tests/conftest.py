@@ -59,18 +59,20 @@ def shared_path(*parts: str) -> Path:
 #: while the other idles. The other modules keep their order, after these.
 LONGEST_FIRST = (
     "test_benchmarks.py",
+    "test_benchmarks_modes.py",
     "test_report_browser.py",
-    "test_cli_distributed.py",
-    "test_distributed.py",
     "test_report_browser_corpus.py",
+    "test_distributed.py",
     "test_cli_subprocess.py",
-    "test_hostile_cli.py",
+    "test_cli_distributed.py",
     "test_merge_properties.py",
+    "test_report_browser_drill.py",
+    "test_notebooks.py",
+    "test_hostile_cli.py",
     "test_architecture.py",
     "test_spikes.py",
     "test_state.py",
     "test_report.py",
-    "test_report_browser_drill.py",
     "test_parse_properties.py",
 )
 
@@ -200,6 +202,14 @@ def goaccess() -> str:
     if exe is None:
         pytest.fail("goaccess is not installed: apt-get install goaccess (.ci/run does)")
     return exe
+
+
+@pytest.fixture(scope="module")
+def bench_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The benchmarks' ``--data`` directory, shared by a module's runs of them
+    (tests/bench_scripts.py): a log generated for one run is reused by the next, as
+    in ``benchmarks/data``."""
+    return tmp_path_factory.mktemp("bench-data")
 
 
 class LogDir:
