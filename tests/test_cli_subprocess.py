@@ -92,8 +92,9 @@ def test_a_run_writes_the_report_and_prints_its_path(log, tmp_path):
     assert report.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
-def test_the_default_report_is_in_the_current_directory(log, tmp_path):
-    r = run("analyze", log, "--plotly-js", "cdn", cwd=tmp_path)
+def test_the_default_report_is_in_the_current_directory(log, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # in this process: what is tested is where it goes
+    r = invoke("analyze", log, "--plotly-js", "cdn")
     assert r.returncode == 0, err(r)
     assert out(r).strip() == "httplog-report.html"
     assert (tmp_path / "httplog-report.html").stat().st_size > 1000
@@ -232,11 +233,12 @@ def test_an_empty_file_gives_a_report_that_says_so(tmp_path):
 
 
 def test_empty_stdin(tmp_path):
+    # one run for the report and the summary on stdout (they were two)
     report = tmp_path / "r.html"
-    r = run("analyze", "-", "-o", report, "--plotly-js", "cdn")
+    r = run("analyze", "-", "-o", report, "--plotly-js", "cdn", "--json", "-")
     assert r.returncode == 0, err(r)
     assert report.exists()
-    s = summary(run("analyze", "-", "--no-report", "--json", "-"))
+    s = summary(r)
     assert s["requests"] == 0 and s["time_range"]["start"] is None
 
 
