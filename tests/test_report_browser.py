@@ -41,9 +41,8 @@ def sample_analysis() -> httplog.Analysis:
 #: The fresh pages of the sample reports this module's tests open (open_report: they
 #: click, resize or print), loaded ahead, at once: (lang, options) for each.
 FRESH_PAGES = [
-    ("en", {}),  # print hides the modebar
     ("en", {}),  # show more
-    ("en", {}),  # print fits A4
+    ("en", {}),  # print: at the screen's width, then fits A4
     ("en", {"color_scheme": "dark"}),
     ("en", {"width": 390, "mobile": True}),
     ("zh", {"width": 390, "mobile": True}),
@@ -226,16 +225,6 @@ def test_dark_mode_switches_page_and_chart_colours(open_report, shared_report, r
     assert dark.evaluate(font) == "#f2f5fa"  # plotly_dark's
     ARTIFACTS.mkdir(exist_ok=True)
     dark.screenshot(path=str(ARTIFACTS / "report-dark.png"))
-
-
-def test_print_hides_the_modebar_and_keeps_charts_whole(open_report, reports):
-    page = open_report(reports["en"]).page
-    page.emulate_media(media="print")
-    assert page.eval_on_selector(".modebar-container", "e => getComputedStyle(e).display") == "none"
-    assert page.eval_on_selector("nav", "e => getComputedStyle(e).display") == "none"
-    assert page.eval_on_selector(".chart", "e => getComputedStyle(e).breakInside") == "avoid"
-    pdf = page.pdf(format="A4")
-    assert pdf.startswith(b"%PDF")
 
 
 def test_empty_log_report_says_so(open_report, tmp_path):
@@ -499,7 +488,10 @@ def _pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
 
 
-def test_print_fits_a4_without_controls_and_with_every_detail(open_report, reports):
+def test_print_fits_a4_hides_the_controls_and_keeps_charts_whole_with_every_detail(
+    open_report, reports
+):
+    # (one page for what was two tests: printing at the screen's width, then at A4's)
     page = open_report(reports["en"]).page
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF")
@@ -508,6 +500,12 @@ def test_print_fits_a4_without_controls_and_with_every_detail(open_report, repor
     assert 4 <= _pdf_pages(pdf) <= 12
     (ARTIFACTS / "report.pdf").parent.mkdir(exist_ok=True)
     (ARTIFACTS / "report.pdf").write_bytes(pdf)
+    # print at the screen's width hides the modebar and keeps charts whole
+    page.emulate_media(media="print")
+    assert page.eval_on_selector(".modebar-container", "e => getComputedStyle(e).display") == "none"
+    assert page.eval_on_selector("nav", "e => getComputedStyle(e).display") == "none"
+    assert page.eval_on_selector(".chart", "e => getComputedStyle(e).breakInside") == "avoid"
+    assert page.pdf(format="A4").startswith(b"%PDF")
     # what the printed page is laid out with: A4 less the margins is 703 CSS px
     page.set_viewport_size({"width": 703, "height": 1000})
     page.emulate_media(media="print")
