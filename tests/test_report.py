@@ -131,6 +131,18 @@ def sample() -> httplog.Analysis:
 
 
 @pytest.fixture(scope="module")
+def sample_page(sample) -> str:
+    """The sample's report (plotly.js from the CDN), for the tests that only read it."""
+    return render_report(sample, plotly_js="cdn")
+
+
+@pytest.fixture(scope="module")
+def sample_page_zh(sample) -> str:
+    """The sample's report in Chinese (plotly.js from the CDN), for tests that read it."""
+    return render_report(sample, lang="zh", plotly_js="cdn")
+
+
+@pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> httplog.Analysis:
     # the file name is hostile too (no "/" possible in a name)
     d = tmp_path_factory.mktemp("hostile")
@@ -462,8 +474,8 @@ def test_a_bundle_given_by_path_is_checked_against_the_figures(sample, tmp_path)
 # --- language -----------------------------------------------------------------------
 
 
-def test_zh_report_uses_zh_headings_class_names_and_descriptions(sample):
-    page = render_report(sample, lang="zh", plotly_js="cdn")
+def test_zh_report_uses_zh_headings_class_names_and_descriptions(sample_page_zh):
+    page = sample_page_zh
     assert '<html lang="zh-Hans">' in page
     for text in ("概要", "状态码", "错误峰值", "无法解析的行", "服务器错误", "请求错误"):
         assert text in page
@@ -494,8 +506,8 @@ def test_every_language_has_the_same_labels():
 # --- content --------------------------------------------------------------------------
 
 
-def test_report_shows_the_summary_tables_and_spikes(sample):
-    page = render_report(sample, plotly_js="cdn")
+def test_report_shows_the_summary_tables_and_spikes(sample, sample_page):
+    page = sample_page
     for text in (
         "nginx_access.log",
         "12,230",  # lines
@@ -526,8 +538,8 @@ def test_report_shows_the_summary_tables_and_spikes(sample):
     assert page.count('<table class="rejected"') == 1
 
 
-def test_top_tables_hold_more_rows_than_they_show_in_the_same_order(sample):
-    tables = json.loads(_data_block(render_report(sample, plotly_js="cdn"), "tables"))["tables"]
+def test_top_tables_hold_more_rows_than_they_show_in_the_same_order(sample, sample_page):
+    tables = json.loads(_data_block(sample_page, "tables"))["tables"]
     for dim in ("path", "remote_addr", "user_agent", "referer"):
         t = tables[f"t-top-all-{dim}"]
         assert t["show"] == sample.view.top == 10
@@ -597,8 +609,8 @@ def test_write_report_creates_directories(sample, tmp_path):
 # --- dashboard ----------------------------------------------------------------------------
 
 
-def test_the_dashboard_has_a_table_per_panel_and_only_those(sample):
-    page = render_report(sample, plotly_js="cdn")
+def test_the_dashboard_has_a_table_per_panel_and_only_those(sample, sample_page, sample_page_zh):
+    page = sample_page
     found = re.search(r'<script type="application/json" id="httplog-tables">(.*?)</script>', page)
     assert found
     data = json.loads(found.group(1))["tables"]
@@ -611,7 +623,7 @@ def test_the_dashboard_has_a_table_per_panel_and_only_those(sample):
     assert [c["name"] for c in browsers["columns"]][:3] == ["Class", "Browser", "Requests"]
     assert sum(r[2] for r in browsers["rows"]) == sample.panels["browsers"]["requests"].sum()
     assert "Estimated counts" not in page  # every count exact on the sample
-    zh = render_report(sample, plotly_js="cdn", lang="zh")
+    zh = sample_page_zh
     assert "仪表盘" in zh and "浏览器" in zh
 
 
