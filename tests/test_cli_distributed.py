@@ -1,6 +1,6 @@
 """The ``httplog`` command on Dask (``--workers``, ``--scheduler``, ``--chunk-mb``):
-the same counts as a run in one process (the installed command, as a
-subprocess), config keys, and one-line refusals (exit 2) for what can't run on
+the same counts as a run in one process (the installed command on Dask, as a
+subprocess, against the same command in this process), config keys, and one-line refusals (exit 2) for what can't run on
 Dask (in-process: a subprocess adds nothing to them)."""
 
 from __future__ import annotations
@@ -42,9 +42,10 @@ def counts(summary: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def single(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The summary of a run in one process, over a plain file and a .gz."""
+    """The summary of a run in one process, over a plain file and a .gz (in this
+    process: the reference the Dask runs, as subprocesses, are compared with)."""
     out = tmp_path_factory.mktemp("single") / "single.json"
-    ok(run("analyze", *INPUTS, "--json", out, "--no-report"))
+    ok(invoke("analyze", *INPUTS, "--json", out, "--no-report"))
     s = json.loads(out.read_text())
     # Not a vacuous comparison: errors, rejected lines and spikes to get right.
     assert s["requests"] > 16_000 and s["classes"]["5xx"] > 100
@@ -104,7 +105,7 @@ def _same_partial(a: Partial, b: Partial) -> None:
 
 def test_aggregate_on_a_running_scheduler_equals_the_single_process_partial(scheduler, tmp_path):
     """(``--workers`` starting a cluster of its own is ``analyze``'s test above: the same code.)"""
-    ok(run("aggregate", *INPUTS, "-o", tmp_path / "single.parquet", "-q"))
+    ok(invoke("aggregate", *INPUTS, "-o", tmp_path / "single.parquet", "-q"))  # the reference
     dist = tmp_path / "dist.parquet"
     address = scheduler.scheduler_address
     ok(run("aggregate", "--scheduler", address, "--chunk-mb", "1", *INPUTS, "-o", dist, "-q"))
