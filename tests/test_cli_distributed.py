@@ -55,9 +55,16 @@ def single(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture(scope="module")
 def scheduler():
-    """The address of a running two-worker cluster."""
+    """A running two-worker cluster that the commands connect to. Its workers are
+    threads of this process (no interpreter of their own to start): the command is
+    another process, so its tasks and their results still cross a process boundary
+    and are serialized as on any cluster; ``--workers`` starts worker processes."""
     with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
+        n_workers=2,
+        processes=False,
+        protocol="tcp",  # not inproc: the commands connect from other processes
+        threads_per_worker=1,
+        dashboard_address=":0",
     ) as cluster:
         yield cluster
 
