@@ -58,22 +58,23 @@ def shared_path(*parts: str) -> Path:
 #: these start first and the run does not end with one process on a long module
 #: while the other idles. The other modules keep their order, after these.
 LONGEST_FIRST = (
-    "test_benchmarks.py",
-    "test_benchmarks_modes.py",
     "test_report_browser.py",
     "test_report_browser_corpus.py",
-    "test_distributed.py",
-    "test_cli_subprocess.py",
-    "test_cli_distributed.py",
-    "test_merge_properties.py",
-    "test_report_browser_drill.py",
-    "test_notebooks.py",
+    "test_benchmarks.py",
+    "test_benchmarks_modes.py",
     "test_hostile_cli.py",
+    "test_cli_subprocess.py",
+    "test_distributed.py",
     "test_architecture.py",
-    "test_spikes.py",
+    "test_merge_properties.py",
     "test_state.py",
+    "test_notebooks.py",
     "test_report.py",
-    "test_parse_properties.py",
+    "test_spikes.py",
+    "test_cli_distributed.py",
+    "test_report_browser_drill.py",
+    "test_panel_errors_timing.py",
+    "test_cli.py",
 )
 
 
