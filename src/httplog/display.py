@@ -29,19 +29,28 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import regex
-
 if TYPE_CHECKING:  # polars on first use: the terminal text needs none of it
     import polars as pl
+    import regex
 
 __all__ = ["clean", "decoded", "percent_decoded", "visible"]
 
 #: Every character :func:`visible` replaces (see the module docstring).
-HIDDEN = regex.compile(r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]")
+HIDDEN_CLASS = r"[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}]"
+
+
+@functools.cache
+def _hidden() -> regex.Pattern[str]:
+    """:data:`HIDDEN_CLASS` compiled, on first use: ``regex`` takes a tenth of a
+    second to import, and printable ASCII text never needs it."""
+    import regex
+
+    return regex.compile(HIDDEN_CLASS)
 
 
 def _stand_in(ch: str) -> str:
@@ -60,9 +69,12 @@ def visible(text: object) -> str:
     ('abc<U+202E>def<U+2028>', '<U+3164>x<U+034F><U+180E><U+200E>')
     """
     s = str(text)
-    if HIDDEN.search(s) is None:
+    if s.isascii() and s.isprintable():  # no control and nothing invisible
         return s
-    return str(HIDDEN.sub(lambda m: _stand_in(m.group()), s))
+    hidden = _hidden()
+    if hidden.search(s) is None:
+        return s
+    return str(hidden.sub(lambda m: _stand_in(m.group()), s))
 
 
 def clean(text: object, limit: int | None = None) -> str:

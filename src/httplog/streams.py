@@ -8,12 +8,13 @@ update of the records once the run has read its chunks (:func:`record`).
 
 Examples
 --------
->>> import os, tempfile
+>>> import tempfile
+>>> from pathlib import Path
 >>> from httplog.inputs import resolve_inputs
->>> d = tempfile.mkdtemp()
->>> log = os.path.join(d, "access.log")
->>> _ = open(log, "wb").write(b"line one\\nline two\\npartial")
->>> p = plan([], resolve_inputs([log]))
+>>> log = Path(tempfile.mkdtemp(), "access.log")
+>>> log.write_bytes(b"line one\\nline two\\npartial")
+25
+>>> p = plan([], resolve_inputs([str(log)]))
 >>> [(i.why, i.chunk.start, i.chunk.complete_only) for i in p.items]
 [('new', 0, True)]
 """
