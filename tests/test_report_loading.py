@@ -249,3 +249,56 @@ def test_the_static_chart_stays_until_plotly_js_draws_it(browser, page_file, tmp
     assert page.locator("#charts-unavailable").is_visible()
     assert errors == []  # the failure is the notice, not an uncaught error
     ctx.close()
+
+
+# Installed before the page's scripts: each requestIdleCallback request (when, and
+# how many charts were drawn then), and each idle callback's drawing (the charts
+# drawn before and after it).
+_WATCH_IDLE = """
+window.__idleRequests = [];
+window.__idleRuns = [];
+const realIdle = window.requestIdleCallback.bind(window);
+const drawnIds = () => Array.from(document.querySelectorAll('#charts .plot.drawn')).map(e => e.id);
+window.requestIdleCallback = (cb, opts) => {
+  window.__idleRequests.push([performance.now(), drawnIds().length]);
+  return realIdle((deadline) => {
+    const before = drawnIds();
+    cb(deadline);
+    window.__idleRuns.push(drawnIds().filter(i => !before.includes(i)));
+  }, opts);
+};
+"""
+
+
+@pytest.mark.browser
+def test_the_charts_below_the_fold_follow_the_first_one_an_idle_period_each(browser, page_file):
+    # no fixed wait: the first idle period is asked for in the task that draws the
+    # first chart, and each idle callback draws one chart, in the page's order,
+    # until every chart is drawn without any scrolling
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    url = page_file.resolve().as_uri()
+    errors: list[str] = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+    ctx.add_init_script(_WATCH_IDLE)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#charts .plot'))"
+        ".every(d => d.classList.contains('drawn'))",
+        timeout=60_000,
+    )
+    ids = page.evaluate("Array.from(document.querySelectorAll('#charts .plot')).map(e => e.id)")
+    m = _measures(page)
+    requests = page.evaluate("window.__idleRequests")
+    runs = page.evaluate("window.__idleRuns")
+    first_done = m["first-draw"][1]
+    assert requests and requests[0][1] == 1, requests  # asked for once the first is drawn
+    assert requests[0][0] - first_done < 250, (requests[0], first_done)  # not a timer's wait
+    assert all(len(r) <= 1 for r in runs), runs  # one chart an idle period
+    by_idle = [r[0] for r in runs if r]
+    assert by_idle, runs
+    assert by_idle == [i for i in ids if i in by_idle]  # in the page's order
+    assert all(m[f"draw {i}"][0] >= first_done for i in ids[1:])
+    assert errors == []
+    ctx.close()

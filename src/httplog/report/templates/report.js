@@ -19,7 +19,8 @@
  * plotly.js loads and replaced when it draws. The first chart on the screen is
  * drawn as soon as plotly.js has run, from its own data alone (a figure's
  * shared x arrays are put back when it is drawn); the others when they come
- * near the viewport (IntersectionObserver) or when the browser is idle; before
+ * near the viewport (IntersectionObserver) and, from the first idle period
+ * after the first chart's frame on (no fixed wait), one an idle period; before
  * printing every chart is drawn, light and at the page's width.
  */
 (function () {
@@ -223,10 +224,19 @@
       pending.slice().forEach(drawOne);
       return;
     }
-    var idle = window.requestIdleCallback || function (cb) { return setTimeout(cb, 200); };
+    /* The charts below the fold, one an idle period (input and the tables' own
+     * work come first between them), from the first idle period after the first
+     * chart's frame; without requestIdleCallback, one a frame. */
+    var idle = window.requestIdleCallback
+      ? function (cb) { window.requestIdleCallback(cb); }
+      : function (cb) { requestAnimationFrame(function () { setTimeout(cb, 0); }); };
     function drawRestWhenIdle() {
       if (!pending.length) { return; }
-      idle(function () { drawOne(pending[0]); drawRestWhenIdle(); });
+      idle(function () {
+        if (printing || !pending.length) { return; }
+        drawOne(pending[0]);
+        drawRestWhenIdle();
+      });
     }
     if (!("IntersectionObserver" in window)) {
       pending.slice().forEach(drawOne);
@@ -253,7 +263,7 @@
       var el = document.getElementById(f.id);
       if (el) { seen.observe(el); }
     });
-    setTimeout(drawRestWhenIdle, 1000);
+    drawRestWhenIdle();  // no fixed wait: from the next idle period on
   }
 
   /* The tables' script waits for the first chart (or its failure): the page's
