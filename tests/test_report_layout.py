@@ -9,6 +9,7 @@ report's own aborted.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def _open(browser, path: Path, width: int, height: int) -> tuple[object, list[st
     page = ctx.new_page()
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url, wait_until="load")
-    page.wait_for_function("() => window.httplogChartsSettled === true", timeout=60_000)
+    page.wait_for_function("() => window.httplogLaidOut === true", timeout=60_000)
     return page, errors, ctx
 
 
@@ -113,4 +114,81 @@ def test_the_first_screen_fits_a_phone_without_overflow(browser, page_file):
     assert cards["bottom"] < chart["top"] < 844  # the first chart starts on the first screen
     assert chart["right"] <= 390
     assert errors == []
+    ctx.close()
+
+
+SECTIONS_BELOW = ["details", "status", "spikes", "top", "dashboard", "rejected"]
+
+# Installed before the page's scripts: when the parser adds the tables' data block
+# (the end of the page), how the sections below the charts are laid out then.
+_WATCH_LAYOUT = """
+new MutationObserver((records, observer) => {
+  if (document.getElementById('httplog-tables')) {
+    window.__atParse = {
+      lazy: document.documentElement.classList.contains('lazy-layout'),
+      visibility: Array.from(document.querySelectorAll('main > section'))
+        .map(s => [s.id, getComputedStyle(s).contentVisibility]),
+    };
+    observer.disconnect();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+@pytest.mark.browser
+def test_the_sections_below_the_charts_are_laid_out_lazily_only_until_the_first_chart(
+    browser, page_file
+):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    url = page_file.resolve().as_uri()
+    errors: list[str] = []
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+    ctx.add_init_script(_WATCH_LAYOUT)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.httplogLaidOut === true", timeout=60_000)
+    at_parse = page.evaluate("window.__atParse")
+    assert at_parse["lazy"] is True
+    visibility = dict(at_parse["visibility"])
+    assert visibility["summary"] == visibility["charts"] == "visible"
+    assert all(visibility[s] == "auto" for s in SECTIONS_BELOW), visibility
+    # once the first chart is painted: laid out as usual, every section's text
+    # there for innerText (and find in page), none of it skipped
+    assert page.locator("#chart-timeline.drawn").count() == 1
+    assert page.evaluate("document.documentElement.classList.contains('lazy-layout')") is False
+    for s in SECTIONS_BELOW:
+        assert page.eval_on_selector(f"#{s}", "e => getComputedStyle(e).contentVisibility") == (
+            "visible"
+        )
+        assert len(page.inner_text(f"#{s}")) > 20, s
+    assert "Not Found" in page.inner_text("#status")
+    assert page.evaluate("window.find('Rejected lines') && window.find('Log details')")
+    assert errors == []
+    ctx.close()
+
+
+@pytest.mark.browser
+def test_printing_before_the_first_chart_lays_out_every_section(browser, page_file):
+    # plotly.js never runs here (its size is wrong): the class goes when printing
+    text = page_file.read_text(encoding="utf-8")
+    broken = re.sub(r'data-bytes="(\d+)"', lambda m: f'data-bytes="{int(m[1]) - 100}"', text)
+    out = page_file.with_name("broken.html")
+    out.write_text(broken, encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    url = out.resolve().as_uri()
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+    # no frame, and no fallback after 5 s: the page stays lazy until it prints
+    ctx.add_init_script(
+        "window.requestAnimationFrame = () => 0;"
+        "const later = window.setTimeout.bind(window);"
+        "window.setTimeout = (f, ms, ...a) => (ms >= 5000 ? 0 : later(f, ms, ...a));"
+    )
+    page = ctx.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.httplogChartsSettled === true", timeout=60_000)
+    assert page.evaluate("document.documentElement.classList.contains('lazy-layout')")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate("document.documentElement.classList.contains('lazy-layout')") is False
+    assert len(page.inner_text("#rejected")) > 20
     ctx.close()

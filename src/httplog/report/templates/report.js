@@ -30,6 +30,20 @@
     return;
   }
 
+  /* Until the first chart is painted, the sections below the charts (parsed
+   * after this script) are laid out only when near the viewport (report.css:
+   * html.lazy-layout, content-visibility: auto): the page's first layouts skip
+   * the long tables. The class goes in the task after the frame that paints
+   * the first chart (or before printing), and the whole page is laid out as
+   * usual, so innerText and everything else reads it whole from then on. */
+  var root = document.documentElement;
+  root.classList.add("lazy-layout");
+  function layoutAll() {
+    root.classList.remove("lazy-layout");
+    window.httplogLaidOut = true;
+  }
+  setTimeout(layoutAll, 5000);  // whatever the charts do (as tables.js)
+
   /* Each step towards the first interactive chart as a performance measure
    * ("httplog:decode", ...), which benchmarks/bench_report.py prints; and each
    * figure's preparation and drawing ("httplog:prepare chart-timeline", ...). */
@@ -189,6 +203,7 @@
    * plotly.js is not ready. */
   window.addEventListener("beforeprint", function () {
     printing = true;
+    layoutAll();
     if (!started) { return; }
     pending = [];
     data.figures.forEach(function (f) {
@@ -269,6 +284,7 @@
    * main thread draws that first, then builds the tables. */
   function settled() {
     window.httplogChartsSettled = true;
+    requestAnimationFrame(function () { setTimeout(layoutAll, 0); });  // before the tables
     document.dispatchEvent(new Event("httplog-charts-settled"));
   }
 
@@ -279,6 +295,7 @@
   function go() {
     loadPlotly().then(start).then(settled, function () {
       notice("charts-unavailable");
+      layoutAll();  // no chart to paint first
       settled();
     });
   }
