@@ -288,10 +288,10 @@
     document.dispatchEvent(new Event("httplog-charts-settled"));
   }
 
-  /* Once the page is parsed, in the DOMContentLoaded event itself (not a task
-   * after it, which the load event and layout would come before): the parser is
-   * not held up by the ~0.1 s of decoding and inflating, and plotly.js then
-   * compiles on its background thread without the parser's work beside it. */
+  /* Once the page is parsed, in the DOMContentLoaded event's listener itself
+   * (a task after it, or starting at once in the parser's task, drew the first
+   * interactive chart no sooner: docs/report.md): the parser is not held up by
+   * the ~0.1 s of decoding and inflating. */
   function go() {
     loadPlotly().then(start).then(settled, function () {
       notice("charts-unavailable");
