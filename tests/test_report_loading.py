@@ -259,6 +259,8 @@ def test_the_static_chart_stays_until_plotly_js_draws_it(browser, page_file, tmp
     assert page.locator("#chart-timeline svg.sketch path").count() > 0
     assert page.locator("#charts .plot.drawn").count() == 0
     assert page.locator("#charts-unavailable").is_visible()
+    # no chart to paint first: the sections below are laid out at once
+    assert page.evaluate("document.documentElement.classList.contains('lazy-layout')") is False
     assert errors == []  # the failure is the notice, not an uncaught error
     ctx.close()
 
