@@ -4,6 +4,7 @@
     python benchmarks/bench_report.py --full         # also httplog with plotly.py's full bundle
     python benchmarks/bench_report.py --quick        # smoke test: 3,000 lines, one load each
     python benchmarks/bench_report.py --baseline-src OLD/src   # also the report of older code
+    python benchmarks/bench_report.py --baseline-src A/src --baseline-src B/src   # several
 
 For the same access log (default ``sample_logs/nginx_access.log``), writes
 httplog's report (``httplog analyze LOG -o httplog.html``) and GoAccess's
@@ -132,8 +133,18 @@ def httplog_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "httplog"]
 
 
+def baseline_name(src: Path) -> str:
+    """``httplog@<checkout>``: the name of the directory that holds ``src/``."""
+    src = src.resolve()
+    return "httplog@" + (src.parent.name if src.name == "src" else src.name)
+
+
 def write_reports(
-    log: Path, out: Path, goaccess_format: str, full: bool, baseline: Path | None = None
+    log: Path,
+    out: Path,
+    goaccess_format: str,
+    full: bool,
+    baselines: list[Path] | None = None,
 ) -> list[Report]:
     hl = out / "httplog.html"
     subprocess.run([*httplog_cmd(), "analyze", str(log), "-o", str(hl), "-q"], check=True)
@@ -141,12 +152,12 @@ def write_reports(
     cmd = ["goaccess", str(log), f"--log-format={goaccess_format}", "-o", str(ga)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reports = [Report("httplog", hl), Report("goaccess", ga)]
-    if baseline is not None:  # the same report written by another checkout's code
-        hb = out / "httplog-base.html"
+    for i, baseline in enumerate(baselines or []):  # the report of another checkout's code
+        hb = out / f"httplog-base{i or ''}.html"
         env = dict(os.environ, PYTHONPATH=str(baseline.resolve()))
         base_cmd = [sys.executable, "-m", "httplog", "analyze", str(log), "-o", str(hb), "-q"]
         subprocess.run(base_cmd, check=True, env=env)
-        reports.append(Report("httplog@base", hb))
+        reports.append(Report(baseline_name(baseline), hb))
     if full:
         from plotly.offline import get_plotlyjs
 
@@ -214,8 +225,10 @@ def main() -> None:
     ap.add_argument(
         "--baseline-src",
         type=Path,
-        help="also the report written by the httplog of this src/ directory (httplog@base), "
-        "loaded in turn with the others",
+        action="append",
+        help="also the report written by the httplog of this src/ directory "
+        "(httplog@<its checkout's directory name>), loaded in turn with the others; "
+        "repeat for several",
     )
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed per load")
     a = ap.parse_args()
@@ -240,6 +253,7 @@ def main() -> None:
             a.keep.mkdir(parents=True, exist_ok=True)
             for r in reports:
                 shutil.copy(r.path, a.keep / r.path.name)
+        load_before = os.getloadavg()
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
@@ -258,10 +272,13 @@ def main() -> None:
             finally:
                 browser.close()
 
+        load_after = os.getloadavg()
         lines = sum(1 for _ in log.open("rb"))
         print(
             f"\n### reports of {a.log.name}{' (first 3,000 lines)' if a.quick else ''}: "
-            f"{lines:,} lines, medians of {repeat} load{'s' if repeat > 1 else ''}\n"
+            f"{lines:,} lines, medians of {repeat} load{'s' if repeat > 1 else ''}"
+            f" (load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
+            f"{os.cpu_count()} cores)\n"
         )
         print(
             "| report | bytes | gzipped | first chart ms | (its marks in the DOM) ms "
@@ -305,12 +322,24 @@ def main() -> None:
                 f"DOMContentLoaded {h['dcl'] / g['dcl']:.2f}x"
             )
         h = med["httplog"]
-        if "httplog@base" in med:
-            b = med["httplog@base"]
+        hr = reports[0]
+        for r in reports:
+            if not r.name.startswith("httplog@"):
+                continue
+            b = med[r.name]
+
+            def paired(x: list[float], y: list[float]) -> float:
+                # the median of the rounds' own ratios (each round loads both in turn)
+                return statistics.median(u / v for u, v in zip(x, y, strict=True))
+
             print(
-                f"ratio httplog/httplog@base: first chart {h['first'] / b['first']:.2f}x, "
+                f"ratio httplog/{r.name}: first chart {h['first'] / b['first']:.2f}x, "
                 f"first interactive chart {h['interactive'] / b['interactive']:.2f}x, "
-                f"DOMContentLoaded {h['dcl'] / b['dcl']:.2f}x, size {h['size'] / b['size']:.3f}x"
+                f"DOMContentLoaded {h['dcl'] / b['dcl']:.2f}x, load {h['load'] / b['load']:.2f}x, "
+                f"size {h['size'] / b['size']:.3f}x; paired (median of the rounds' ratios): "
+                f"first interactive chart {paired(hr.interactive, r.interactive):.2f}x, "
+                f"DOMContentLoaded {paired(hr.dcl, r.dcl):.2f}x, "
+                f"load {paired(hr.load, r.load):.2f}x"
             )
         print(
             f"httplog: {h['size'] / 1e6:.2f} MB (target <= 2.0 MB), first chart "

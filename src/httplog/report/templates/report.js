@@ -8,18 +8,18 @@
  * from the CDN instead and Plotly is already defined.
  *
  * This script comes right after the charts in the page, before the tables.
- * It starts expanding plotly.js at once: the bytes are decoded and written to
- * the DecompressionStream in this script's own task, so the whole bundle is
- * inflated in the microtasks that follow it, before the parser goes on; the
- * browser then compiles plotly.js on a background thread while the rest of
- * the page is parsed and laid out. The tables' script waits until the first
- * chart is drawn ("httplog-charts-settled").
+ * It starts expanding plotly.js in the DOMContentLoaded event: the bytes are
+ * decoded and written to the DecompressionStream in the event's listener, so
+ * the whole bundle is inflated in the microtasks that follow it; the browser
+ * then compiles plotly.js on a background thread. The tables' script waits
+ * until the first chart is drawn ("httplog-charts-settled").
  *
  * The first chart is in the page as a static SVG (charts.sketch_svg), shown while
  * plotly.js loads and replaced when it draws. The first chart on the screen is
  * drawn as soon as plotly.js has run, from its own data alone (a figure's
  * shared x arrays are put back when it is drawn); the others when they come
- * near the viewport (IntersectionObserver) or when the browser is idle; before
+ * near the viewport (IntersectionObserver) and, from the first idle period
+ * after the first chart's frame on (no fixed wait), one an idle period; before
  * printing every chart is drawn, light and at the page's width.
  */
 (function () {
@@ -29,6 +29,20 @@
     window.httplogChartsSettled = true;
     return;
   }
+
+  /* Until the first chart is painted, the sections below the charts (parsed
+   * after this script) are laid out only when near the viewport (report.css:
+   * html.lazy-layout, content-visibility: auto): the page's first layouts skip
+   * the long tables. The class goes in the task after the frame that paints
+   * the first chart (or before printing), and the whole page is laid out as
+   * usual, so innerText and everything else reads it whole from then on. */
+  var root = document.documentElement;
+  root.classList.add("lazy-layout");
+  function layoutAll() {
+    root.classList.remove("lazy-layout");
+    window.httplogLaidOut = true;
+  }
+  setTimeout(layoutAll, 5000);  // whatever the charts do (as tables.js)
 
   /* Each step towards the first interactive chart as a performance measure
    * ("httplog:decode", ...), which benchmarks/bench_report.py prints; and each
@@ -189,6 +203,7 @@
    * plotly.js is not ready. */
   window.addEventListener("beforeprint", function () {
     printing = true;
+    layoutAll();
     if (!started) { return; }
     pending = [];
     data.figures.forEach(function (f) {
@@ -223,10 +238,19 @@
       pending.slice().forEach(drawOne);
       return;
     }
-    var idle = window.requestIdleCallback || function (cb) { return setTimeout(cb, 200); };
+    /* The charts below the fold, one an idle period (input and the tables' own
+     * work come first between them), from the first idle period after the first
+     * chart's frame; without requestIdleCallback, one a frame. */
+    var idle = window.requestIdleCallback
+      ? function (cb) { window.requestIdleCallback(cb); }
+      : function (cb) { requestAnimationFrame(function () { setTimeout(cb, 0); }); };
     function drawRestWhenIdle() {
       if (!pending.length) { return; }
-      idle(function () { drawOne(pending[0]); drawRestWhenIdle(); });
+      idle(function () {
+        if (printing || !pending.length) { return; }
+        drawOne(pending[0]);
+        drawRestWhenIdle();
+      });
     }
     if (!("IntersectionObserver" in window)) {
       pending.slice().forEach(drawOne);
@@ -253,20 +277,31 @@
       var el = document.getElementById(f.id);
       if (el) { seen.observe(el); }
     });
-    setTimeout(drawRestWhenIdle, 1000);
+    drawRestWhenIdle();  // no fixed wait: from the next idle period on
   }
 
   /* The tables' script waits for the first chart (or its failure): the page's
    * main thread draws that first, then builds the tables. */
   function settled() {
     window.httplogChartsSettled = true;
+    requestAnimationFrame(function () { setTimeout(layoutAll, 0); });  // before the tables
     document.dispatchEvent(new Event("httplog-charts-settled"));
   }
 
-  /* At once: this script runs when the parser reaches it, after the first chart's
-   * static SVG (above it in the page) has been parsed. */
-  loadPlotly().then(start).then(settled, function () {
-    notice("charts-unavailable");
-    settled();
-  });
+  /* Once the page is parsed, in the DOMContentLoaded event's listener itself
+   * (a task after it, or starting at once in the parser's task, drew the first
+   * interactive chart no sooner: docs/report.md): the parser is not held up by
+   * the ~0.1 s of decoding and inflating. */
+  function go() {
+    loadPlotly().then(start).then(settled, function () {
+      notice("charts-unavailable");
+      layoutAll();  // no chart to paint first
+      settled();
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", go, {once: true});
+  } else {
+    go();
+  }
 })();
