@@ -163,6 +163,28 @@ def test_hosts_beyond_the_bound_fold_into_other_keeping_each_minutes_totals(
     assert tl is not None and OTHER_HOST not in tl["host"].to_list()
 
 
+def test_a_host_named_other_stays_a_host_beside_the_folded_row(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(partials, "HOSTS_K", 2)
+    a = aggregate(frame(["(other)"] * 6 + ["a"] * 5 + ["b"] * 3 + ["c"]))
+    b = aggregate(frame(["(other)"] + ["d"] * 2, status=503))
+    m = merge(a, b)
+    # (other) 7 and a 5 kept; b 3, d 2 (503s) and c 1 folded into the null host
+    assert m.host_counts.select("host", "requests", "5xx").rows() == [
+        (None, 6, 2),
+        ("(other)", 7, 1),
+        ("a", 5, 0),
+    ]
+    assert merge(b, a).host_counts.equals(m.host_counts)
+    path = tmp_path / "p.parquet"
+    m.to_parquet(path)
+    assert Partial.from_parquet(path).host_counts.equals(m.host_counts)
+    tl = httplog.finalize(m).host_timeline
+    assert tl is not None and tl["host"].unique().sort().to_list() == ["(other)", "a"]
+    assert tl.filter(pl.col("host") == "(other)")["requests"].sum() == 7
+
+
 def test_fold_hosts_leaves_a_table_within_its_bound_as_it_is() -> None:
     t = aggregate(frame(["a", "b", "b"])).host_counts
     assert fold_hosts(t, k=2) is t

@@ -453,6 +453,15 @@ def test_lines_frame_reads_every_line_once():
     ]
 
 
+@pytest.mark.parametrize("before", [0, 31, 32, 33, 200])
+def test_a_bom_at_a_line_start_is_dropped_after_any_number_of_0xef_bytes(before: int):
+    # (full-width characters start with 0xEF: past 32 of them, the BOM is searched for)
+    wide = "\uff21" * before  # FULLWIDTH LATIN CAPITAL LETTER A, b"\xef\xbc\xa1"
+    data = f"{wide}\n".encode() + b"\xef\xbb\xbfbom\n" + f"x{wide}\n\ufeff".encode()
+    assert lines_frame(data)["line"].to_list() == [wide or None, "bom", "x" + wide, None]
+    assert lines_frame(f"{wide}\na\n".encode())["line"].to_list() == [wide or None, "a"]
+
+
 TRICKY = b"a\n\nb\r\n\r\n\xff\xfe\n\x1f\n\x00\n  \n\xef\xbb\xbfx\nlast"
 
 

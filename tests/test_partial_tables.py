@@ -10,7 +10,16 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from httplog.aggregation import BUILDERS
-from httplog.partial import MINUTE_TABLES, TABLES, Partial, Table, empty_partial, merge
+from httplog.errors import StateError
+from httplog.partial import (
+    MINUTE_TABLES,
+    PARTIAL_VERSION,
+    TABLES,
+    Partial,
+    Table,
+    empty_partial,
+    merge,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 M = pl.Datetime("us", "UTC")
@@ -96,3 +105,26 @@ def test_repeated_keys_in_a_file_are_merged_by_the_declaration_when_read(tmp_pat
             empty_partial().with_tables(counts=counts[1:]),
         ).counts,
     )
+
+
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [(1, "written by an older httplog"), (PARTIAL_VERSION + 1, "written by a newer httplog")],
+)
+def test_a_partial_file_of_another_version_is_refused_saying_why(
+    tmp_path, version: int, says: str
+) -> None:
+    # (version 1 wrote the folded hosts as host "(other)", which a real host may be)
+    path = tmp_path / "p.parquet"
+    empty_partial().to_parquet(path)
+    rows = pl.read_parquet(path)
+    meta = pl.col("table") == "meta"
+    rows = rows.with_columns(
+        version=pl.when(meta).then(pl.lit(version, rows.schema["version"])).otherwise("version")
+    )
+    rows.write_parquet(path)
+    with pytest.raises(StateError, match=f"partial version {version}, this httplog reads 2") as e:
+        Partial.from_parquet(path)
+    assert says in str(e.value)
+    if version == 1:
+        assert "--state-reset" in str(e.value)

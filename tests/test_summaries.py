@@ -156,6 +156,26 @@ def test_long_keys_are_cut_with_an_ellipsis_and_stay_apart_from_short_ones():
     assert p.error_keys.filter(pl.col("dimension") == "path")["key"].to_list() == [cut]
 
 
+def test_only_a_column_holding_a_long_key_is_cut():
+    # (a key of exactly KEY_MAX_BYTES bytes stays whole, as does every other column)
+    edge = "/" + "e" * (KEY_MAX_BYTES - 1)
+    long = "Mozilla/" + "z" * 5000
+    rows = pl.DataFrame(
+        {
+            "time": [datetime(2026, 1, 1, tzinfo=UTC)] * 3,
+            "status": pl.Series([200, 404, 500], dtype=pl.UInt16),
+            "path": [edge, "/a", None],
+            "user_agent": [long, "curl/8", "curl/8"],
+        }
+    )
+    keys = aggregate(rows).keys
+    paths = keys.filter(pl.col("dimension") == "path")["key"].sort().to_list()
+    agents = keys.filter(pl.col("dimension") == "user_agent")["key"].to_list()
+    assert paths == sorted([edge, "/a"])
+    assert sorted(len(a) for a in agents) == [6, KEY_MAX_BYTES]
+    assert all(a == "curl/8" or a.endswith("…") for a in agents)
+
+
 def test_a_block_of_all_distinct_keys_is_kept_to_the_bound(monkeypatch):
     t = TABLES["keys"]
     monkeypatch.setitem(TABLES, "keys", replace(t, summary=replace(t.summary, k=100)))

@@ -496,11 +496,16 @@ def aggregate(
     bot = is_bot("user_agent").fill_null(False) if "user_agent" in cols else pl.lit(False)
     nbytes = pl.col("bytes").fill_null(0) if "bytes" in cols else pl.lit(0)
     agent = pl.col("user_agent") if "user_agent" in cols else pl.lit(None, pl.String)
+    # Only the texts that hold a key too long are cut (a copy of the column):
+    # the others are taken as they are (one look at their longest value).
+    texts = [d for d in dims if rows.schema[d] == pl.String]
+    longest = rows.select(pl.col(texts).str.len_bytes().max()).row(0) if texts else ()
+    cut = {d for d, n in zip(texts, longest, strict=True) if n is not None and n > KEY_MAX_BYTES}
     # One pass over the rows for everything the group-bys share (the bot flag
     # above all); then every table is a group-by of this frame, run together.
     base = rows.select(
         *[c for c in (UTC_OFFSET,) if c in cols],
-        *(capped(d) if rows.schema[d] == pl.String else pl.col(d) for d in dims),
+        *(capped(d) if d in cut else pl.col(d) for d in dims),
         *lats,
         "status",
         minute=pl.col("time").dt.truncate("1m"),

@@ -271,11 +271,37 @@ def _clean(data: bytes) -> bytes:
     """The block as the CSV reader should see it (see :func:`lines_frame`)."""
     if b"\x1f" in data:
         data = data.replace(b"\x1f", "\ufffd".encode())
-    if b"\xef" in data and _BOM in data:  # (memchr first: a 3-byte search is slow)
+    if _bom_at_line_start(data):
         # The reader drops a BOM that starts the data: drop it at every line start,
         # so that where a block starts changes nothing.
         data = data.replace(b"\n" + _BOM, b"\n")
     return data
+
+
+#: Bytes 0xEF (a BOM's first) :func:`_bom_at_line_start` looks at one by one
+#: before it searches for the BOM itself.
+_BOM_LOOKS = 32
+
+
+def _bom_at_line_start(data: bytes) -> bool:
+    """Whether a line after the first starts with a byte-order mark.
+
+    Each 0xEF byte is found with ``find`` (memchr, at memory speed) and looked
+    at; a search for the 4 bytes themselves costs about as much as reading a
+    12 MiB block into lines, so it is made only past :data:`_BOM_LOOKS` of them
+    (text with many characters from U+F000, such as full-width forms).
+
+    >>> _bom_at_line_start(b"a\\n" + _BOM + b"b\\n"), _bom_at_line_start(_BOM + b"a\\n\\xef\\n")
+    (True, False)
+    """
+    i = data.find(b"\xef", 1)
+    for _ in range(_BOM_LOOKS):
+        if i < 0:
+            return False
+        if data[i - 1] == 0x0A and data.startswith(_BOM, i):
+            return True
+        i = data.find(b"\xef", i + 1)
+    return i >= 0 and b"\n" + _BOM in data
 
 
 def _looks_compressed(data: bytes) -> bool:
@@ -404,10 +430,20 @@ def _collect(
 _ESCAPES_SPREAD = 8
 
 
+#: Bytes of a block whose escape characters :func:`_many_escapes` counts.
+_ESCAPES_SAMPLE = 1 << 20
+
+
 def _many_escapes(fmt: LogFormat, data: bytes, lines: int) -> bool:
-    """Whether enough of a block's lines may hold escapes to unescape them all at once."""
+    """Whether enough of a block's lines may hold escapes to unescape them all at once,
+    judged from its first :data:`_ESCAPES_SAMPLE` bytes (counting in all of a 12 MiB
+    block costs about as much as reading it into lines; either way of parsing gives
+    the same rows, one is only faster)."""
     mark = trigger(fmt.escapes)
-    return mark is not None and data.count(mark) * _ESCAPES_SPREAD > lines
+    if mark is None or not data:
+        return False
+    sample = min(len(data), _ESCAPES_SAMPLE)
+    return data.count(mark, 0, sample) * _ESCAPES_SPREAD * len(data) > lines * sample
 
 
 def _split_result(

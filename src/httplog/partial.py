@@ -68,8 +68,10 @@ _MERGES: dict[str, Callable[[str], pl.Expr]] = {
     "or": lambda c: pl.col(c).bitwise_or(),
 }
 
-#: Version of the partial's on-disk form (Parquet).
-PARTIAL_VERSION = 1
+#: Version of the partial's on-disk form (Parquet). 2: the row of a minute's
+#: hosts beyond :data:`HOSTS_K` has a null host (version 1 wrote ``(other)``,
+#: which a real host may be named): a file of version 1 is not read.
+PARTIAL_VERSION = 2
 #: A UTC minute, the time key of the minute tables.
 MINUTE = pl.Datetime("us", "UTC")
 #: Minute tables longer than this are added up a slice of minutes at a time.
@@ -87,8 +89,10 @@ VISITORS_EXACT = 1 << VISITORS_P
 #: Virtual hosts kept per (minute, bot) in ``host_counts``; the others of that
 #: minute are added up in one row of host :data:`OTHER_HOST` (see :func:`fold_hosts`).
 HOSTS_K = 64
-#: The host of the row that holds a minute's hosts beyond :data:`HOSTS_K`.
-OTHER_HOST = "(other)"
+#: The host of the row that holds a minute's hosts beyond :data:`HOSTS_K`:
+#: null, which no counted request has (``host_counts`` counts the requests
+#: with a host), so that a virtual host named ``(other)`` stays a host of its own.
+OTHER_HOST: None = None
 
 
 @dataclass(frozen=True)
@@ -295,12 +299,12 @@ _COUNT = pl.UInt64()
 def fold_hosts(df: pl.DataFrame, k: int | None = None) -> pl.DataFrame:
     """The bound of ``host_counts``: in each (minute, bot) with more than ``k``
     (:data:`HOSTS_K`) hosts, the ``k`` with most requests (ties: by name) are
-    kept and the others are added up into one row of host :data:`OTHER_HOST`.
+    kept and the others are added up into one row of null host (:data:`OTHER_HOST`).
 
     A minute's totals (requests, 4xx, 5xx over its rows) are exact whatever
     the split; a host's own counts are exact while its minute never had more
     than ``k`` hosts in any partial merged, and else a lower bound (what a
-    partial folded into ``(other)`` stays there). A table within its bound is
+    partial folded into the null host stays there). A table within its bound is
     returned as it is.
 
     >>> t = datetime(2026, 1, 1, tzinfo=UTC)
@@ -315,13 +319,13 @@ def fold_hosts(df: pl.DataFrame, k: int | None = None) -> pl.DataFrame:
     ...     }
     ... )
     >>> fold_hosts(df, k=1).select("host", "requests", "5xx").rows()
-    [('(other)', 3, 2), ('a', 5, 1)]
+    [(None, 3, 2), ('a', 5, 1)]
     """
     k = HOSTS_K if k is None else k
     if df.height <= k:
         return df
     scope = ["minute", "bot"]
-    real = pl.col("host") != OTHER_HOST
+    real = pl.col("host").is_not_null()
     order = pl.struct(pl.col("requests").cast(pl.Int64).neg(), "host")
     hosts = df.filter(real).with_columns(_rank=order.rank("ordinal").over(scope))
     if not hosts.select((pl.col("_rank") > k).any()).item():
@@ -331,7 +335,7 @@ def fold_hosts(df: pl.DataFrame, k: int | None = None) -> pl.DataFrame:
     folded = (
         rest.group_by(scope)
         .agg(pl.col("requests", "4xx", "5xx").sum())
-        .with_columns(host=pl.lit(OTHER_HOST))
+        .with_columns(host=pl.lit(OTHER_HOST, pl.String))
     )
     kept = hosts.filter(pl.col("_rank") <= k).drop("_rank")
     return pl.concat([kept.select(t.cast()), folded.select(t.cast())]).sort(list(t.keys))
@@ -562,7 +566,7 @@ class Partial:
     rejected, directives, bytes, first and last time, format), ``offsets``
     (the UTC offsets the requests' times wrote, in minutes: requests),
     ``host_counts`` (minute × virtual host × bot: requests, 4xx, 5xx; at most
-    :data:`HOSTS_K` hosts per minute and bot, the rest in one ``(other)`` row:
+    :data:`HOSTS_K` hosts per minute and bot, the rest in one row of null host:
     :func:`fold_hosts`).
     """
 
@@ -783,8 +787,15 @@ class Partial:
         if meta.height != 1 or meta["kind"][0] != "httplog-partial":
             msg = f"{path}: not an httplog partial"
             raise StateError(msg)
-        if meta["version"][0] != PARTIAL_VERSION:
-            msg = f"{path}: partial version {meta['version'][0]}, this httplog reads {PARTIAL_VERSION}"
+        version = meta["version"][0]
+        if version != PARTIAL_VERSION:
+            older = isinstance(version, int) and version < PARTIAL_VERSION
+            msg = f"{path}: partial version {version}, this httplog reads {PARTIAL_VERSION} " + (
+                "(written by an older httplog: aggregate its logs again, "
+                "or start its state over with --state-reset)"
+                if older
+                else "(written by a newer httplog)"
+            )
             raise StateError(msg)
         theirs = meta["hash_id"][0] if "hash_id" in meta.columns else None
         hashed = sum(

@@ -9,7 +9,7 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from httplog.options import SpikeParams
-from httplog.partial import OTHER_HOST, Partial
+from httplog.partial import Partial
 from httplog.spikes.find import SPIKE_SCHEMA, find_spikes
 from httplog.windows import window_map, windows_between
 
@@ -33,7 +33,7 @@ def host_timeline(
     requests, then windows in time order. None when the log has no host.
 
     Hosts beyond :data:`~httplog.partial.HOSTS_K` in a minute were added up
-    as ``(other)`` (:func:`~httplog.partial.fold_hosts`): that row is no host
+    in a row of null host (:func:`~httplog.partial.fold_hosts`): that row is no host
     and has no timeline, and a host's counts are then lower bounds.
 
     >>> from datetime import datetime, UTC
@@ -52,7 +52,7 @@ def host_timeline(
     hc = p.host_counts
     if hc.is_empty() and not p.keys["dimension"].eq("host").any():
         return None
-    real = hc.filter(pl.col("host") != OTHER_HOST)
+    real = hc.filter(pl.col("host").is_not_null())  # (the null host: hosts folded)
     busiest = (
         real.group_by("host")
         .agg(pl.col("requests").sum())
