@@ -39,8 +39,8 @@ import pytest
 
 import httplog
 from httplog.analysis import finalize
+from httplog.dashboard import static_extensions
 from httplog.options import ReadOptions, ViewOptions
-from httplog.reduce import static_extensions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,14 +7,14 @@ from pathlib import Path
 import polars as pl
 
 import httplog
-from httplog import reduce
+from httplog import dashboard
 from httplog.outputs import BREAKDOWN_PANELS, Outputs
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_logs"
 
 
 def test_the_export_names_every_breakdown_the_analysis_makes() -> None:
-    assert tuple(reduce.BREAKDOWNS) == BREAKDOWN_PANELS
+    assert tuple(dashboard.BREAKDOWNS) == BREAKDOWN_PANELS
 
 
 def test_an_export_writes_each_breakdown_as_the_analysis_has_it(tmp_path: Path) -> None:

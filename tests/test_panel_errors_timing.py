@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 import httplog
 from httplog.aggregation import aggregate
 from httplog.analysis import finalize
+from httplog.dashboard import breakdowns, key_panel, panels, slowest
 from httplog.options import ViewOptions
 from httplog.partial import TABLES, Partial, empty_partial, fold, merge
-from httplog.reduce import breakdowns, key_panel, panels, slowest
 from httplog.sketches import BITMAP_ERROR, KEY_ALPHA, VISITOR_WORDS
 from httplog.summary import SCHEMA, to_summary, validate
 

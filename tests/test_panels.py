@@ -17,10 +17,10 @@ import httplog.partial as partials
 from httplog.aggregation import aggregate
 from httplog.analysis import finalize
 from httplog.cli.terminal import to_text
+from httplog.dashboard import distinct_keys, panels, visitors_per_day
 from httplog.errors import StateError
 from httplog.options import ViewOptions
 from httplog.partial import Partial, empty_partial, fold, merge
-from httplog.reduce import distinct_keys, panels, visitors_per_day
 from httplog.routes import parse_rule, route
 from httplog.sketches import HASH_SEED, VISITORS_P, hash_id, standard_error, visitor_hash
 from httplog.summary import to_summary, validate

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 import httplog.partial as partials
 from httplog.aggregation import KEY_MAX_BYTES, aggregate
+from httplog.dashboard import routes
 from httplog.partial import TABLES, empty_partial, fold, merge
-from httplog.reduce import routes, top_n
+from httplog.reduce import top_n
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 K = 3

@@ -71,7 +71,7 @@ PANEL_COLUMNS: tuple[str, ...] = (
 #: Dimensions of ``keys`` made from a column: ``file`` (the path of requests
 #: other than 404), ``not_found`` (the path of 404s), ``referer_site`` (the
 #: referer's host). (Routes are folded from the paths at finalize:
-#: :func:`httplog.reduce.routes`.)
+#: :func:`httplog.dashboard.routes`.)
 DERIVED: dict[str, str] = {"file": "path", "not_found": "path", "referer_site": "referer"}
 #: The parsed columns :func:`aggregate` reads (the others needn't be parsed).
 AGGREGATED: tuple[str, ...] = (

@@ -33,6 +33,7 @@ from datetime import datetime
 import polars as pl
 
 from httplog.annotate import annotate_classes, annotate_status
+from httplog.dashboard import breakdowns, distinct_keys, panels
 from httplog.display import visible
 from httplog.enrich import (
     agents,
@@ -47,16 +48,7 @@ from httplog.enrich import (
 from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
-from httplog.reduce import (
-    breakdowns,
-    by_class,
-    by_status,
-    by_window,
-    choose_window,
-    distinct_keys,
-    panels,
-    top_n,
-)
+from httplog.reduce import by_class, by_status, by_window, choose_window, top_n
 from httplog.spikes import explain_spikes, find_spikes, host_spikes, host_timeline
 from httplog.windows import LOG, log_tz, resolve_tz
 
@@ -101,7 +93,7 @@ class Analysis:
     - ``explanations``: spike, dimension, rank, key, count, share,
       baseline_count, baseline_share, lift, excess
     - ``panels``: the dashboard's panels by name, each present only when the
-      log has its fields (:func:`httplog.reduce.panels`): ``visitors`` (day,
+      log has its fields (:func:`httplog.dashboard.panels`): ``visitors`` (day,
       requests, bytes, visitors, estimate), ``time_distribution`` (hour in
       ``tz``, requests, bytes, 4xx, 5xx), and key panels ``requests``,
       ``static_requests``, ``not_found`` (path), ``hosts`` (remote_addr),
@@ -114,7 +106,7 @@ class Analysis:
       not_found, routes, methods, protocols) with ``visitors`` and
       ``visitors_error``, routes with p50/p95/p99; ``slowest`` (by route or
       path, key, requests, time_sum, mean_time, p50, p95, p99, max_time,
-      delta; with request times: :func:`httplog.reduce.slowest`); enriched from these
+      delta; with request times: :func:`httplog.dashboard.slowest`); enriched from these
       (:func:`enriched_panels`): ``browsers`` (agent_class, browser),
       ``operating_systems`` (agent_class, os) and, with ``view.geoip_db``,
       ``countries`` (continent, country_code, country) and ``networks``

@@ -77,11 +77,11 @@ EXPORT_TABLES: tuple[str, ...] = (
 HOST_TABLES: tuple[str, ...] = ("host_timeline", "host_spikes")
 #: The panels whose first rows have a breakdown (their make-up by status, method,
 #: protocol, path or referer): an export writes them as ``breakdown_<name>``
-#: (see :func:`httplog.reduce.breakdowns`).
+#: (see :func:`httplog.dashboard.breakdowns`).
 BREAKDOWN_PANELS: tuple[str, ...] = ("requests", "routes", "hosts", "not_found")
 #: The dashboard's panels in the order the report shows them (GoAccess's, mostly);
 #: an export writes those the analysis has as ``panel_<name>.csv`` and ``.parquet``
-#: (see :func:`httplog.reduce.panels`).
+#: (see :func:`httplog.dashboard.panels`).
 PANELS: tuple[str, ...] = (
     "visitors",
     "time_distribution",
