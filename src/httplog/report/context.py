@@ -192,10 +192,15 @@ def _templates_json() -> str:
 
 
 def _figure_json(fig: go.Figure) -> str:
-    fig = go.Figure(fig)
-    fig.layout.template = None
-    fig.update_layout(autosize=True)
-    return str(pio.to_json(fig, validate=False, remove_uids=True))
+    """The figure's data and layout as JSON, without its template (the page
+    has its own: :func:`_templates_json`) and sized by its box. (Read from
+    ``to_plotly_json`` rather than a copy of the figure: copying the template
+    cost more than the rest of the figure.)"""
+    spec = fig.to_plotly_json()
+    layout = {k: v for k, v in spec.get("layout", {}).items() if k != "template"}
+    layout["autosize"] = True
+    data = [{k: v for k, v in trace.items() if k != "uid"} for trace in spec.get("data", [])]
+    return str(pio.json.to_json_plotly({"data": data, "layout": layout}))
 
 
 def _figures_json(figs: dict[str, go.Figure]) -> str:
