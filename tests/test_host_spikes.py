@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import httplog
-import httplog.partial as partials
+import httplog.partial_tables as partial_tables
 from httplog.aggregation import aggregate
 from httplog.cli.terminal import to_text
 from httplog.partial import OTHER_HOST, Partial, fold_hosts, merge
@@ -148,7 +148,7 @@ def frame(hosts: list[str], minute: int = 0, status: int = 200) -> pl.DataFrame:
 def test_hosts_beyond_the_bound_fold_into_other_keeping_each_minutes_totals(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(partials, "HOSTS_K", 2)
+    monkeypatch.setattr(partial_tables, "HOSTS_K", 2)
     a = aggregate(frame(["a"] * 5 + ["b"] * 3 + ["c", "d"]))
     b = aggregate(frame(["c"] * 4 + ["e"], status=503))
     m = merge(a, b).host_counts
@@ -166,7 +166,7 @@ def test_hosts_beyond_the_bound_fold_into_other_keeping_each_minutes_totals(
 def test_a_host_named_other_stays_a_host_beside_the_folded_row(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(partials, "HOSTS_K", 2)
+    monkeypatch.setattr(partial_tables, "HOSTS_K", 2)
     a = aggregate(frame(["(other)"] * 6 + ["a"] * 5 + ["b"] * 3 + ["c"]))
     b = aggregate(frame(["(other)"] + ["d"] * 2, status=503))
     m = merge(a, b)
@@ -223,7 +223,7 @@ def test_host_counts_survive_the_partial_file_and_an_older_file_reads_without_th
 def test_beyond_the_bound_any_split_keeps_each_minutes_totals_and_the_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(partials, "HOSTS_K", 3)
+    monkeypatch.setattr(partial_tables, "HOSTS_K", 3)
     rng = random.Random(11)
     n = 2000
     rows = pl.DataFrame(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import httplog.partial as partials
+import httplog.partial_tables as partial_tables
 from httplog import ViewOptions
 from httplog.aggregation import aggregate
 from httplog.analysis import finalize
@@ -195,7 +196,7 @@ def test_fold_equals_merge_exactly_and_sorted_even_from_unsorted_partials(data, 
     whole = part(rows, rejected)
     assert_partials_equal(folded, whole)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(partials, "SLICE_ROWS", 3)
+        mp.setattr(partial_tables, "SLICE_ROWS", 3)
         sliced = merge(*parts)
     assert_partials_equal(sliced, whole)
     for name in ("counts", "error_keys"):

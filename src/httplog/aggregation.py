@@ -527,7 +527,7 @@ def aggregate(
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     # Each table is one query (its parts cast to its columns and concatenated;
     # a minute table sorted here, where blocks are aggregated side by side, so
-    # that merging them needs no sort: see partial._add_up_runs; other tables
+    # that merging them needs no sort: see partial_tables.add_up_runs; other tables
     # are sorted when merged anyway), all run together.
     plans = {name: _table_plan(TABLES[name], qs) for name, qs in queries.items() if qs}
     done = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
