@@ -27,9 +27,8 @@ whatever else runs on the machine slows them alike):
 The files: ``real-1m`` and ``real-3m`` from the shared generator (``genlog.py
 --lines 1000000 --seed 7 --spikes 3 --garbage-rate 0.0005``, and 3M lines
 with ``--seed 8``), and ``distinct-1m``, a log where every line has a new
-client, path, referer and agent, written by this script. ``--quick`` uses a
-few thousand lines instead. Files go to ``benchmarks/data/`` (git-ignored)
-and are reused.
+client, path, referer and agent, written by this script. Files go to
+``benchmarks/data/`` (git-ignored) and are reused.
 
 Before the timed rounds, an untimed ``httplog analyze FILE --no-report
 --json`` warms the page cache and gives httplog's per-status counts; the
@@ -48,6 +47,14 @@ Targets (issue 16): httplog ≤ 1.0× DuckDB and faster than polars,
 ≥ 25× GoAccess; all-distinct ≤ 1.5× the realistic file's time and
 ≤ 512 MiB; state run < 1 s and < 300 MiB; ``--help`` ≤ 0.25 s, empty log
 ≤ 0.5 s; ``.gz`` ≤ 1.1× plain.
+
+``--quick`` is a smoke test (the figures mean nothing): a few thousand lines
+(still with junk 400 records and a malformed line in the generated files), no
+warm-up runs, and fewer httplog runs: the counts come from the timed run's
+own ``--json``; only the first file of ``peers`` writes a report (the others
+run ``--no-report``); ``state``'s first run is ``--no-report`` and its check
+reads the last ``--no-report`` run's ``--json``; ``startup``'s plain and
+``.gz`` runs are ``--no-report``.
 """
 
 from __future__ import annotations
@@ -170,8 +177,8 @@ class LogFile:
 
 
 def sizes(quick: bool) -> dict[str, int]:
-    if quick:
-        return {"real-1m": 4_000, "real-3m": 12_000, "distinct-1m": 4_000}
+    if quick:  # the generated ones with junk 400 records and a malformed line (seeds 7, 8)
+        return {"real-1m": 3_000, "real-3m": 6_000, "distinct-1m": 1_000}
     return {"real-1m": 1_000_000, "real-3m": 3_000_000, "distinct-1m": 1_000_000}
 
 
@@ -369,19 +376,40 @@ def goaccess_counts(html: Path) -> tuple[Counter, dict]:
     return counts, data["general"]
 
 
+def httplog_counts(summary_json: Path) -> tuple[Counter, dict]:
+    """httplog's per-status counts and its ``lines`` accounting, from its ``--json``."""
+    summary = json.loads(summary_json.read_text())
+    return Counter({s["code"]: s["count"] for s in summary["status_codes"]}), summary["lines"]
+
+
 def httplog_check(log: LogFile, work: Path, src: Path | None = None) -> tuple[Counter, dict]:
     """Untimed run (it warms the cache too): httplog's per-status counts."""
     out = work / "check.json"
     cmd = [*httplog_cmd(), "analyze", str(log.path), "--no-report", "--json", str(out), "-q"]
     measure(cmd, work, src)
-    summary = json.loads(out.read_text())
-    return Counter({s["code"]: s["count"] for s in summary["status_codes"]}), summary["lines"]
+    return httplog_counts(out)
 
 
-def run_peers(log: LogFile, names: list[str], repeat: int, work: Path) -> dict[str, Contender]:
+def httplog_note(lines: dict) -> str:
+    reasons = ", ".join(f"{k} {v}" for k, v in lines["rejected_by_reason"].items())
+    return f"{lines['rejected']} lines rejected ({reasons or 'none'})"
+
+
+def run_peers(
+    log: LogFile,
+    names: list[str],
+    repeat: int,
+    work: Path,
+    quick: bool = False,
+    report: bool = True,
+) -> dict[str, Contender]:
+    """The contenders' rounds on ``log``. ``quick``: no untimed check run, httplog's
+    counts come from its timed runs' ``--json``; ``report=False``: httplog runs
+    ``--no-report`` instead of writing the report."""
     work.mkdir(parents=True, exist_ok=True)
+    output = ["-o", "report.html"] if report else ["--no-report"]
     cmds = {
-        "httplog": [*httplog_cmd(), "analyze", str(log.path), "-o", "report.html", *HTTPLOG_ARGS],
+        "httplog": [*httplog_cmd(), "analyze", str(log.path), *output, *HTTPLOG_ARGS],
         "duckdb": [sys.executable, "-c", DUCKDB_QUERY, str(log.path), LINE_RE],
         "polars": [sys.executable, "-c", POLARS_SCRIPT, str(log.path), LINE_RE],
         "goaccess": ["goaccess", str(log.path), "--log-format=COMBINED", "-o", "out.html"],
@@ -391,13 +419,17 @@ def run_peers(log: LogFile, names: list[str], repeat: int, work: Path) -> dict[s
         cmds["httplog@base"] = [sys.executable, "-m", "httplog", *cmds["httplog"][1:]]
     found = {n: Contender(n) for n in names}
     if "httplog@base" in found:
-        found["httplog@base"].counts, _ = httplog_check(log, work, BASELINE)
         found["httplog@base"].note = f"the httplog of {BASELINE}"
-    if "httplog" in found:
-        counts, lines = httplog_check(log, work)
-        found["httplog"].counts = counts
-        reasons = ", ".join(f"{k} {v}" for k, v in lines["rejected_by_reason"].items())
-        found["httplog"].note = f"{lines['rejected']} lines rejected ({reasons or 'none'})"
+    if quick:  # the counts from the timed runs themselves
+        for name in found.keys() & {"httplog", "httplog@base"}:
+            cmds[name] += ["--json", str(work / f"{name}.json")]
+    else:
+        if "httplog@base" in found:
+            found["httplog@base"].counts, _ = httplog_check(log, work, BASELINE)
+        if "httplog" in found:
+            counts, lines = httplog_check(log, work)
+            found["httplog"].counts = counts
+            found["httplog"].note = httplog_note(lines)
     for r in range(repeat):
         for name in names:
             run = measure(cmds[name], work, BASELINE if name == "httplog@base" else None)
@@ -407,7 +439,15 @@ def run_peers(log: LogFile, names: list[str], repeat: int, work: Path) -> dict[s
                 f"{run.cpu:7.2f} s CPU {run.rss_mib:6.0f} MiB",
                 file=sys.stderr,
             )
-            if name in ("duckdb", "polars"):
+            if quick and name in ("httplog", "httplog@base"):
+                counts, lines = httplog_counts(work / f"{name}.json")
+                c = found[name]
+                if c.counts is not None and c.counts != counts:
+                    raise SystemExit(f"{name} counted differently from one run to the next")
+                c.counts = counts
+                if name == "httplog":
+                    c.note = httplog_note(lines)
+            elif name in ("duckdb", "polars"):
                 got = json.loads(run.stdout)
                 counts = Counter({int(k): v for k, v in got["status"].items()})
                 c = found[name]
@@ -456,10 +496,10 @@ def agreement(log: LogFile, found: dict[str, Contender]) -> bool:
 # --- tables ------------------------------------------------------------------
 
 
-def peers_table(log: LogFile, found: dict[str, Contender], repeat: int) -> None:
+def peers_table(log: LogFile, found: dict[str, Contender], repeat: int, note: str = "") -> None:
     print(
         f"\n### {log.key}: {log.path.name}, {log.lines:,} lines, {log.size_mb:.0f} MB "
-        f"(medians of {repeat})\n"
+        f"(medians of {repeat}{note})\n"
     )
     print("| contender | wall s | CPU s | peak RSS MiB | lines/s |")
     print("|---|---:|---:|---:|---:|")
@@ -502,10 +542,12 @@ def median_wall(runs: list[Run]) -> float:
 # --- modes -------------------------------------------------------------------
 
 
-def state_mode(log: LogFile, repeat: int, work: Path) -> None:
+def state_mode(log: LogFile, repeat: int, work: Path, quick: bool = False) -> None:
     """``--state``: the whole all-distinct log, then 1,000 new lines, with and
     without the report; with ``--baseline-src``, the baseline's own state made
-    and timed the same way, in the same rounds."""
+    and timed the same way, in the same rounds. ``quick``: the first run is
+    ``--no-report``, and the check reads the last timed ``--no-report`` run's
+    ``--json`` instead of a run of its own."""
     work.mkdir(parents=True, exist_ok=True)
     access = work / "access.log"
     shutil.copyfile(log.path, access)
@@ -528,17 +570,18 @@ def state_mode(log: LogFile, repeat: int, work: Path) -> None:
         with access.open("a") as f:
             f.write("\n".join(new) + "\n")
 
+    check = ["--json", "check.json", "-q"]
     kinds = {"-o report.html": ["-o", "report.html"], "--no-report": ["--no-report"]}
+    first = ["--no-report"] if quick else ["-o", "report.html"]
+    first_row = f"first run (every line), {' '.join(first)}"
     rows: dict[str, list[Run]] = {}
     for name, src in contenders.items():
         os.truncate(access, size)
         for p in (work / f"{name}.state", work / f"{name}.saved"):
             shutil.rmtree(p, ignore_errors=True)
-        rows[f"{name}: first run (every line), -o report.html"] = [
-            measure(cmd(name, "-o", "report.html"), work, src)
-        ]
+        rows[f"{name}: {first_row}"] = [measure(cmd(name, *first), work, src)]
         print(
-            f"  state: {name} first run {rows[f'{name}: first run (every line), -o report.html'][0].wall:.2f} s",
+            f"  state: {name} first run {rows[f'{name}: {first_row}'][0].wall:.2f} s",
             file=sys.stderr,
         )
         shutil.copytree(work / f"{name}.state", work / f"{name}.saved")
@@ -548,13 +591,16 @@ def state_mode(log: LogFile, repeat: int, work: Path) -> None:
         for kind, flags in kinds.items():
             for name, src in contenders.items():
                 append_new(name)
+                checked = quick and name == "httplog" and kind == "--no-report"
                 rows[f"{name}: after appending 1,000 lines, {kind}"].append(
-                    measure(cmd(name, *flags), work, src)
+                    measure(cmd(name, *flags, *(check if checked else [])), work, src)
                 )
         print(f"  state round {r + 1} done", file=sys.stderr)
-    # Checked apart, untimed: the second run reports over every line seen.
-    append_new("httplog")
-    measure([*cmd("httplog", "--no-report"), "--json", "check.json", "-q"], work)
+    # The second run reports over every line seen: checked apart, untimed (in a
+    # quick run, on the last timed --no-report run's summary: the same run).
+    if not quick:
+        append_new("httplog")
+        measure([*cmd("httplog", "--no-report"), *check], work)
     summary = json.loads((work / "check.json").read_text())
     inc = summary["incremental"]
     print(
@@ -582,24 +628,28 @@ def state_mode(log: LogFile, repeat: int, work: Path) -> None:
         raise SystemExit("state check failed")
 
 
-def startup_mode(log: LogFile, repeat: int, work: Path) -> None:
-    """Start-up costs, and ``.gz`` against the plain file."""
+def startup_mode(log: LogFile, repeat: int, work: Path, quick: bool = False) -> None:
+    """Start-up costs, and ``.gz`` against the plain file. ``quick``: no warm-up
+    runs, and the plain and ``.gz`` runs are ``--no-report``."""
     work.mkdir(parents=True, exist_ok=True)
     empty = work / "empty.log"
     empty.write_bytes(b"")
     gz = gzipped(log)
     hl = httplog_cmd()
 
+    output = ["--no-report"] if quick else ["-o", "report.html"]
+    shown = " ".join(output)
+
     def report(path: Path) -> list[str]:
-        return [*hl, "analyze", str(path), "-o", "report.html"]
+        return [*hl, "analyze", str(path), *output]
 
     cmds = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -c 'import polars'": [sys.executable, "-c", "import polars"],
         "httplog --help": [*hl, "--help"],
         "httplog analyze empty.log --no-report": [*hl, "analyze", str(empty), "--no-report"],
-        f"httplog analyze {log.path.name} -o report.html": report(log.path),
-        f"httplog analyze {gz.name} -o report.html": report(gz),
+        f"httplog analyze {log.path.name} {shown}": report(log.path),
+        f"httplog analyze {gz.name} {shown}": report(gz),
     }
     names_empty = "httplog analyze empty.log --no-report"
     srcs: dict[str, Path | None] = dict.fromkeys(cmds)
@@ -609,10 +659,11 @@ def startup_mode(log: LogFile, repeat: int, work: Path) -> None:
         cmds["httplog@base analyze empty.log --no-report"] = [*base, *cmds[names_empty][1:]]
         srcs["httplog@base --help"] = srcs["httplog@base analyze empty.log --no-report"] = BASELINE
     runs: dict[str, list[Run]] = {k: [] for k in cmds}
-    for warm in ("httplog --help", f"httplog analyze {log.path.name} -o report.html"):
-        measure(cmds[warm], work)  # warm-up (and the bytecode cache written)
+    warm = [] if quick else ["httplog --help", f"httplog analyze {log.path.name} {shown}"]
+    for name in warm:
+        measure(cmds[name], work)  # warm-up (and the bytecode cache written)
     for name in cmds:
-        if srcs.get(name) is not None:
+        if srcs.get(name) is not None and not quick:
             measure(cmds[name], work, srcs[name])
     for r in range(repeat):
         for name, cmd in cmds.items():
@@ -643,7 +694,11 @@ def main() -> None:
     ap.add_argument("--files", nargs="+", choices=list(sizes(False)), default=list(sizes(False)))
     ap.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
     ap.add_argument("--repeat", type=int, default=3, help="rounds (medians are printed)")
-    ap.add_argument("--quick", action="store_true", help="a few thousand lines (smoke test)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: a few thousand lines, no warm-ups, fewer httplog runs",
+    )
     ap.add_argument("--genlog", type=Path, default=DEFAULT_GENLOG, help="the shared genlog.py")
     ap.add_argument("--data", type=Path, default=HERE / "data", help="where the logs are kept")
     ap.add_argument(
@@ -684,19 +739,20 @@ def main() -> None:
             + ("as the environment says" if PYCACHE is None else f"cached in {PYCACHE}")
         )
         if "peers" in a.modes:
-            for key in a.files:
+            for i, key in enumerate(a.files):
                 if key.startswith("distinct"):
                     log = distinct(n[key], a.data)
                 else:
                     log = generated(key, n[key], a.data, a.genlog)
-                found = run_peers(log, a.contenders, a.repeat, work / key)
-                peers_table(log, found, a.repeat)
+                report = not a.quick or i == 0  # --quick: one report proves the point
+                found = run_peers(log, a.contenders, a.repeat, work / key, a.quick, report)
+                peers_table(log, found, a.repeat, "" if report else "; httplog --no-report")
                 ok = agreement(log, found) and ok
         if "state" in a.modes:
-            state_mode(distinct(n["distinct-1m"], a.data), a.repeat, work / "state")
+            state_mode(distinct(n["distinct-1m"], a.data), a.repeat, work / "state", a.quick)
         if "startup" in a.modes:
             real = generated("real-1m", n["real-1m"], a.data, a.genlog)
-            startup_mode(real, a.repeat, work / "startup")
+            startup_mode(real, a.repeat, work / "startup", a.quick)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     if not ok:
         raise SystemExit(1)

@@ -1,6 +1,7 @@
 """The benchmark scripts run end to end on tiny inputs: tables printed, checks passed.
 
-``benchmarks/bench_peers.py --quick`` (a few thousand lines) and
+``benchmarks/bench_peers.py --quick`` (a few thousand lines, no warm-ups, one
+run of the script for its three files) and
 ``benchmarks/bench_report.py --quick`` (3,000 lines, one load) are run as a
 user runs them; at this size the figures mean nothing and no timing is
 asserted, only that every contender ran, the tables came out and the
@@ -30,39 +31,37 @@ from bench_scripts import (
 )
 
 
+@pytest.fixture(scope="module")
+def peers_quick(tmp_path_factory: pytest.TempPathFactory, bench_data: Path) -> str:
+    """The output of one ``bench_peers.py --quick`` peers run on its three files
+    (read by the tests below, each asserting its files' tables)."""
+    genlog = need_genlog()
+    need_peers()
+    return run_script(
+        "bench_peers.py",
+        *("--quick", "--repeat", "1", "--modes", "peers"),
+        *("--files", "distinct-1m", "real-1m", "real-3m"),
+        *("--data", str(bench_data), "--genlog", str(genlog)),
+        *suite_bytecode(),
+        cwd=tmp_path_factory.mktemp("bench-peers"),
+    )
+
+
 @pytest.mark.slow
 def test_bench_peers_quick_runs_every_contender_and_they_agree_on_the_all_distinct_log(
-    tmp_path: Path,
-    bench_data: Path,
+    peers_quick: str,
 ) -> None:
-    need_peers()
-    out = run_script(
-        "bench_peers.py",
-        *("--quick", "--repeat", "1", "--modes", "peers", "--files", "distinct-1m"),
-        *("--data", str(bench_data)),
-        *suite_bytecode(),
-        cwd=tmp_path,
-    )
-    assert_peers_table(out, "distinct-1m")
-    assert "4,000 requests, 3 codes" in out  # what the script wrote: 200, 404, 503
+    assert_peers_table(peers_quick, "distinct-1m")
+    assert "1,000 requests, 3 codes" in peers_quick  # what the script wrote: 200, 404, 503
 
 
 @pytest.mark.slow
 def test_bench_peers_quick_agrees_with_the_generator_on_the_realistic_logs(
-    tmp_path: Path, bench_data: Path
+    peers_quick: str,
 ) -> None:
-    genlog = need_genlog()
-    need_peers()
-    out = run_script(
-        "bench_peers.py",
-        *("--quick", "--repeat", "1", "--modes", "peers", "--files", "real-1m", "real-3m"),
-        *("--data", str(bench_data), "--genlog", str(genlog)),
-        *suite_bytecode(),
-        cwd=tmp_path,
-    )
     for key in ("real-1m", "real-3m"):
-        assert_peers_table(out, key)
-        assert "garbage, httplog: " in out.split(f"agreement on {key}", 1)[1]
+        assert_peers_table(peers_quick, key)
+        assert "garbage, httplog: " in peers_quick.split(f"agreement on {key}", 1)[1]
 
 
 def test_bench_peers_agreement_check_names_the_contender_and_code_that_differ(
