@@ -312,6 +312,31 @@ def block_all_but(ctx: Any, url: str, blocked: list[str]) -> None:
     ctx.route("**/*", route)
 
 
+def open_watched(
+    browser: Any,
+    path: Path,
+    ready: str,
+    *,
+    script: str | None = None,
+    width: int = 1280,
+    height: int = 720,
+) -> tuple[Any, list[str], Any]:
+    """``path`` opened in a new context of ``width`` x ``height`` (nothing else may
+    load), ``script`` run before the page's own, and waited on until the JavaScript
+    condition ``ready`` holds: the page, the page errors seen, the context."""
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    url = path.resolve().as_uri()
+    errors: list[str] = []
+    block_all_but(ctx, url, [])
+    if script is not None:
+        ctx.add_init_script(script)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.wait_for_function(ready, timeout=60_000)
+    return page, errors, ctx
+
+
 def _open_in(
     browser: Any,
     contexts: list[Any],

@@ -12,12 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import open_watched
 
 import httplog
 from httplog.report import render_report, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
+
+#: The page has left its lazy layout (report.js sets it).
+LAID_OUT = "() => window.httplogLaidOut === true"
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +64,7 @@ def test_the_empty_report_says_so_in_the_summary_and_has_no_charts(empty_page):
 
 
 def _open(browser, path: Path, width: int, height: int) -> tuple[object, list[str], object]:
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-    url = path.resolve().as_uri()
-    errors: list[str] = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function("() => window.httplogLaidOut === true", timeout=60_000)
-    return page, errors, ctx
+    return open_watched(browser, path, LAID_OUT, width=width, height=height)
 
 
 def _box(page, selector: str) -> dict:
@@ -138,15 +134,7 @@ new MutationObserver((records, observer) => {
 def test_the_sections_below_the_charts_are_laid_out_lazily_only_until_the_first_chart(
     browser, page_file
 ):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    url = page_file.resolve().as_uri()
-    errors: list[str] = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    ctx.add_init_script(_WATCH_LAYOUT)
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function("() => window.httplogLaidOut === true", timeout=60_000)
+    page, errors, ctx = open_watched(browser, page_file, LAID_OUT, script=_WATCH_LAYOUT)
     at_parse = page.evaluate("window.__atParse")
     assert at_parse["lazy"] is True
     visibility = dict(at_parse["visibility"])

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from conftest import open_watched
 
 import httplog
 from httplog.report import write_report
@@ -169,16 +170,13 @@ new MutationObserver((records, observer) => {
 
 
 def _open_watched(browser, path: Path, height: int = 720) -> tuple[object, list[str], object]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": height})
-    url = path.resolve().as_uri()
-    errors: list[str] = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    ctx.add_init_script(_WATCH_TABLES_NO_IDLE)
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function("() => window.httplogChartsSettled === true", timeout=60_000)
-    return page, errors, ctx
+    return open_watched(
+        browser,
+        path,
+        "() => window.httplogChartsSettled === true",
+        script=_WATCH_TABLES_NO_IDLE,
+        height=height,
+    )
 
 
 @pytest.mark.browser
@@ -289,18 +287,12 @@ def test_the_charts_below_the_fold_follow_the_first_one_an_idle_period_each(brow
     # no fixed wait: the first idle period is asked for in the task that draws the
     # first chart, and each idle callback draws one chart, in the page's order,
     # until every chart is drawn without any scrolling
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    url = page_file.resolve().as_uri()
-    errors: list[str] = []
-    ctx.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-    ctx.add_init_script(_WATCH_IDLE)
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function(
+    page, errors, ctx = open_watched(
+        browser,
+        page_file,
         "() => Array.from(document.querySelectorAll('#charts .plot'))"
         ".every(d => d.classList.contains('drawn'))",
-        timeout=60_000,
+        script=_WATCH_IDLE,
     )
     ids = page.evaluate("Array.from(document.querySelectorAll('#charts .plot')).map(e => e.id)")
     m = _measures(page)
