@@ -6,6 +6,7 @@ import bisect
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -16,8 +17,10 @@ from polars.testing import assert_frame_equal
 import httplog.partial as partials
 import httplog.partial_tables as partial_tables
 from httplog import ViewOptions
-from httplog.aggregation import aggregate
+from httplog.aggregation import Gathered, aggregate, aggregate_block, aggregate_gathered
 from httplog.analysis import finalize
+from httplog.engine import iter_parsed
+from httplog.inputs import Chunk, resolve_inputs
 from httplog.partial import SCHEMAS, Partial, empty_partial, merge
 
 T0 = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # a DST day in Europe
@@ -265,3 +268,19 @@ def test_partial_survives_parquet_between_merges(tmp_path):
     a.to_parquet(str(tmp_path / "a.parquet"))
     again = merge(Partial.from_parquet(str(tmp_path / "a.parquet")), b)
     assert_partials_equal(again, part(rows, [(3, "empty")]))
+
+
+@pytest.mark.parametrize("per", [2, 3])
+def test_blocks_aggregated_together_equal_their_merge(per: int) -> None:
+    """Blocks aggregated together (as aggregate_chunks gathers them) give the
+    partial that merging each block's own partial gives, ``chunks`` included."""
+    path = Path(__file__).parent.parent / "sample_logs" / "nginx_timed.log"
+    chunks = [Chunk(i) for i in resolve_inputs(str(path))]
+    blocks = list(iter_parsed(chunks, block_size=64 * 1024))
+    assert len(blocks) >= 2 * per
+    keep = pl.col("status") != 304
+    one_by_one = merge(*(aggregate_block(pb, keep=keep) for pb in blocks))
+    gathered = [Gathered.of(pb, keep=keep) for pb in blocks]
+    groups = [gathered[i : i + per] for i in range(0, len(gathered), per)]
+    together = merge(*(aggregate_gathered(g) for g in reversed(groups)))
+    assert_partials_equal(together, one_by_one)
