@@ -205,6 +205,39 @@ def goaccess() -> str:
     return exe
 
 
+#: The sample log most report and spike tests read.
+SAMPLE_LOG = ROOT / "sample_logs" / "nginx_access.log"
+
+
+@pytest.fixture(scope="session")
+def sample_log_analysis():
+    """``httplog.analyze`` of the sample log, made once per test process for the
+    modules that only read it (an analysis is immutable: its frames are never
+    changed in place, ``dataclasses.replace`` makes new ones)."""
+    import httplog
+
+    return httplog.analyze(SAMPLE_LOG)
+
+
+@pytest.fixture(scope="session")
+def sample_log_analysis_paris():
+    """The same analysis with its times in Europe/Paris (the report tests')."""
+    import httplog
+
+    return httplog.analyze(SAMPLE_LOG, tz="Europe/Paris")
+
+
+@pytest.fixture(scope="session")
+def sample_log_report(tmp_path_factory: pytest.TempPathFactory, sample_log_analysis) -> Path:
+    """The report of :func:`sample_log_analysis` (plotly.js inline), written once per
+    test process, for the browser tests that only load and read it."""
+    from httplog.report import write_report
+
+    out = tmp_path_factory.mktemp("sample-report") / "report.html"
+    write_report(sample_log_analysis, out)
+    return out
+
+
 @pytest.fixture(scope="module")
 def bench_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The benchmarks' ``--data`` directory, shared by a module's runs of them

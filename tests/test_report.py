@@ -126,8 +126,8 @@ def hostile_log_bytes() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def sample() -> httplog.Analysis:
-    return httplog.analyze(SAMPLE, tz="Europe/Paris")
+def sample(sample_log_analysis_paris) -> httplog.Analysis:
+    return sample_log_analysis_paris
 
 
 @pytest.fixture(scope="module")

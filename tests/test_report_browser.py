@@ -34,8 +34,8 @@ CHART_NAMES = ["timeline", "error_rates", "status_codes", "bandwidth"]
 
 
 @pytest.fixture(scope="module")
-def sample_analysis() -> httplog.Analysis:
-    return httplog.analyze(SAMPLES / "nginx_access.log", tz="Europe/Paris")
+def sample_analysis(sample_log_analysis_paris) -> httplog.Analysis:
+    return sample_log_analysis_paris
 
 
 #: The fresh pages of the sample reports this module's tests open (open_report: they

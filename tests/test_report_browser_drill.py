@@ -87,8 +87,8 @@ def _take(ahead, name: str) -> tuple[object, list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def sample() -> httplog.Analysis:
-    return httplog.analyze(SAMPLE)
+def sample(sample_log_analysis) -> httplog.Analysis:
+    return sample_log_analysis
 
 
 @pytest.fixture(scope="module")

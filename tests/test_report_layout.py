@@ -15,7 +15,7 @@ import pytest
 from conftest import open_watched
 
 import httplog
-from httplog.report import render_report, write_report
+from httplog.report import render_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_logs" / "nginx_access.log"
@@ -25,10 +25,9 @@ LAID_OUT = "() => window.httplogLaidOut === true"
 
 
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("layout") / "report.html"
-    write_report(httplog.analyze(SAMPLE), out)
-    return out
+def page_file(sample_log_report) -> Path:
+    """The sample's report, shared with the other modules that only read it."""
+    return sample_log_report
 
 
 def test_the_sections_come_in_order_and_the_navigation_links_each(page_file):

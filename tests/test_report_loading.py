@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 from conftest import open_watched
 
-import httplog
-from httplog.report import write_report
 from httplog.report.render import unbase122
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +27,9 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def page_file(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("loading") / "report.html"
-    write_report(httplog.analyze(SAMPLE), out)
-    return out
+def page_file(sample_log_report) -> Path:
+    """The sample's report, shared with the other modules that only read it."""
+    return sample_log_report
 
 
 def _charts_data(page: str) -> dict:

@@ -339,12 +339,12 @@ def test_two_bursts_on_one_path_are_each_explained_against_normal_errors():
 # --- what explains a spike, ranked across dimensions -------------------------------------
 
 
-def test_the_scanner_burst_is_explained_by_its_client_first_everywhere():
+def test_the_scanner_burst_is_explained_by_its_client_first_everywhere(sample_log_analysis):
     from httplog.cli.terminal import to_text
     from httplog.spikes import ranked_explanations
     from httplog.summary import to_summary
 
-    a = httplog.analyze(SAMPLE)
+    a = sample_log_analysis
     burst = a.spikes.filter(pl.col("kind") == "4xx")["spike"][0]
     ranked = ranked_explanations(a.explanations).filter(pl.col("spike") == burst)
     top = ranked.row(0, named=True)
@@ -362,10 +362,10 @@ def test_the_scanner_burst_is_explained_by_its_client_first_everywhere():
     assert "explained by client 203.0.113.195 (100% of the excess)" in to_text(s)
 
 
-def test_no_key_with_a_negative_excess_or_a_negligible_share_explains():
+def test_no_key_with_a_negative_excess_or_a_negligible_share_explains(sample_log_analysis):
     from httplog.spikes import MIN_EXCESS_SHARE, ranked_explanations
 
-    a = httplog.analyze(SAMPLE)
+    a = sample_log_analysis
     ex = a.explanations
     # the checkout burst's 502s are fewer than usual (negative excess): listed, not explaining
     assert ex.filter((pl.col("key") == "502") & (pl.col("excess") < 0)).height
