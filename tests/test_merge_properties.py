@@ -284,3 +284,84 @@ def test_blocks_aggregated_together_equal_their_merge(per: int) -> None:
     groups = [gathered[i : i + per] for i in range(0, len(gathered), per)]
     together = merge(*(aggregate_gathered(g) for g in reversed(groups)))
     assert_partials_equal(together, one_by_one)
+
+
+def test_blocks_are_paired_by_reading_order_whatever_order_they_are_parsed_in() -> None:
+    """Which blocks are aggregated together never depends on which thread
+    finishes first: block 0 goes with 1, 2 with 3, and a last block alone."""
+    from httplog.aggregation import _Gatherer
+
+    path = Path(__file__).parent.parent / "sample_logs" / "nginx_timed.log"
+    chunks = [Chunk(i) for i in resolve_inputs(str(path))]
+    g = [Gathered.of(pb) for pb in list(iter_parsed(chunks, block_size=64 * 1024))[:5]]
+    pairs = _Gatherer(2)
+    assert pairs.add(1, g[1]) == []
+    assert pairs.add(2, g[2]) == []
+    assert pairs.add(4, g[4]) == []
+    assert pairs.add(0, g[0]) == [[g[0], g[1]]]
+    assert pairs.add(3, g[3]) == [[g[2], g[3]]]
+    assert pairs.rest() == [[g[4]]]
+    assert pairs.rest() == []
+    # a block whose keys don't repeat goes alone at once, and so does its partner
+    assert pairs.add(7, g[1], repeats=True) == []
+    assert pairs.add(6, g[0], repeats=False) == [[g[0]], [g[1]]]
+    assert pairs.add(8, g[2], repeats=False) == [[g[2]]]
+    assert pairs.add(9, g[3], repeats=True) == [[g[3]]]
+    assert pairs.rest() == []
+
+
+def _lines(tmp_path: Path, name: str, distinct: bool) -> Path:
+    p = tmp_path / name
+    with p.open("w") as f:
+        for i in range(6000):
+            n = i if distinct else i % 50
+            f.write(
+                f"10.{n // 65536}.{n // 256 % 256}.{n % 256} - - [10/Oct/2026:13:{i // 100 % 60:02d}:00"
+                f' +0000] "GET /p/{n}x HTTP/1.1" 200 5 "http://r/{n}" "agent {n}"\n'
+            )
+    return p
+
+
+def test_blocks_whose_keys_are_all_new_are_aggregated_one_at_a_time(tmp_path: Path) -> None:
+    """Two blocks are aggregated as one only while their keys repeat, so that
+    the unpruned tables of two blocks of all-new keys never exist at once."""
+    from httplog.aggregation import _Gatherer, keys_repeat
+
+    for distinct, expected in ((False, 1), (True, 2)):
+        path = _lines(tmp_path, f"{distinct}.log", distinct)
+        chunks = [Chunk(i) for i in resolve_inputs(str(path))]
+        blocks = list(iter_parsed(chunks, block_size=256 * 1024))[:2]
+        assert len(blocks) == 2
+        assert keys_repeat(blocks[0].parsed) is not distinct
+        pairs = _Gatherer(2)
+        groups = [
+            grp
+            for i, pb in enumerate(blocks)
+            for grp in pairs.add(i, Gathered.of(pb), keys_repeat(pb.parsed))
+        ]
+        assert len(groups) == expected
+        parts = [aggregate_gathered(grp) for grp in groups]
+        assert_partials_equal(merge(*parts), merge(*(aggregate_block(pb) for pb in blocks)))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_run_of_many_blocks_equals_the_merge_of_its_blocks(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """aggregate_chunks, pairing blocks on its threads, gives the merge of
+    every block's own partial (the sample's keys fit the bounds)."""
+    import functools
+
+    import httplog.aggregation as aggregation
+    import httplog.engine as engine
+    from httplog import ReadOptions
+
+    path = Path(__file__).parent.parent / "sample_logs" / "nginx_timed.log"
+    chunks = [Chunk(i) for i in resolve_inputs(str(path))]
+    small = functools.partial(engine.map_parsed, block_size=64 * 1024)
+    monkeypatch.setattr(aggregation, "map_parsed", small)
+    run = aggregation.aggregate_chunks(chunks, ReadOptions(threads=threads))
+    blocks = list(iter_parsed(chunks, block_size=64 * 1024, columns=aggregation.AGGREGATED))
+    assert len(blocks) >= 5
+    found = run.chunks["detection"][0]
+    assert_partials_equal(run, merge(*(aggregate_block(pb, detection=found) for pb in blocks)))

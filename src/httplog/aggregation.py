@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -58,7 +58,7 @@ from httplog.formats.times import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, bounded, fold, merge
+from httplog.partial import TABLES, Partial, bounded, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import HASH_SEED, visitor_hash, visitor_words
 
@@ -259,35 +259,83 @@ def aggregate_block(
 
 
 #: Parsed blocks aggregated together by :func:`aggregate_chunks` (blocks of
-#: :data:`httplog.inputs.BLOCK_SIZE`): the cost of an aggregation is mostly
-#: per query, so two blocks' rows cost about what one's do (real 1M-line log:
-#: -12% CPU at 2), but the unpruned tables of two all-distinct blocks raise
-#: peak RSS by 160-300 MB, so it stays at 1 until pruning bounds that.
-BLOCKS_PER_AGGREGATE = 1
+#: :data:`httplog.inputs.BLOCK_SIZE`, paired in reading order: 0 with 1, 2
+#: with 3 ...). The cost of an aggregation is mostly per query, so two blocks'
+#: rows cost little more than one's (real 1M-line log: about -12% CPU), but
+#: the unpruned tables of two blocks whose keys are nearly all distinct would
+#: raise peak RSS by 160-300 MB: such blocks are aggregated one at a time (see
+#: :data:`REPEATING_SHARE`).
+BLOCKS_PER_AGGREGATE = 2
+
+#: A block is aggregated with its partner only while, in its first
+#: :data:`REPEATING_SAMPLE` rows, no key column (client, path, agent,
+#: referer) has more than this share of distinct values (a real log's busiest
+#: column, its clients, has about 0.6; a log of all-new keys has 1.0).
+REPEATING_SHARE = 0.8
+REPEATING_SAMPLE = 4096
+
+_KEY_COLUMNS = ("remote_addr", "path", "user_agent", "referer")
+
+
+def keys_repeat(rows: pl.DataFrame) -> bool:
+    """Whether the keys of a block's rows repeat enough for it to be
+    aggregated with another block (judged from a sample of its first rows).
+
+    >>> keys_repeat(pl.DataFrame({"path": ["/a", "/b", "/a", "/a"]}))
+    True
+    >>> keys_repeat(pl.DataFrame({"path": ["/a", "/b", "/c", "/d"]}))
+    False
+    """
+    head = rows.head(REPEATING_SAMPLE)
+    cols = [c for c in _KEY_COLUMNS if c in head.columns]
+    if not cols or head.height == 0:
+        return True
+    shares = head.select(pl.col(c).n_unique() for c in cols).row(0)
+    return bool(max(shares) <= REPEATING_SHARE * head.height)
 
 
 class _Gatherer:
-    """Parsed blocks gathered :data:`BLOCKS_PER_AGGREGATE` at a time on
-    whichever thread parsed them (in any order: the merge is commutative)."""
+    """Parsed blocks grouped by their place in reading order (``ordinal //
+    per``: 0 with 1, 2 with 3 ...), so that which blocks are aggregated
+    together never depends on which thread finishes first. A group is
+    aggregated as one only if the keys of all its blocks repeat
+    (:func:`keys_repeat`); otherwise each of its blocks on its own, at once."""
 
     def __init__(self, per: int) -> None:
         self._per = per
         self._lock = threading.Lock()
-        self._waiting: list[Gathered] = []
+        # group -> (blocks seen, whether one's keys don't repeat, blocks waiting)
+        self._groups: dict[int, tuple[int, bool, list[tuple[int, Gathered]]]] = {}
 
-    def add(self, g: Gathered) -> list[Gathered]:
-        """The blocks to aggregate now (none while fewer than ``per`` wait)."""
+    def add(self, ordinal: int, g: Gathered, repeats: bool = True) -> list[list[Gathered]]:
+        """What to aggregate now, in reading order: ``g``'s group once all of
+        it has come, or blocks one by one once one of the group doesn't repeat."""
+        key = ordinal // self._per
         with self._lock:
-            self._waiting.append(g)
-            if len(self._waiting) < self._per:
-                return []
-            out, self._waiting = self._waiting, []
-            return out
+            seen, alone, waiting = self._groups.get(key, (0, False, []))
+            seen += 1
+            if alone or not repeats:
+                out = [[w] for _, w in sorted([*waiting, (ordinal, g)], key=_first)]
+                waiting, alone = [], True
+            else:
+                waiting = [*waiting, (ordinal, g)]
+                out = [[w for _, w in sorted(waiting, key=_first)]] if seen == self._per else []
+            if seen == self._per:
+                del self._groups[key]
+            else:
+                self._groups[key] = (seen, alone, [] if out else waiting)
+        return out
 
-    def rest(self) -> list[Gathered]:
+    def rest(self) -> list[list[Gathered]]:
+        """The blocks of groups left incomplete (the last of a run), in reading order."""
         with self._lock:
-            out, self._waiting = self._waiting, []
-            return out
+            groups, self._groups = self._groups, {}
+        out = [[w for _, w in sorted(g[2], key=_first)] for _, g in sorted(groups.items())]
+        return [group for group in out if group]
+
+
+def _first(og: tuple[int, Gathered]) -> int:
+    return og[0]
 
 
 def aggregate_chunks(
@@ -322,12 +370,13 @@ def aggregate_chunks(
 
     gathered = _Gatherer(BLOCKS_PER_AGGREGATE)
 
-    def count(pb: ParsedBlock) -> Partial | None:
+    def count(pb: ParsedBlock) -> list[Partial]:
         # Runs where the block was parsed (a pool thread with threads > 1):
-        # only the small partial comes back, not the parsed rows.
+        # only the small partials come back, not the parsed rows.
         found = str(detections[0]) if detections else None
-        ready = gathered.add(Gathered.of(pb, keep=keep, detection=found))
-        return aggregate_gathered(ready) if ready else None
+        g = Gathered.of(pb, keep=keep, detection=found)
+        ready = gathered.add(pb.ordinal, g, keys_repeat(g.rows))
+        return [aggregate_gathered(group) for group in ready]
 
     blocks = map_parsed(
         chunks,
@@ -338,10 +387,15 @@ def aggregate_chunks(
         progress=progress,
         columns=AGGREGATED,
     )
+
+    def partials() -> Iterator[Partial]:
+        for parts in blocks:
+            yield from parts
+        for group in gathered.rest():  # (a last block without its partner)
+            yield aggregate_gathered(group)
+
     with contextlib.closing(blocks):  # stops the reader and pool threads on any error
-        merged = fold(p for p in blocks if p is not None)
-    if rest := gathered.rest():
-        merged = merge(merged, aggregate_gathered(rest))
+        merged = fold(partials())
     detection = str(detections[0]) if detections else None
     return _with_empty_chunks(merged, chunks, detection)
 

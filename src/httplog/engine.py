@@ -27,6 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, TypedDict, TypeVar, Unpack
 
 import polars as pl
@@ -120,8 +121,8 @@ def map_parsed(
     nthreads = max(1, threads or THREADS)
     reader = _Prefetch((b for c in chunks for b in _inputs.iter_blocks(c, block_size)), depth=2)
 
-    def work(block: Block, fmt: LogFormat) -> tuple[int, int, _T]:
-        pb = parse_block(block, fmt, cols)
+    def work(block: Block, fmt: LogFormat, ordinal: int) -> tuple[int, int, _T]:
+        pb = replace(parse_block(block, fmt, cols), ordinal=ordinal)
         return block.size, pb.lines, fn(pb)
 
     def done(result: tuple[int, int, _T]) -> _T:
@@ -134,17 +135,17 @@ def map_parsed(
 
     try:
         if nthreads == 1:
-            for block in reader:
+            for ordinal, block in enumerate(reader):
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                yield done(work(block, layouts.at(block, fmt)))
+                yield done(work(block, layouts.at(block, fmt), ordinal))
             return
         with ThreadPoolExecutor(max_workers=nthreads, thread_name_prefix="httplog-parse") as pool:
             pending: deque[Future[tuple[int, int, _T]]] = deque()
-            for block in reader:
+            for ordinal, block in enumerate(reader):
                 if fmt is None:
                     fmt = _detect_block(block, on_detect)
-                pending.append(pool.submit(work, block, layouts.at(block, fmt)))
+                pending.append(pool.submit(work, block, layouts.at(block, fmt), ordinal))
                 if len(pending) >= nthreads:
                     yield done(pending.popleft().result())
             while pending:

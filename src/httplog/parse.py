@@ -442,6 +442,9 @@ class ParsedBlock:
     rejected: pl.DataFrame
     #: Directive lines (W3C's ``#`` lines, a CSV header): neither parsed nor rejected.
     directives: int = 0
+    #: The block's place in reading order among the blocks of one
+    #: :func:`httplog.engine.map_parsed` call (from 0).
+    ordinal: int = 0
 
     @property
     def lines(self) -> int:
