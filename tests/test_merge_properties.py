@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from logfactory import request, text
 from polars.testing import assert_frame_equal
 
 import httplog.partial as partials
@@ -311,14 +312,20 @@ def test_blocks_are_paired_by_reading_order_whatever_order_they_are_parsed_in() 
 
 
 def _lines(tmp_path: Path, name: str, distinct: bool) -> Path:
+    """6,000 lines whose clients, paths, referers and agents are all new, or 50 repeated."""
+    keys = [i if distinct else i % 50 for i in range(6000)]
+    records = (
+        request(
+            T0 + timedelta(seconds=i),
+            client=f"10.{n // 65536}.{n // 256 % 256}.{n % 256}",
+            target=f"/p/{n}x",
+            referer=f"http://r/{n}",
+            agent=f"agent {n}",
+        )
+        for i, n in enumerate(keys)
+    )
     p = tmp_path / name
-    with p.open("w") as f:
-        for i in range(6000):
-            n = i if distinct else i % 50
-            f.write(
-                f"10.{n // 65536}.{n // 256 % 256}.{n % 256} - - [10/Oct/2026:13:{i // 100 % 60:02d}:00"
-                f' +0000] "GET /p/{n}x HTTP/1.1" 200 5 "http://r/{n}" "agent {n}"\n'
-            )
+    p.write_text(text(records))
     return p
 
 

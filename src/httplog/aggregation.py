@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -315,27 +316,26 @@ class _Gatherer:
             seen, alone, waiting = self._groups.get(key, (0, False, []))
             seen += 1
             if alone or not repeats:
-                out = [[w] for _, w in sorted([*waiting, (ordinal, g)], key=_first)]
+                out = [[w] for _, w in sorted([*waiting, (ordinal, g)], key=_ordinal)]
                 waiting, alone = [], True
             else:
                 waiting = [*waiting, (ordinal, g)]
-                out = [[w for _, w in sorted(waiting, key=_first)]] if seen == self._per else []
+                out = [[w for _, w in sorted(waiting, key=_ordinal)]] if seen == self._per else []
             if seen == self._per:
                 del self._groups[key]
             else:
-                self._groups[key] = (seen, alone, [] if out else waiting)
+                self._groups[key] = (seen, alone, waiting)
         return out
 
     def rest(self) -> list[list[Gathered]]:
         """The blocks of groups left incomplete (the last of a run), in reading order."""
         with self._lock:
             groups, self._groups = self._groups, {}
-        out = [[w for _, w in sorted(g[2], key=_first)] for _, g in sorted(groups.items())]
+        out = [[w for _, w in sorted(g[2], key=_ordinal)] for _, g in sorted(groups.items())]
         return [group for group in out if group]
 
 
-def _first(og: tuple[int, Gathered]) -> int:
-    return og[0]
+_ordinal = operator.itemgetter(0)
 
 
 def aggregate_chunks(
