@@ -56,7 +56,10 @@ def test_browser_and_os_families_sum_to_the_requests_of_the_user_agents(sample) 
     agents = sample.panels["user_agents"]
     for name, key in (("browsers", "browser"), ("operating_systems", "os")):
         panel = sample.panels[name]
-        assert panel.columns == ["agent_class", key, "requests", "share", "bytes", "delta"]
+        assert panel.columns == [
+            *("agent_class", key, "requests", "share", "visitors", "bytes", "delta"),
+            "visitors_error",
+        ]
         assert panel["requests"].sum() == agents["requests"].sum()
         assert panel["bytes"].sum() == agents["bytes"].sum()
         assert panel["share"].sum() == pytest.approx(agents["share"].sum())
@@ -99,8 +102,10 @@ def test_countries_and_networks_from_the_clients_of_hosts(tmp_path) -> None:
         "country",
         "requests",
         "share",
+        "visitors",
         "bytes",
         "delta",
+        "visitors_error",
     ]
     assert c.filter(pl.col("country_code") == "FR")["requests"].to_list() == [doc]
     assert (
@@ -117,7 +122,10 @@ def test_an_asn_database_adds_networks(tmp_path) -> None:
     db = _asn_db(tmp_path / "asn.mmdb")
     a = httplog.analyze([str(SAMPLE)], view=ViewOptions(geoip_db=str(db)))
     n = a.panels["networks"]
-    assert n.columns == ["asn", "as_org", "requests", "share", "bytes", "delta"]
+    assert n.columns == [
+        *("asn", "as_org", "requests", "share", "visitors", "bytes", "delta"),
+        "visitors_error",
+    ]
     doc = a.panels["hosts"].filter(pl.col("remote_addr").str.starts_with("192.0.2."))
     assert n.filter(pl.col("asn") == 64496)["requests"].to_list() == [doc["requests"].sum()]
     assert "countries" not in a.panels

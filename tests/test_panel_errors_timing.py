@@ -280,7 +280,12 @@ def test_visitors_per_path_are_client_agent_and_date_without_4xx():
     assert files == {"/a": 4, "/b": 0}
     assert (found["requests"]["visitors_error"] == BITMAP_ERROR).all()
     assert found["routes"].filter(pl.col("route") == "/a")["visitors"].item() == 4
-    assert "visitors" not in found["hosts"].columns  # (only the panels of paths have them)
+    # (every key panel has them: a client's are its agents and dates)
+    assert dict(found["hosts"].select("remote_addr", "visitors").rows()) == {
+        "c1": 2,
+        "c2": 2,
+        "c9": 0,
+    }
 
 
 def test_many_visitors_per_path_are_estimated_within_the_stated_error():

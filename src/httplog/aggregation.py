@@ -139,12 +139,11 @@ def aggregate(
     )
     if "remote_addr" in cols:  # (of the capped texts, as the keys are)
         base = base.with_columns(_visitor=visitor_hash(pl.col("remote_addr"), agent))
-        if "path" in cols:
-            # A visitor of a path: GoAccess's (client, agent, UTC date) of
-            # requests other than 4xx (as GoAccess counts a URL's visitors).
-            day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
-            keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
-            base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
+        # A visitor of a key: GoAccess's (client, agent, UTC date) of requests
+        # other than 4xx (as GoAccess counts a panel row's visitors).
+        day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
+        keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
+        base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
     shared = first_group_bys(Rows(base.lazy(), dims, lats))
     queries = {name: build(shared) for name, build in BUILDERS.items()}
     # Each table is one query (its parts cast to its columns and concatenated;

@@ -33,7 +33,7 @@ from datetime import datetime
 import polars as pl
 
 from httplog.annotate import annotate_classes, annotate_status
-from httplog.dashboard import breakdowns, distinct_keys, panels
+from httplog.dashboard import breakdowns, distinct_keys, key_words, panels
 from httplog.display import visible
 from httplog.enrich import (
     agents,
@@ -49,6 +49,7 @@ from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
 from httplog.reduce import by_class, by_status, by_window, choose_window, top_n
+from httplog.sketches import BITMAP_ERROR, bitmap_estimate
 from httplog.spikes import explain_spikes, find_spikes, host_spikes, host_timeline
 from httplog.windows import LOG, log_tz, resolve_tz
 
@@ -299,7 +300,10 @@ def _html_summary(a: Analysis) -> str:
 
 
 def enriched_panels(
-    found: dict[str, pl.DataFrame], total: int, geoip_db: str | None = None
+    found: dict[str, pl.DataFrame],
+    total: int,
+    geoip_db: str | None = None,
+    words: dict[str, pl.DataFrame | None] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """The panels enriched from others (:mod:`httplog.enrich`), once per
     analysis on their bounded frames of distinct keys, never per block:
@@ -313,7 +317,10 @@ def enriched_panels(
     source's keys are bounded, so a family's requests are a lower bound: each
     of its agents (or addresses) counted is short by at most ``delta``, and
     an agent not kept at all is missing from it (never more than ``delta``
-    requests each); with ``delta`` 0 every count is exact.
+    requests each); with ``delta`` 0 every count is exact. With ``words``
+    (by source panel, its keys' visitor bitmaps: :func:`~httplog.dashboard.key_words`),
+    each also has ``visitors`` and ``visitors_error``: the estimate of the
+    or of its keys' bitmaps (a visitor of two agents of a family counts once).
 
     >>> ua = pl.DataFrame(
     ...     {"user_agent": ["curl/8.5.0", "curl/8.4.0"], "requests": [2, 1], "bytes": [10, 5]}
@@ -326,19 +333,27 @@ def enriched_panels(
 
     def panel(frame: pl.DataFrame, keys: list[str], delta: int) -> pl.DataFrame:
         share = pl.col("requests") / total if total else pl.lit(0.0)
+        seen = "v0" in frame.columns
         return frame.select(
             *keys,
             pl.col("requests").cast(pl.UInt64),
             share.alias("share"),
+            *([bitmap_estimate().round().cast(pl.UInt64)] if seen else []),
             pl.col("bytes").cast(pl.UInt64),
             pl.lit(delta, pl.UInt64).alias("delta"),
+            *([pl.lit(BITMAP_ERROR).alias("visitors_error")] if seen else []),
         )
+
+    def source(frame: pl.DataFrame, name: str, key: str) -> pl.DataFrame:
+        rows = frame.select(key, *counts)
+        w = (words or {}).get(name)
+        return rows if w is None else rows.join(w, on=key, how="left", maintain_order="left")
 
     counts = ["requests", "bytes"]
     ua = found.get("user_agents")
     if ua is not None:
         delta = max(ua["delta"].to_list(), default=0)
-        enriched = agents(ua.select("user_agent", *counts))
+        enriched = agents(source(ua, "user_agents", "user_agent"))
         out["browsers"] = panel(
             browsers(enriched, counts=counts), ["agent_class", "browser"], delta
         )
@@ -348,13 +363,13 @@ def enriched_panels(
     refs = found.get("referrers")
     if refs is not None:
         delta = max(refs["delta"].to_list(), default=0)
-        phrases = keyphrase_panel(keyphrases(refs.select("referer", *counts)), counts=counts)
+        phrases = keyphrase_panel(keyphrases(source(refs, "referrers", "referer")), counts=counts)
         if not phrases.is_empty():
             out["keyphrases"] = panel(phrases, ["engine", "keyphrase"], delta)
     hosts = found.get("hosts")
     if hosts is not None and geoip_db is not None:
         delta = max(hosts["delta"].to_list(), default=0)
-        located = geo(hosts.select("remote_addr", *counts), db=geoip_db)
+        located = geo(source(hosts, "hosts", "remote_addr"), db=geoip_db)
         if "country" in located.columns:
             out["countries"] = panel(
                 countries(located, counts=counts), ["continent", "country_code", "country"], delta
@@ -395,7 +410,9 @@ def finalize(
     )
     found = panels(seen, view.tz, view.rules)
     hosts_tl = host_timeline(seen, every=window, tz=view.tz)
-    found |= enriched_panels(found, seen.requests, view.geoip_db)
+    sources = {"user_agents": "user_agent", "referrers": "referer", "hosts": "remote_addr"}
+    words = {n: key_words(seen, d, d) for n, d in sources.items() if n in found}
+    found |= enriched_panels(found, seen.requests, view.geoip_db, words)
     rejected = partial.rejected.group_by("reason").agg(pl.col("count").sum())
     by_reason = dict(sorted(rejected.iter_rows(), key=lambda kv: (-kv[1], kv[0])))
     return Analysis(

@@ -132,8 +132,9 @@ def _key_sums(r: Rows, *, words: bool = False, by_status: bool = False) -> list[
 
 
 def _words(r: Rows) -> bool:
-    """Whether the per-path group-by has visitor bitmaps (clients and paths)."""
-    return "remote_addr" in r.dimensions and "path" in r.dimensions
+    """Whether the rows have visitor bitmaps (a log with clients): every key
+    of ``keys`` then has its visitors' words, or-ed in its group-by."""
+    return "remote_addr" in r.dimensions
 
 
 def _summed(per: pl.LazyFrame, by: str | pl.Expr, r: Rows, *, words: bool = False) -> pl.LazyFrame:
@@ -218,7 +219,7 @@ def _per_client(r: Rows) -> pl.LazyFrame:
     return (
         r.frame.filter(pl.col("remote_addr").is_not_null())
         .group_by(*CLIENT_GROUPS)
-        .agg(_key_sums(r, by_status=True))
+        .agg(_key_sums(r, words=_words(r), by_status=True))
     )
 
 
@@ -228,7 +229,9 @@ def _per_referer(r: Rows) -> pl.LazyFrame:
     if "referer" in r.firsts:
         return r.firsts["referer"]
     return (
-        r.frame.filter(pl.col("referer").is_not_null()).group_by("referer", "bot").agg(_key_sums(r))
+        r.frame.filter(pl.col("referer").is_not_null())
+        .group_by("referer", "bot")
+        .agg(_key_sums(r, words=_words(r)))
     )
 
 
@@ -253,7 +256,8 @@ def _keys(r: Rows) -> list[pl.LazyFrame]:
 
 
 def _key_rows(r: Rows) -> list[pl.LazyFrame]:
-    sums = _key_sums(r)
+    words = _words(r)
+    sums = _key_sums(r, words=words)
     out = [
         r.frame.filter(pl.col(d).is_not_null())
         .group_by(key=d, bot="bot")
@@ -266,12 +270,15 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
     if "remote_addr" in r.dimensions:
         # One group-by per client and status: the clients, and their statuses.
         per = _per_client(r)
-        out.append(_summed(per, "remote_addr", r).with_columns(dimension=pl.lit("remote_addr")))
+        out.append(
+            _summed(per, "remote_addr", r, words=words).with_columns(
+                dimension=pl.lit("remote_addr")
+            )
+        )
     if "path" in r.dimensions:
         # One group-by per path and status (and method, protocol): paths, files,
         # not found and the path's cross tables add it up.
         per = _per_path(r)
-        words = _words(r)
         paths = per.filter(pl.col("path").is_not_null())
         is_404 = pl.col("status") == 404
         for name, rows in (("path", paths), ("file", paths.filter(~is_404))):
@@ -294,7 +301,7 @@ def _key_rows(r: Rows) -> list[pl.LazyFrame]:
         site = pl.col("referer").str.extract(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", 1)
         out += [
             per.rename({"referer": "key"}).with_columns(dimension=pl.lit("referer")),
-            _summed(per.filter(site.is_not_null()), site, r).with_columns(
+            _summed(per.filter(site.is_not_null()), site, r, words=words).with_columns(
                 dimension=pl.lit("referer_site")
             ),
         ]

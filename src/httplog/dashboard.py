@@ -51,6 +51,7 @@ __all__ = [
     "distinct_keys",
     "is_static",
     "key_panel",
+    "key_words",
     "panels",
     "routes",
     "slowest",
@@ -158,6 +159,25 @@ def key_panel(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame:
     if words:
         cols.append(pl.lit(BITMAP_ERROR).alias("visitors_error"))
     return g.sort(["requests", "key"], descending=[True, False]).select(cols)
+
+
+def key_words(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame | None:
+    """The visitor bitmap of each key of a ``keys`` dimension (``name``, then
+    the words ``v0`` … ``v4``, or-ed over bots), for the panels folded from a
+    key panel's keys (browsers from agents, countries from clients): the
+    bitmap of a family is the or of its keys' bitmaps, so a visitor of two
+    agents of one family counts once. None without bitmaps (no clients).
+
+    >>> rows = pl.DataFrame(
+    ...     {"time": [None] * 2, "status": [200] * 2, "remote_addr": ["a", "b"], "user_agent": "x"}
+    ... )
+    >>> key_words(rows, "user_agent", "user_agent").columns
+    ['user_agent', 'v0', 'v1', 'v2', 'v3', 'v4']
+    """
+    k = as_partial(x).keys.filter(pl.col("dimension") == dimension)
+    if k["v0"].null_count() == k.height:
+        return None
+    return k.group_by(pl.col("key").alias(name)).agg(pl.col(w).bitwise_or() for w in VISITOR_WORDS)
 
 
 def visitors_per_day(x: Counted, tz: str = "UTC") -> pl.DataFrame:
