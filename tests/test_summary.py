@@ -197,6 +197,14 @@ def test_every_top_level_field_is_in_the_schema_and_documented(burst):
         ({"version": 2, "generated_at": "2026-11-20T10:00:00"}, "not an ISO 8601"),
         ({"version": 2, "windows": [{"start": 1}]}, "windows[0].start"),
         ({"version": 2, "spikes": [{"kind": "3xx"}]}, "is not one of"),
+        (
+            {"version": 2, "panels": {"hosts": {"rows": [{"visitors": -1}], "total_rows": 1}}},
+            "panels.hosts.rows[0].visitors",
+        ),
+        (
+            {"version": 2, "panels": {"hosts": {"rows": [{"visitors_error": 2}], "total_rows": 1}}},
+            "greater than the maximum of 1",
+        ),
     ],
 )
 def test_the_validator_finds_problems(instance, problem):

@@ -103,15 +103,15 @@ class Analysis:
       ``remote_users``, ``routes`` (route) — each with requests, share,
       bytes, 4xx, 5xx, rate_4xx, rate_5xx, time_sum, mean_time and
       max_time (with request times), and ``delta`` (the maximum error of
-      requests; 0: exact); the panels of paths (requests, static_requests,
-      not_found, routes, methods, protocols) with ``visitors`` and
-      ``visitors_error``, routes with p50/p95/p99; ``slowest`` (by route or
+      requests; 0: exact); with client addresses, every key panel with
+      ``visitors`` and ``visitors_error``; routes with p50/p95/p99; ``slowest`` (by route or
       path, key, requests, time_sum, mean_time, p50, p95, p99, max_time,
       delta; with request times: :func:`httplog.dashboard.slowest`); enriched from these
       (:func:`enriched_panels`): ``browsers`` (agent_class, browser),
       ``operating_systems`` (agent_class, os) and, with ``view.geoip_db``,
       ``countries`` (continent, country_code, country) and ``networks``
-      (asn, as_org), each with requests, share, bytes and delta
+      (asn, as_org), each with requests, share, bytes and delta (and, with
+      client addresses, visitors and visitors_error)
     - ``distinct``: dimension, distinct, estimate, error — distinct keys of
       each dimension (exact, or a HyperLogLog estimate and its relative
       standard error)

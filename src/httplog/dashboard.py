@@ -104,8 +104,8 @@ def is_static(col: str = "path") -> pl.Expr:
 def key_panel(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame:
     """One dimension of ``keys`` as a panel: ``name`` (the key), requests,
     share (of every request), ``visitors`` (GoAccess's per key: distinct
-    client, agent and date, a bitmap estimate within ``visitors_error``, for
-    the dimensions of paths), bytes, ``4xx`` and ``5xx`` (responses of that
+    client, agent and date, a bitmap estimate within ``visitors_error``,
+    when the log has clients), bytes, ``4xx`` and ``5xx`` (responses of that
     class) and ``rate_4xx``/``rate_5xx`` (their share of the key's
     requests), ``time_sum``/``mean_time``/``max_time`` (seconds, when the log
     has request times), ``delta`` (the maximum error of ``requests``: the true
