@@ -96,6 +96,7 @@ def aggregate(
     detection: str | None = None,
     rejected: pl.DataFrame | None = None,
     directives: int = 0,
+    coded: bool = False,
 ) -> Partial:
     """Aggregate parsed rows (columns of :mod:`httplog.schema`) into a Partial.
 
@@ -105,6 +106,9 @@ def aggregate(
     :data:`~httplog.schema.LATENCIES`; ``user_agent`` flags bots). The keyword
     arguments describe where the rows came from (the ``chunks`` table);
     ``rejected`` holds the rejected lines (columns of the ``samples`` table).
+    ``coded``: group the keys of :data:`CODED_KEYS` by dictionary codes
+    (faster where keys repeat, as in consecutive blocks of a real log; a copy
+    of every distinct text where they don't).
 
     >>> import httplog, os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "a.log")
@@ -135,7 +139,8 @@ def aggregate(
     # The busiest key columns are dictionary-encoded for the group-bys, with
     # categories of this aggregation's own (freed with it); the tables get
     # their texts back (:func:`~httplog.builders.table_plan` casts them).
-    coded = pl.Categorical(pl.Categories(f"httplog-aggregate-{next(_AGGREGATIONS)}"))
+    codes = pl.Categorical(pl.Categories(f"httplog-aggregate-{next(_AGGREGATIONS)}"))
+    encoded = CODED_KEYS if coded else frozenset()
 
     def key(d: str) -> pl.Expr:
         return capped(d) if d in cut else pl.col(d)
@@ -146,7 +151,7 @@ def aggregate(
         visitor["_visitor"] = visitor_hash(key("remote_addr"), agent_text)
     base = rows.select(
         *[c for c in (UTC_OFFSET,) if c in cols],
-        *(key(d).cast(coded) if d in CODED_KEYS else key(d) for d in dims),
+        *(key(d).cast(codes) if d in encoded else key(d) for d in dims),
         *lats,
         "status",
         minute=pl.col("time").dt.truncate("1m"),
@@ -247,7 +252,8 @@ def aggregate_gathered(blocks: list[Gathered]) -> Partial:
     else:
         rows = pl.concat([b.rows for b in blocks], how="diagonal_relaxed")
         rejected = pl.concat([b.rejected for b in blocks])
-    part = aggregate(rows, rejected=rejected)
+    # (blocks aggregated together repeat their keys: see keys_repeat)
+    part = aggregate(rows, rejected=rejected, coded=len(blocks) > 1)
     chunks = TABLES["chunks"].combine([b.chunk for b in blocks])
     # A merge of blocks: its summaries are pruned to their bound here, where it
     # was parsed, so that many distinct keys never wait whole for a merge (exact
