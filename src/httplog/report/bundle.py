@@ -290,6 +290,7 @@ def _registered_traces(js: str) -> frozenset[str] | None:
     return frozenset(kind[1] for _, kind in kept[1] if kind[0] == "trace")
 
 
+@cache  # (the same text, plotly.py's bundle, is read by both callers of a run)
 def _register_entries(js: str) -> tuple[re.Match[str], list[tuple[str, tuple[str, str]]]] | None:
     """The entry's ``register([...])`` call and (module, (moduleType, name)) of each entry."""
     tail = max(0, len(js) - 20_000)  # the entry is the bundle's last module
@@ -301,10 +302,7 @@ def _register_entries(js: str) -> tuple[re.Match[str], list[tuple[str, tuple[str
     wrapper = re.search(r"(?:var |,)" + re.escape(names[0]) + r"=([\w$]+)\(\(", js)
     if wrapper is None:
         return None
-    defs = {
-        d.group(1): d.end()
-        for d in re.finditer(r"(?:var |,)([\w$]+)=" + re.escape(wrapper.group(1)) + r"\(\(", js)
-    }
+    defs = _module_starts(js, wrapper.group(1))
     starts = sorted(defs.values())
 
     def kind(name: str, depth: int = 0) -> tuple[str, str] | None:
@@ -326,6 +324,30 @@ def _register_entries(js: str) -> tuple[re.Match[str], list[tuple[str, tuple[str
             return None
         entries.append((n, k))
     return m, entries
+
+
+_MODULE_NAME_RE = re.compile(r"(?:var |,)([\w$]+)\Z")
+
+
+def _module_starts(js: str, wrapper: str) -> dict[str, int]:
+    """Where each module's body starts (after ``NAME=wrapper((``), by name.
+
+    One scan for the literal ``=wrapper((`` (the name is read just before each),
+    rather than a regular expression tried at every comma of 4.8 MB: ~5 ms
+    instead of ~40 ms.
+
+    >>> _module_starts("var a=W((x)),b=W((y)),c=V((z))", "W")
+    {'a': 9, 'b': 18}
+    """
+    lit = f"={wrapper}(("
+    out: dict[str, int] = {}
+    at = js.find(lit)
+    while at != -1:
+        name = _MODULE_NAME_RE.search(js, max(0, at - 64), at)
+        if name:
+            out[name.group(1)] = at + len(lit)
+        at = js.find(lit, at + 1)
+    return out
 
 
 _UMD_FACTORY = "this, () => {"
@@ -364,7 +386,10 @@ def _inline_bundle(needs: frozenset[str]) -> PlotlyBundle:
     if js is full.js:
         return full
     js = _eager_factory(js)
-    traces = (_registered_traces(js) or frozenset()) | {"scatter"}
+    # (the kept entries of the full bundle's registration: no second scan of the text)
+    entries = _register_entries(full.js)
+    kept = {k[1] for _, k in entries[1] if k[0] == "trace" and k[1] in needs} if entries else set()
+    traces = kept | {"scatter"}
     return PlotlyBundle(full.source, js, full.version, frozenset(traces))
 
 
