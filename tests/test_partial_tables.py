@@ -109,7 +109,11 @@ def test_repeated_keys_in_a_file_are_merged_by_the_declaration_when_read(tmp_pat
 
 @pytest.mark.parametrize(
     ("version", "says"),
-    [(1, "written by an older httplog"), (PARTIAL_VERSION + 1, "written by a newer httplog")],
+    [
+        (1, "written by an older httplog"),
+        (2, "written by an older httplog"),
+        (PARTIAL_VERSION + 1, "written by a newer httplog"),
+    ],
 )
 def test_a_partial_file_of_another_version_is_refused_saying_why(
     tmp_path, version: int, says: str
@@ -123,7 +127,7 @@ def test_a_partial_file_of_another_version_is_refused_saying_why(
         version=pl.when(meta).then(pl.lit(version, rows.schema["version"])).otherwise("version")
     )
     rows.write_parquet(path)
-    with pytest.raises(StateError, match=f"partial version {version}, this httplog reads 2") as e:
+    with pytest.raises(StateError, match=f"partial version {version}, this httplog reads 3") as e:
         Partial.from_parquet(path)
     assert says in str(e.value)
     if version == 1:
