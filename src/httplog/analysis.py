@@ -49,7 +49,7 @@ from httplog.filters import RowFilter
 from httplog.options import ReadOptions, ViewOptions
 from httplog.partial import Partial
 from httplog.reduce import by_class, by_status, by_window, choose_window, top_n
-from httplog.sketches import BITMAP_ERROR, bitmap_estimate
+from httplog.sketches import BITMAP_ERROR, visitors_within
 from httplog.spikes import explain_spikes, find_spikes, host_spikes, host_timeline
 from httplog.windows import LOG, log_tz, resolve_tz
 
@@ -338,7 +338,7 @@ def enriched_panels(
             *keys,
             pl.col("requests").cast(pl.UInt64),
             share.alias("share"),
-            *([bitmap_estimate().round().cast(pl.UInt64)] if seen else []),
+            *([visitors_within(pl.col("requests") + delta)] if seen else []),
             pl.col("bytes").cast(pl.UInt64),
             pl.lit(delta, pl.UInt64).alias("delta"),
             *([pl.lit(BITMAP_ERROR).alias("visitors_error")] if seen else []),

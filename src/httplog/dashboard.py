@@ -35,11 +35,11 @@ from httplog.sketches import (
     KEYS_P,
     VISITOR_WORDS,
     VISITORS_P,
-    bitmap_estimate,
     bucket_quantiles,
     distinct,
     quantile_name,
     standard_error,
+    visitors_within,
 )
 from httplog.windows import check_tz, local_time
 
@@ -141,7 +141,8 @@ def key_panel(x: Counted, dimension: str, name: str = "key") -> pl.DataFrame:
         (pl.col("requests") / total if total else pl.lit(0.0)).alias("share"),
     ]
     if words:
-        cols.append(bitmap_estimate().round().cast(pl.UInt64))
+        # (its visitors are those of the requests seen other than 4xx: never more)
+        cols.append(visitors_within(seen - pl.col("4xx")))
     cols += [
         "bytes",
         "4xx",

@@ -406,6 +406,21 @@ def visitor_words(frame: pl.LazyFrame, h: pl.Expr, keep: pl.Expr, prefix: str = 
     )
 
 
+def visitors_within(most: pl.Expr) -> pl.Expr:
+    """:func:`bitmap_estimate` rounded, and never above ``most`` (the requests
+    its visitors were counted from: an estimate above them is impossible);
+    null where there is no bitmap.
+
+    >>> w = {"v0": [0b1011, None], **{f"v{j}": [0, None] for j in range(1, 5)}}
+    >>> f = pl.DataFrame(w, schema=dict.fromkeys(VISITOR_WORDS, pl.UInt64))
+    >>> f.with_columns(n=pl.lit(2)).select(visitors_within(pl.col("n")))["visitors"].to_list()
+    [2, None]
+    """
+    est = bitmap_estimate().round()
+    capped = pl.min_horizontal(est, most.cast(pl.Float64).clip(lower_bound=0))
+    return pl.when(est.is_null()).then(None).otherwise(capped).cast(pl.UInt64).alias("visitors")
+
+
 def bitmap_estimate() -> pl.Expr:
     """Distinct visitors from the words of a bitmap (:func:`visitor_words`):
     linear counting, ``8**j * 64 * ln(64 / zeros_j)``, at the first level
