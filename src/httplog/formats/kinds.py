@@ -174,9 +174,8 @@ def _query(raw: pl.Expr, f: Field) -> pl.Expr:
     return pl.when((raw != "-") & (raw != "")).then(q)
 
 
-#: The protocol at the end of a request line (after the target).
-_PROTOCOL_AT_END = r" ([A-Za-z]+/[0-9.]+)$"
-#: The same, matched only: the target is the request's rest without it.
+#: The protocol at the end of a request line (after the target): the target
+#: is the request's rest without it.
 _STRIP_PROTOCOL = r" [A-Za-z]+/[0-9.]+$"
 #: A method, then the space that ends it: the request has a target.
 _METHOD_THEN_SPACE = r"^[A-Za-z][A-Za-z0-9_.-]* "
@@ -200,15 +199,19 @@ def _request_prepare(absolute: bool) -> Preparer:
         g = f.group
         parts = pl.col(f"_rs_{g}")
         rest, ok = pl.col(f"_rr_{g}"), pl.col(f"_rk_{g}")
-        stages = [
+        stages: list[dict[str, pl.Expr]] = [
             {
                 f"_rs_{g}": raw.str.splitn(" ", 2),
                 f"_rk_{g}": raw.str.contains(_METHOD_THEN_SPACE),
             },
             {f"_rm_{g}": parts.struct.field("field_0"), f"_rr_{g}": parts.struct.field("field_1")},
+            {f"_rx_{g}": rest.str.replace(_STRIP_PROTOCOL, "")},
+            # (the protocol is what the strip took off, after its space: a slice,
+            # not a second search of the same pattern)
             {
-                f"_rv_{g}": rest.str.extract(_PROTOCOL_AT_END, 1),
-                f"_rx_{g}": rest.str.replace(_STRIP_PROTOCOL, ""),
+                f"_rv_{g}": pl.when(rest.str.len_bytes() > pl.col(f"_rx_{g}").str.len_bytes()).then(
+                    rest.str.slice(pl.col(f"_rx_{g}").str.len_chars() + 1)
+                )
             },
         ]
         target = pl.when(ok).then(pl.col(f"_rx_{g}"))
