@@ -75,6 +75,10 @@ LONGEST_FIRST = (
     "test_report_browser_drill.py",
     "test_panel_errors_timing.py",
     "test_cli.py",
+    "test_formats_escapes.py",
+    "test_formats_strings.py",
+    "test_summaries.py",
+    "test_parse_properties.py",
 )
 
 
