@@ -1,16 +1,18 @@
 """mypy over ``src/`` for test_architecture.py, started when the session's tests are
-collected and run at the lowest CPU priority (``nice 19``) beside them.
+collected and run beside them.
 
 A whole check from a cold cache (a fresh clone, as in CI) is ~9 s of one core. Started
-early and niced, it runs in the moments the test processes leave a core idle (waiting on
-a subprocess, a browser, a timer); when the test comes, it waits for the result, and
-while it waits its own core is mypy's. The check is the same command as run by hand, on
-the same cache (pytest's), so a second run checks only what changed.
+early, it runs while the tests do, in the moments the test processes leave a core idle
+(waiting on a subprocess, a browser, a timer) among others; when the test comes, it
+reads the result, or waits for it, its own core then mypy's. The check is the same
+command as run by hand, on the same cache (pytest's), so a second run checks only what
+changed. (Not niced: on a machine shared with other work, a niced mypy could wait for
+minutes while its test waits for it.)
 
-One run per session: the first test process to finish collecting starts it (a file
-created exclusively under the pytest cache, named by the run), any process reads its
-result. Without the pytest cache (``-p no:cacheprovider``), or when the session does not
-run the test, nothing starts early and the test runs mypy itself.
+One run per session: the first test process to finish collecting starts it (a directory
+created under the pytest cache, named by the run), any process reads its result.
+Without the pytest cache (``-p no:cacheprovider``), or when the session does not run
+the test, nothing starts early and the test runs mypy itself.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The test that reads the result (its node id's end).
 TEST = "test_architecture.py::test_mypy_finds_no_type_error_in_src"
 
-#: Runs ``argv[2:]`` at the lowest priority, then writes its exit status to ``argv[1]``
-#: (written to a temporary name, then renamed: a reader sees it whole or not at all).
+#: Runs ``argv[2:]``, then writes its exit status to ``argv[1]`` (written to a
+#: temporary name, then renamed: a reader sees it whole or not at all).
 RUNNER = r"""
 import os, subprocess, sys
-os.nice(19)
 rc = subprocess.call(sys.argv[2:])
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write(str(rc))

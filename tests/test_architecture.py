@@ -101,7 +101,7 @@ def test_public_functions_have_a_runnable_example_in_their_own_docstring(name):
 
 
 def test_mypy_finds_no_type_error_in_src(pytestconfig):
-    # Started when the session's tests were collected, niced, beside them; its cache
+    # Started when the session's tests were collected, beside them; its cache
     # kept with pytest's (a whole check of src is ~9 s of CPU; with the cache, only
     # what changed since the last run is checked again): tests/mypy_run.py.
     returncode, output = mypy_run.result(pytestconfig)
