@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import mypy_run
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -75,6 +76,10 @@ LONGEST_FIRST = (
     "test_report_browser_drill.py",
     "test_panel_errors_timing.py",
     "test_cli.py",
+    "test_formats_escapes.py",
+    "test_formats_strings.py",
+    "test_summaries.py",
+    "test_parse_properties.py",
 )
 
 
@@ -100,6 +105,14 @@ def _bytecode_cache_for_subprocesses(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    mypy_run.start_early(session)  # mypy over src/, beside the tests (tests/mypy_run.py)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    mypy_run.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
 @pytest.fixture(scope="session")
