@@ -163,13 +163,9 @@ def aggregate(
         **visitor,
     )
     if "remote_addr" in cols:
-        # A visitor of a key: GoAccess's (client, agent, date) of requests
-        # other than 4xx (as GoAccess counts a panel row's visitors), the date
-        # as the log writes it (its own UTC offset; UTC when it has none).
-        local = pl.col("minute")
-        if UTC_OFFSET in cols:
-            local = local + pl.duration(minutes=pl.col(UTC_OFFSET).fill_null(0))
-        day = local.dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
+        # A visitor of a key: GoAccess's (client, agent, UTC date) of requests
+        # other than 4xx (as GoAccess counts a panel row's visitors).
+        day = pl.col("minute").dt.date().cast(pl.Int32).hash(HASH_SEED + 2)
         keep = pl.col("remote_addr").is_not_null() & ~pl.col("_4xx")
         base = visitor_words(base.lazy(), pl.col("_visitor") ^ day, keep, "_").collect()
     shared = first_group_bys(Rows(base.lazy(), dims, lats))

@@ -98,9 +98,9 @@ __all__ = [
 #: Version of the partial's on-disk form (Parquet). 2: the row of a minute's
 #: hosts beyond :data:`HOSTS_K` has a null host (version 1 wrote ``(other)``,
 #: which a real host may be named): a file of version 1 is not read. 3: every
-#: dimension's keys carry visitor bitmaps, by the log's own dates (a version 2
-#: file has them for paths only, by UTC dates: merged into a run, its other
-#: rows' visitors would be too low), so files of versions 1 and 2 are not read.
+#: dimension's keys carry visitor bitmaps (a version 2 file has them for paths
+#: only: merged into a run, its other rows' visitors would be too low), so
+#: files of versions 1 and 2 are not read.
 PARTIAL_VERSION = 3
 
 
