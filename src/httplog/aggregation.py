@@ -284,14 +284,15 @@ def aggregate_block(
 
 
 #: Parsed blocks aggregated together by :func:`aggregate_chunks` (blocks of
-#: :data:`httplog.inputs.BLOCK_SIZE`, grouped in reading order: 0, 1 and 2,
-#: then 3, 4 and 5 ...). The cost of an aggregation is mostly per query, so
-#: three blocks' rows cost little more than one's (real 1M-line log, whole
-#: process: 7-15% less CPU than two blocks at a time, 12% less for two than
-#: one), but the unpruned tables of blocks whose keys are nearly all distinct
-#: would raise peak RSS by 160-300 MB a block: such blocks are aggregated one
-#: at a time (see :data:`REPEATING_SHARE`).
-BLOCKS_PER_AGGREGATE = 3
+#: :data:`httplog.inputs.BLOCK_SIZE`, grouped in reading order: 0 to 5, then
+#: 6 to 11 ...). The cost of an aggregation and of its prune is mostly per
+#: query, so six blocks' rows cost little more than one's (real 1M-line log,
+#: whole process, paired rounds: 9% less CPU than three blocks at a time, for
+#: about 50 MiB more peak RSS: the blocks waiting for their group), but the
+#: unpruned tables of blocks whose keys are nearly all distinct would raise
+#: peak RSS by 160-300 MB a block: such blocks are aggregated one at a time
+#: (see :data:`REPEATING_SHARE`).
+BLOCKS_PER_AGGREGATE = 6
 
 #: A block is aggregated with the others of its group only while, in its first
 #: :data:`REPEATING_SAMPLE` rows, no key column (client, path, agent,
