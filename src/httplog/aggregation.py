@@ -287,8 +287,9 @@ def aggregate_block(
 #: :data:`httplog.inputs.BLOCK_SIZE`, grouped in reading order: 0 to 5, then
 #: 6 to 11 ...). The cost of an aggregation and of its prune is mostly per
 #: query, so six blocks' rows cost little more than one's (real 1M-line log,
-#: whole process, paired rounds: 9% less CPU than three blocks at a time, for
-#: about 50 MiB more peak RSS: the blocks waiting for their group), but the
+#: whole process, paired rounds: 8-9% less CPU than three blocks at a time,
+#: for 50-100 MiB more peak RSS on 1M-3M lines: the blocks waiting for their
+#: group, and the larger aggregation), but the
 #: unpruned tables of blocks whose keys are nearly all distinct would raise
 #: peak RSS by 160-300 MB a block: such blocks are aggregated one at a time
 #: (see :data:`REPEATING_SHARE`).
