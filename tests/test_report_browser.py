@@ -38,26 +38,13 @@ def sample_analysis(sample_log_analysis_paris) -> httplog.Analysis:
     return sample_log_analysis_paris
 
 
-#: The fresh pages of the sample reports this module's tests open (open_report: they
-#: click, resize or print), loaded ahead, at once: (lang, options) for each.
-FRESH_PAGES = [
-    ("en", {}),  # show more
-    ("en", {}),  # print: at the screen's width, then fits A4
-    ("en", {"color_scheme": "dark"}),
-    ("en", {"width": 390, "mobile": True}),
-    ("zh", {"width": 390, "mobile": True}),
-]
-
-
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory, sample_analysis, page_pool) -> dict[str, Path]:
+def reports(tmp_path_factory, sample_analysis) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("reports")
     out = {}
     for lang in ("en", "zh"):
         out[lang] = d / f"sample-{lang}.html"
         write_report(sample_analysis, out[lang], lang=lang)
-    for lang, options in FRESH_PAGES:
-        page_pool.preload(out[lang], **options)
     return out
 
 
