@@ -57,29 +57,38 @@ def shared_path(*parts: str) -> Path:
 #: longest first. ``--dist loadscope`` hands whole modules to the test processes in
 #: collection order (xdist's own reorder, by number of tests, is turned off below), so
 #: these start first and the run does not end with one process on a long module
-#: while the other idles. The other modules keep their order, after these.
+#: while the other idles. The other modules keep their order, after these. (The
+#: architecture tests come once mypy, started when the tests are collected, is done.)
 LONGEST_FIRST = (
     "test_report_browser.py",
-    "test_report_browser_corpus.py",
-    "test_benchmarks.py",
-    "test_benchmarks_modes.py",
-    "test_hostile_cli.py",
-    "test_cli_subprocess.py",
     "test_distributed.py",
-    "test_architecture.py",
-    "test_merge_properties.py",
+    "test_report_browser_corpus.py",
+    "test_hostile_cli.py",
     "test_state.py",
-    "test_notebooks.py",
+    "test_merge_properties.py",
+    "test_cli_subprocess.py",
+    "test_architecture.py",
+    "test_cli.py",
+    "test_panel_errors_timing.py",
+    "test_benchmarks.py",
+    "test_panel_visitors.py",
     "test_report.py",
+    "test_report_loading.py",
     "test_spikes.py",
     "test_cli_distributed.py",
-    "test_report_browser_drill.py",
-    "test_panel_errors_timing.py",
-    "test_cli.py",
+    "test_analysis.py",
     "test_formats_escapes.py",
-    "test_formats_strings.py",
+    "test_benchmarks_modes.py",
     "test_summaries.py",
+    "test_report_browser_drill.py",
+    "test_notebooks.py",
+    "test_timeline.py",
+    "test_corpus_goaccess.py",
     "test_parse_properties.py",
+    "test_summary.py",
+    "test_formats_strings.py",
+    "test_report_layout.py",
+    "test_parse.py",
 )
 
 
