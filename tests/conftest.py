@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import os
@@ -455,9 +456,10 @@ class Tab:
             self.page.goto("about:blank")
             self.page.emulate_media(media="null")
             self.page.mouse.move(0, 0)
-        except Exception:
-            self.ctx.close()
+        except Exception:  # (a page that crashed, a browser gone): not kept
             self.tabs.made.remove(self)
+            with contextlib.suppress(Exception):
+                self.ctx.close()
             return
         self.tabs.idle.setdefault(self.key, []).append(self)
 
