@@ -71,14 +71,21 @@ def _open(browser, path: Path) -> tuple[object, list[str], list[str], object]:
     return page, errors, tab.seen.aborted, tab
 
 
-@pytest.mark.browser
-def test_plotly_js_runs_from_a_blob_url_and_draws_before_the_tables_are_built(browser, page_file):
+@pytest.fixture(scope="module")
+def opened(browser, page_file):
+    """The sample's report open (:func:`_open`), for the tests that only read it."""
     page, errors, blocked, tab = _open(browser, page_file)
+    yield page, errors, blocked
+    tab.release()
+
+
+@pytest.mark.browser
+def test_plotly_js_runs_from_a_blob_url_and_draws_before_the_tables_are_built(opened):
+    page, errors, blocked = opened
     srcs = page.evaluate("Array.from(document.scripts).map(s => s.src).filter(Boolean)")
     assert len(srcs) == 1 and srcs[0].startswith("blob:"), srcs
     assert page.evaluate("typeof Plotly") == "object"
     assert errors == [] and blocked == []
-    tab.release()
 
 
 @pytest.mark.browser
@@ -120,8 +127,8 @@ def test_the_sample_report_keeps_a_margin_under_two_megabytes(page_file):
 
 
 @pytest.mark.browser
-def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, page_file):
-    page, errors, blocked, tab = _open(browser, page_file)
+def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(opened):
+    page, errors, blocked = opened
     lengths = page.evaluate(
         "document.getElementById('chart-timeline').data.map(t => [t.x.length, t.y.length,"
         " 'httplog_x' in t])"
@@ -129,7 +136,6 @@ def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, pag
     assert len(lengths) > 1
     assert all(x == y and x > 100 and not leftover for x, y, leftover in lengths), lengths
     assert errors == [] and blocked == []
-    tab.release()
 
 
 def _measures(page) -> dict[str, tuple[float, float]]:
