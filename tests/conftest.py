@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import os
@@ -57,29 +58,38 @@ def shared_path(*parts: str) -> Path:
 #: longest first. ``--dist loadscope`` hands whole modules to the test processes in
 #: collection order (xdist's own reorder, by number of tests, is turned off below), so
 #: these start first and the run does not end with one process on a long module
-#: while the other idles. The other modules keep their order, after these.
+#: while the other idles. The other modules keep their order, after these. (The
+#: architecture tests come once mypy, started when the tests are collected, is done.)
 LONGEST_FIRST = (
     "test_report_browser.py",
-    "test_report_browser_corpus.py",
-    "test_benchmarks.py",
-    "test_benchmarks_modes.py",
-    "test_hostile_cli.py",
-    "test_cli_subprocess.py",
     "test_distributed.py",
-    "test_architecture.py",
-    "test_merge_properties.py",
+    "test_report_browser_corpus.py",
+    "test_hostile_cli.py",
     "test_state.py",
-    "test_notebooks.py",
+    "test_merge_properties.py",
+    "test_cli_subprocess.py",
+    "test_architecture.py",
+    "test_cli.py",
+    "test_panel_errors_timing.py",
+    "test_benchmarks.py",
+    "test_panel_visitors.py",
     "test_report.py",
+    "test_report_loading.py",
     "test_spikes.py",
     "test_cli_distributed.py",
-    "test_report_browser_drill.py",
-    "test_panel_errors_timing.py",
-    "test_cli.py",
+    "test_analysis.py",
     "test_formats_escapes.py",
-    "test_formats_strings.py",
+    "test_benchmarks_modes.py",
     "test_summaries.py",
+    "test_report_browser_drill.py",
+    "test_notebooks.py",
+    "test_timeline.py",
+    "test_corpus_goaccess.py",
     "test_parse_properties.py",
+    "test_summary.py",
+    "test_formats_strings.py",
+    "test_report_layout.py",
+    "test_parse.py",
 )
 
 
@@ -316,7 +326,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser() -> Any:
     """Debian's Chromium driven by Playwright: one per test process (session-scoped),
-    shared by every browser test module that process runs.
+    shared by every browser test module that process runs, with its :class:`Tabs`.
 
     Needs ``/usr/bin/chromium`` (apt-get install chromium) and the ``playwright``
     package; ``playwright install`` is not used. Missing either is a failure, not a
@@ -330,7 +340,9 @@ def browser() -> Any:
         pytest.fail(f"{CHROMIUM} not found: apt-get install chromium (the browser tests need it)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        _TABS[id(b)] = Tabs(b)
         yield b
+        _TABS.pop(id(b)).close()
         b.close()
 
 
@@ -342,6 +354,8 @@ class Opened:
     blocked: list[str] = dataclasses.field(default_factory=list)  # every non-file request
     errors: list[str] = dataclasses.field(default_factory=list)  # console and page errors
     dialogs: list[str] = dataclasses.field(default_factory=list)
+    page_errors: list[str] = dataclasses.field(default_factory=list)  # page errors alone
+    aborted: list[str] = dataclasses.field(default_factory=list)  # the requests routed, refused
 
 
 def block_all_but(ctx: Any, url: str, blocked: list[str]) -> None:
@@ -358,6 +372,131 @@ def block_all_but(ctx: Any, url: str, blocked: list[str]) -> None:
     ctx.route("**/*", route)
 
 
+#: What a tab's browser context fixes for its page's life: (mobile, JavaScript, the
+#: script run before the page's own). The viewport and the colour scheme are set on
+#: the page before each load.
+TabKey = tuple[bool, bool, "str | None"]
+
+
+class Tab:
+    """A browser context and its page, kept by the test process and navigated from
+    one report to the next (by way of ``about:blank``): :meth:`load`, then
+    :meth:`release` to give it back to its :class:`Tabs`.
+
+    Each load is a new document, as in a new page: nothing of the last report's
+    scripts, timers or DOM is left; the viewport, the colour scheme and the print
+    emulation are set again, the mouse is moved off the page; what the page saw
+    (:class:`Opened`) starts empty. What is kept is the page's renderer process and
+    what it has compiled: a report's first load in a context costs ~2 s of the
+    browser's CPU, the next ones in the same page ~1.2 s. Every request but the
+    report itself is aborted and noted, as :func:`block_all_but` does.
+    """
+
+    def __init__(self, tabs: Tabs, key: TabKey) -> None:
+        mobile, javascript, script = key
+        self.tabs = tabs
+        self.key = key
+        self.url: str | None = None
+        self.seen = Opened(page=None)
+        self.ctx = tabs.browser.new_context(
+            is_mobile=mobile, has_touch=mobile, java_script_enabled=javascript
+        )
+        if script is not None:
+            self.ctx.add_init_script(script)
+        self.ctx.route("**/*", self._route)
+        page = self.page = self.ctx.new_page()
+        page.on("console", lambda m: m.type == "error" and self.seen.errors.append(m.text))
+        page.on("pageerror", self._page_error)
+        page.on("request", lambda r: r.url != self.url and self.seen.blocked.append(r.url))
+        page.on("dialog", self._dialog)
+
+    def _route(self, r: Any) -> None:
+        if self.url is not None and r.request.url == self.url:
+            r.continue_()
+        else:
+            self.seen.blocked.append(r.request.url)
+            self.seen.aborted.append(r.request.url)
+            r.abort()
+
+    def _page_error(self, e: Any) -> None:
+        self.seen.errors.append(str(e))
+        self.seen.page_errors.append(str(e))
+
+    def _dialog(self, d: Any) -> None:
+        self.seen.dialogs.append(d.message)
+        d.dismiss()
+
+    def load(
+        self,
+        path: Path,
+        *,
+        width: int,
+        height: int,
+        color_scheme: str = "light",
+        wait_until: str = "load",
+    ) -> Opened:
+        """Open ``path`` in the page (``about:blank`` first), at ``width`` x ``height``:
+        what it sees from now on."""
+        page = self.page
+        self.url = None
+        if page.url != "about:blank":
+            page.goto("about:blank")
+        page.set_viewport_size({"width": width, "height": height})
+        page.emulate_media(media="null", color_scheme=color_scheme)
+        self.seen = Opened(page=page)
+        self.url = Path(path).resolve().as_uri()
+        page.goto(self.url, wait_until=wait_until)
+        return self.seen
+
+    def release(self) -> None:
+        """The test is done with the page: its report closed (``about:blank``), the
+        tab back in the pool for the next test (or closed, if that fails)."""
+        self.url = None
+        try:
+            self.page.goto("about:blank")
+            self.page.emulate_media(media="null")
+            self.page.mouse.move(0, 0)
+        except Exception:  # (a page that crashed, a browser gone): not kept
+            self.tabs.made.remove(self)
+            with contextlib.suppress(Exception):
+                self.ctx.close()
+            return
+        self.tabs.idle.setdefault(self.key, []).append(self)
+
+
+class Tabs:
+    """A test process's idle :class:`Tab` s, by :data:`TabKey`: a test takes one
+    (made when none is idle) and releases it when done."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.idle: dict[TabKey, list[Tab]] = {}
+        self.made: list[Tab] = []
+
+    def take(self, key: TabKey) -> Tab:
+        idle = self.idle.get(key)
+        if idle:
+            return idle.pop()
+        tab = Tab(self, key)
+        self.made.append(tab)
+        return tab
+
+    def close(self) -> None:
+        for tab in self.made:
+            tab.ctx.close()
+
+
+#: The :class:`Tabs` of each running browser (the ``browser`` fixture's).
+_TABS: dict[int, Tabs] = {}
+
+
+def take_tab(
+    browser: Any, *, mobile: bool = False, javascript: bool = True, script: str | None = None
+) -> Tab:
+    """An idle tab of ``browser`` with these fixed options (:class:`Tab`)."""
+    return _TABS[id(browser)].take((mobile, javascript, script))
+
+
 def open_watched(
     browser: Any,
     path: Path,
@@ -366,26 +505,19 @@ def open_watched(
     script: str | None = None,
     width: int = 1280,
     height: int = 720,
-) -> tuple[Any, list[str], Any]:
-    """``path`` opened in a new context of ``width`` x ``height`` (nothing else may
-    load), ``script`` run before the page's own, and waited on until the JavaScript
-    condition ``ready`` holds: the page, the page errors seen, the context."""
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-    url = path.resolve().as_uri()
-    errors: list[str] = []
-    block_all_but(ctx, url, [])
-    if script is not None:
-        ctx.add_init_script(script)
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function(ready, timeout=60_000)
-    return page, errors, ctx
+) -> tuple[Any, list[str], Tab]:
+    """``path`` opened in a tab at ``width`` x ``height`` (nothing else may load),
+    ``script`` run before the page's own, and waited on until the JavaScript
+    condition ``ready`` holds: the page, the page errors seen, the tab (to release)."""
+    tab = take_tab(browser, script=script)
+    seen = tab.load(path, width=width, height=height)
+    seen.page.wait_for_function(ready, timeout=60_000)
+    return seen.page, seen.page_errors, tab
 
 
 def _open_in(
     browser: Any,
-    contexts: list[Any],
+    held: list[Tab],
     path: Path,
     *,
     color_scheme: str = "light",
@@ -394,35 +526,21 @@ def _open_in(
     javascript: bool = True,
     charts: bool = True,
 ) -> Opened:
-    """Open the report ``path`` in a new context of ``browser`` (kept in ``contexts``
-    to close), every request but the file itself aborted and noted; with JavaScript
+    """Open the report ``path`` in a tab of ``browser`` (kept in ``held``, to
+    release), every request but the file itself aborted and noted; with JavaScript
     and ``charts``, return once every chart is drawn."""
-    ctx = browser.new_context(
-        viewport={"width": width, "height": 900 if not mobile else 844},
-        color_scheme=color_scheme,
-        is_mobile=mobile,
-        has_touch=mobile,
-        java_script_enabled=javascript,
-    )
-    contexts.append(ctx)
-    url = path.resolve().as_uri()
-    seen = Opened(page=None)
-    block_all_but(ctx, url, seen.blocked)
-    page = ctx.new_page()
-    seen.page = page
-    page.on("console", lambda m: m.type == "error" and seen.errors.append(m.text))
-    page.on("pageerror", lambda e: seen.errors.append(str(e)))
-    page.on("request", lambda r: r.url != url and seen.blocked.append(r.url))
-
-    def dialog(d: Any) -> None:
-        seen.dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", dialog)
-    page.goto(url, wait_until="load")
+    tab = take_tab(browser, mobile=mobile, javascript=javascript)
+    held.append(tab)
+    seen = tab.load(path, width=width, height=844 if mobile else 900, color_scheme=color_scheme)
     if javascript and charts:
-        wait_for_charts(page)
+        wait_for_charts(seen.page)
     return seen
+
+
+def release(held: list[Tab]) -> None:
+    """Release every tab of ``held`` (and forget them)."""
+    while held:
+        held.pop().release()
 
 
 def wait_for_charts(page: Any) -> None:
@@ -442,61 +560,18 @@ def _page_key(path: Path, options: dict[str, Any]) -> tuple[Path, tuple[tuple[st
     return Path(path).resolve(), tuple(sorted(options.items()))
 
 
-class PagePool:
-    """Fresh pages of a module's reports, loading ahead of the tests that take them
-    (:meth:`preload`): the browser compiles plotly.js and draws every chart of the
-    next pages while a test reads its own. ``open_report`` takes a page from here
-    when one of that report with those options is waiting, untouched, and waits for
-    its charts as for a page it opened; each is taken once."""
-
-    def __init__(self, browser: Any) -> None:
-        self.browser = browser
-        self.contexts: list[Any] = []
-        self.waiting: dict[tuple[Path, tuple[tuple[str, object], ...]], list[Opened]] = {}
-
-    def preload(self, path: Path, **options: Any) -> None:
-        """Start loading ``path`` (with ``_open_in``'s options) in a page of its own."""
-        key = _page_key(path, options)
-        seen = _open_in(self.browser, self.contexts, path, **{**dict(key[1]), "charts": False})
-        self.waiting.setdefault(key, []).append(seen)
-
-    def take(self, path: Path, **options: Any) -> Opened | None:
-        key = _page_key(path, options)
-        pages = self.waiting.get(key)
-        if not pages:
-            return None
-        seen = pages.pop(0)
-        if dict(key[1])["charts"]:
-            wait_for_charts(seen.page)
-        return seen
-
-    def close(self) -> None:
-        for ctx in self.contexts:
-            ctx.close()
-
-
-@pytest.fixture(scope="module")
-def page_pool(browser: Any) -> Any:
-    """The module's :class:`PagePool` (empty unless a fixture preloads pages)."""
-    pool = PagePool(browser)
-    yield pool
-    pool.close()
-
-
 @pytest.fixture
-def open_report(browser: Any, page_pool: PagePool) -> Any:
+def open_report(browser: Any) -> Any:
     """``open_report(path, color_scheme=, width=, mobile=, javascript=, charts=)``:
-    the report in a page of its own (:class:`Opened`), closed after the test (or
-    when the module ends, if it was loaded ahead: :class:`PagePool`)."""
-    contexts: list[Any] = []
+    the report freshly loaded (:class:`Opened`) in a tab of its own, released after
+    the test."""
+    held: list[Tab] = []
 
     def open_(path: Path, **options: Any) -> Opened:
-        ahead = page_pool.take(path, **options)
-        return ahead if ahead is not None else _open_in(browser, contexts, path, **options)
+        return _open_in(browser, held, path, **options)
 
     yield open_
-    for ctx in contexts:
-        ctx.close()
+    release(held)
 
 
 #: ``_open_in``'s options when not given.
@@ -513,20 +588,19 @@ PAGE_DEFAULTS: dict[str, object] = {
 def shared_report(browser: Any) -> Any:
     """``shared_report(path, **options)``: like ``open_report``, but one page per
     report and options for the whole module, for tests that only read a page (each
-    load of a report costs seconds of the browser's CPU: plotly.js compiled and every
-    chart drawn). A test that clicks, fills, resizes or emulates print opens its own."""
-    contexts: list[Any] = []
+    load of a report costs a second or two of the browser's CPU: plotly.js run and
+    every chart drawn). A test that clicks, fills, resizes or emulates print opens its own."""
+    held: list[Tab] = []
     pages: dict[tuple[Path, tuple[tuple[str, object], ...]], Opened] = {}
 
     def open_(path: Path, **options: Any) -> Opened:
         key = _page_key(path, options)
         if key not in pages:
-            pages[key] = _open_in(browser, contexts, path, **dict(key[1]))
+            pages[key] = _open_in(browser, held, path, **dict(key[1]))
         return pages[key]
 
     yield open_
-    for ctx in contexts:
-        ctx.close()
+    release(held)
 
 
 #: JavaScript: ``(div, painted) => marks``, the number of SVG paths of each trace of

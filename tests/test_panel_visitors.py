@@ -217,13 +217,16 @@ def test_bots_view_applies_to_the_visitors_of_every_panel():
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, len(LINES)), max_size=4), st.randoms(use_true_random=False))
-def test_visitors_of_every_panel_of_any_split_equal_the_whole(cuts, rnd):
+def test_visitors_of_every_panel_of_any_split_equal_the_whole(analysis, cuts, rnd):
+    # The whole is the lines in their own order (the module's analysis, made once):
+    # the lines shuffled and split anywhere, the parts merged in any order, give it;
+    # with no cut, the one part is the whole of the lines shuffled.
     lines = list(LINES)
     rnd.shuffle(lines)
     bounds = [0, *sorted(cuts), len(lines)]
     parts = [aggregate(frame(lines[lo:hi])) for lo, hi in itertools.pairwise(bounds)]
     rnd.shuffle(parts)
-    got, whole = finalize(merge(*parts)).panels, finalize(aggregate(frame(lines))).panels
+    got, whole = finalize(merge(*parts)).panels, analysis.panels
     assert set(got) == set(whole)
     for name, f in whole.items():
         if "visitors" in f.columns and name != "visitors":

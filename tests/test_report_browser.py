@@ -38,26 +38,13 @@ def sample_analysis(sample_log_analysis_paris) -> httplog.Analysis:
     return sample_log_analysis_paris
 
 
-#: The fresh pages of the sample reports this module's tests open (open_report: they
-#: click, resize or print), loaded ahead, at once: (lang, options) for each.
-FRESH_PAGES = [
-    ("en", {}),  # show more
-    ("en", {}),  # print: at the screen's width, then fits A4
-    ("en", {"color_scheme": "dark"}),
-    ("en", {"width": 390, "mobile": True}),
-    ("zh", {"width": 390, "mobile": True}),
-]
-
-
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory, sample_analysis, page_pool) -> dict[str, Path]:
+def reports(tmp_path_factory, sample_analysis) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("reports")
     out = {}
     for lang in ("en", "zh"):
         out[lang] = d / f"sample-{lang}.html"
         write_report(sample_analysis, out[lang], lang=lang)
-    for lang, options in FRESH_PAGES:
-        page_pool.preload(out[lang], **options)
     return out
 
 
@@ -272,12 +259,19 @@ def _number(text: str) -> float:
     return float(text.replace(",", "").rstrip("%"))
 
 
-def test_tables_sort_filter_and_expand_hostile_keys_as_text(open_report, tmp_path):
-    log = tmp_path / "hostile.log"
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory) -> tuple[httplog.Analysis, Path]:
+    """The hostile log's analysis and report (the tables' tests load it afresh)."""
+    d = tmp_path_factory.mktemp("hostile")
+    log = d / "hostile.log"
     log.write_bytes(HOSTILE.read_bytes())
-    out = tmp_path / "hostile.html"
-    write_report(httplog.analyze(log), out)
-    seen = open_report(out)
+    analysis = httplog.analyze(log)
+    write_report(analysis, d / "hostile.html")
+    return analysis, d / "hostile.html"
+
+
+def test_tables_sort_filter_and_expand_hostile_keys_as_text(open_report, hostile_report):
+    seen = open_report(hostile_report[1])
     page = seen.page
     table = "t-top-all-path"
     header = page.locator(f"#{table} thead th").nth(2)  # Requests
@@ -323,13 +317,9 @@ def test_tables_sort_filter_and_expand_hostile_keys_as_text(open_report, tmp_pat
 
 
 def test_a_dashboard_table_sorts_and_filters_hostile_keys_as_text_at_phone_width(
-    open_report, tmp_path
+    open_report, hostile_report
 ):
-    log = tmp_path / "hostile.log"
-    log.write_bytes(HOSTILE.read_bytes())
-    out = tmp_path / "hostile.html"
-    analysis = httplog.analyze(log)
-    write_report(analysis, out)
+    analysis, out = hostile_report
     seen = open_report(out, width=390, mobile=True)
     page = seen.page
     # every panel of the analysis is a table of the dashboard, in the nav too

@@ -19,6 +19,7 @@ from conftest import (
     Opened,
     _offline,
     _open_in,
+    release,
     shared_path,
     wait_for_charts,
 )
@@ -103,7 +104,7 @@ def drawn(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ca
     loading first; a page is closed once the next name is asked for. A log that
     fails to analyse or open fails its own test only."""
     loading: dict[str, Loading] = {}
-    contexts: dict[str, list[Any]] = {}
+    held: dict[str, list[Any]] = {}  # the tabs of each name's page
     read: list[str] = []  # the names asked for: their pages are done with
 
     def start(name: str) -> None:
@@ -114,13 +115,12 @@ def drawn(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ca
             out = tmp_path_factory.mktemp("corpus-report") / "report.html"
             write_report(a, out)
             got.requests = a.requests
-            got.seen = _open_in(browser, contexts.setdefault(name, []), out, charts=False)
+            got.seen = _open_in(browser, held.setdefault(name, []), out, charts=False)
         except BaseException as e:  # (pytest's skip and fail too: raised by the test)
             got.error = e
 
     def close(name: str) -> None:
-        for ctx in contexts.pop(name, []):
-            ctx.close()
+        release(held.pop(name, []))
 
     def get(name: str) -> tuple[Opened, int]:
         for done in read:
@@ -138,7 +138,7 @@ def drawn(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ca
         return got.seen, got.requests
 
     yield get
-    for name in list(contexts):
+    for name in list(held):
         close(name)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import PAINTED_PATHS_PER_TRACE, block_all_but
+from conftest import PAINTED_PATHS_PER_TRACE, Opened, _open_in, release
 
 import httplog
 from httplog.report import write_report
@@ -39,23 +39,6 @@ DRAWN = (
 )
 
 
-def _start(browser, contexts: list, path: Path) -> tuple[object, list[str], list[str]]:
-    """Start loading a report with the network blocked: the page (loaded, charts
-    perhaps not yet drawn), its errors and blocked requests."""
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    contexts.append(ctx)
-    url = path.resolve().as_uri()
-    blocked: list[str] = []
-    errors: list[str] = []
-    block_all_but(ctx, url, blocked)
-    page = ctx.new_page()
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (errors.append("dialog " + d.message), d.dismiss()))
-    page.goto(url, wait_until="load")
-    return page, errors, blocked
-
-
 @pytest.fixture(scope="module")
 def ahead(browser, sample, hostile, tmp_path_factory) -> Iterator[dict[str, tuple[Path, object]]]:
     """This module's reports, written and loading at once before its tests take them
@@ -68,22 +51,23 @@ def ahead(browser, sample, hostile, tmp_path_factory) -> Iterator[dict[str, tupl
         "hosts": _hosts(sample),
         "hostile-drill": dataclasses.replace(hostile, breakdowns=_hostile_breakdowns(hostile)),
     }
-    contexts: list = []
+    held: list = []
     pages = {}
     for name, a in made.items():
         out = d / f"{name}.html"
         write_report(a, out)
-        pages[name] = (out, _start(browser, contexts, out))
+        # loaded, charts perhaps not yet drawn; every request but the report's aborted
+        pages[name] = (out, _open_in(browser, held, out, charts=False))
     yield pages
-    for ctx in contexts:
-        ctx.close()
+    release(held)
 
 
-def _take(ahead, name: str) -> tuple[object, list[str], list[str]]:
-    """The page loading report ``name`` (:func:`ahead`), every chart drawn."""
-    page, errors, blocked = ahead[name][1]
-    page.wait_for_function(DRAWN, timeout=60_000)
-    return page, errors, blocked
+def _take(ahead, name: str) -> Opened:
+    """The page loading report ``name`` (:func:`ahead`), every chart drawn: the page,
+    its console and page errors, dialogs and blocked requests."""
+    seen = ahead[name][1]
+    seen.page.wait_for_function(DRAWN, timeout=60_000)
+    return seen
 
 
 @pytest.fixture(scope="module")
@@ -132,17 +116,19 @@ def _breakdowns(a: httplog.Analysis) -> dict[str, pl.DataFrame]:
     }
 
 
-def _inert(page, errors: list[str]) -> None:
+def _inert(seen: Opened) -> None:
+    page = seen.page
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("main img, main section script, main [onerror]").count() == 0
-    assert errors == []
+    assert seen.errors == [] and seen.dialogs == []
 
 
 def test_a_panel_row_expands_into_its_breakdowns_by_keyboard_with_hostile_values_as_text(
     ahead, sample
 ):
     a = dataclasses.replace(sample, breakdowns=_breakdowns(sample))
-    page, errors, blocked = _take(ahead, "drill")
+    seen = _take(ahead, "drill")
+    page = seen.page
     # a URL: its status codes and methods, each a small table, closed at first
     button = page.locator("#t-panel-requests button.expand").first
     detail = page.locator("#" + button.get_attribute("aria-controls"))
@@ -183,14 +169,14 @@ def test_a_panel_row_expands_into_its_breakdowns_by_keyboard_with_hostile_values
     # sorting and filtering keep the expandable rows working
     page.fill("#t-panel-requests input.filter", a.panels["requests"]["path"][0])
     assert page.locator("#t-panel-requests button.expand").count() >= 1
-    _inert(page, errors)
-    assert blocked == []
+    _inert(seen)
+    assert seen.blocked == []
 
 
 def test_a_panel_without_breakdowns_has_no_expand_buttons(ahead):
-    page, errors, _ = _take(ahead, "plain")
-    assert page.locator("[id^='t-panel-'] button.expand").count() == 0
-    assert errors == []
+    seen = _take(ahead, "plain")
+    assert seen.page.locator("[id^='t-panel-'] button.expand").count() == 0
+    assert seen.errors == [] and seen.dialogs == []
 
 
 def _hosts(a: httplog.Analysis) -> httplog.Analysis:
@@ -258,7 +244,8 @@ div => {
 
 
 def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(ahead):
-    page, errors, blocked = _take(ahead, "hosts")
+    seen = _take(ahead, "hosts")
+    page = seen.page
     chart = page.locator("#chart-host_error_rates")
     chart.scroll_into_view_if_needed()
     page.wait_for_function(
@@ -277,8 +264,8 @@ def test_host_error_rates_draw_every_host_and_the_host_spikes_table_lists_them(a
     cells = page.locator("#t-host-spikes tbody tr").first.locator("td").all_inner_texts()
     assert cells[0] == "shop.example"
     assert cells[-1] == "no: hidden in the overall rate"
-    _inert(page, errors)
-    assert blocked == []
+    _inert(seen)
+    assert seen.blocked == []
 
 
 def test_without_hosts_there_is_no_host_chart_nor_host_spikes_table(sample, tmp_path):
@@ -314,7 +301,8 @@ def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(ahead, h
     paths = hostile.panels["requests"]["path"].to_list()
     hostile = _hostile_paths(hostile)
     assert hostile, paths
-    page, errors, blocked = _take(ahead, "hostile-drill")
+    seen = _take(ahead, "hostile-drill")
+    page = seen.page
     buttons = page.locator("#t-panel-requests button.expand")
     assert buttons.count() == len(hostile)
     for i in range(buttons.count()):
@@ -328,5 +316,5 @@ def test_breakdown_rows_of_hostile_keys_expand_as_text_and_nothing_runs(ahead, h
     # sorting and filtering with rows open move text, never markup
     page.locator("#t-panel-requests thead th").nth(0).locator("button").click()
     page.fill("#t-panel-requests input.filter", "<script>")
-    _inert(page, errors)
-    assert blocked == []
+    _inert(seen)
+    assert seen.blocked == []

@@ -76,7 +76,7 @@ def _box(page, selector: str) -> dict:
 
 @pytest.mark.browser
 def test_the_first_chart_is_on_a_laptops_first_screen(browser, page_file):
-    page, errors, ctx = _open(browser, page_file, 1280, 720)
+    page, errors, tab = _open(browser, page_file, 1280, 720)
     assert page.evaluate("window.scrollY") == 0
     cards = _box(page, "#summary .cards")
     chart = _box(page, "#charts .plot")
@@ -96,19 +96,19 @@ def test_the_first_chart_is_on_a_laptops_first_screen(browser, page_file):
     masthead = _box(page, ".masthead")
     assert heading["top"] >= masthead["bottom"] - 1  # not under the sticky header
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 @pytest.mark.browser
 def test_the_first_screen_fits_a_phone_without_overflow(browser, page_file):
-    page, errors, ctx = _open(browser, page_file, 390, 844)
+    page, errors, tab = _open(browser, page_file, 390, 844)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     cards = _box(page, "#summary .cards")
     chart = _box(page, "#charts .plot")
     assert cards["bottom"] < chart["top"] < 844  # the first chart starts on the first screen
     assert chart["right"] <= 390
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 SECTIONS_BELOW = ["details", "status", "spikes", "top", "dashboard", "rejected"]
@@ -133,7 +133,7 @@ new MutationObserver((records, observer) => {
 def test_the_sections_below_the_charts_are_laid_out_lazily_only_until_the_first_chart(
     browser, page_file
 ):
-    page, errors, ctx = open_watched(browser, page_file, LAID_OUT, script=_WATCH_LAYOUT)
+    page, errors, tab = open_watched(browser, page_file, LAID_OUT, script=_WATCH_LAYOUT)
     at_parse = page.evaluate("window.__atParse")
     assert at_parse["lazy"] is True
     visibility = dict(at_parse["visibility"])
@@ -151,7 +151,7 @@ def test_the_sections_below_the_charts_are_laid_out_lazily_only_until_the_first_
     assert "Not Found" in page.inner_text("#status")
     assert page.evaluate("window.find('Rejected lines') && window.find('Log details')")
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 @pytest.mark.browser

@@ -59,35 +59,33 @@ def test_plotly_js_and_the_charts_script_come_before_the_tables(page_file):
 
 
 def _open(browser, path: Path) -> tuple[object, list[str], list[str], object]:
-    ctx = browser.new_context()
-    url = path.resolve().as_uri()
-    blocked: list[str] = []
-    errors: list[str] = []
-    ctx.route(
-        "**/*",
-        lambda r: (
-            r.continue_() if r.request.url == url else (blocked.append(r.request.url), r.abort())
-        ),
-    )
-    page = ctx.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url, wait_until="load")
-    page.wait_for_function(
+    """``path`` in a tab at 1280x720 (every other request aborted), once its first
+    chart is drawn and its tables built: the page, its page errors, the requests
+    aborted, the tab (to release)."""
+    page, errors, tab = open_watched(
+        browser,
+        path,
         "() => document.querySelector('#charts .plot .main-svg')"
         " && document.querySelector('.ht.interactive')",
-        timeout=60_000,
     )
-    return page, errors, blocked, ctx
+    return page, errors, tab.seen.aborted, tab
+
+
+@pytest.fixture(scope="module")
+def opened(browser, page_file):
+    """The sample's report open (:func:`_open`), for the tests that only read it."""
+    page, errors, blocked, tab = _open(browser, page_file)
+    yield page, errors, blocked
+    tab.release()
 
 
 @pytest.mark.browser
-def test_plotly_js_runs_from_a_blob_url_and_draws_before_the_tables_are_built(browser, page_file):
-    page, errors, blocked, ctx = _open(browser, page_file)
+def test_plotly_js_runs_from_a_blob_url_and_draws_before_the_tables_are_built(opened):
+    page, errors, blocked = opened
     srcs = page.evaluate("Array.from(document.scripts).map(s => s.src).filter(Boolean)")
     assert len(srcs) == 1 and srcs[0].startswith("blob:"), srcs
     assert page.evaluate("typeof Plotly") == "object"
     assert errors == [] and blocked == []
-    ctx.close()
 
 
 @pytest.mark.browser
@@ -101,12 +99,12 @@ def test_a_refused_blob_script_falls_back_to_the_inline_script_the_same_hash_adm
     assert tampered != page_text
     out = tmp_path / "fallback.html"
     out.write_text(tampered, encoding="utf-8")
-    page, errors, blocked, ctx = _open(browser, out)
+    page, errors, blocked, tab = _open(browser, out)
     assert page.evaluate("Array.from(document.scripts).filter(s => s.src).length") == 0
     assert page.evaluate("typeof Plotly") == "object"
     assert page.locator("#charts .plot .main-svg").count() > 0
     assert errors == [] and blocked == []
-    ctx.close()
+    tab.release()
 
 
 def test_an_x_array_several_traces_share_is_written_once(page_file):
@@ -129,8 +127,8 @@ def test_the_sample_report_keeps_a_margin_under_two_megabytes(page_file):
 
 
 @pytest.mark.browser
-def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, page_file):
-    page, errors, blocked, ctx = _open(browser, page_file)
+def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(opened):
+    page, errors, blocked = opened
     lengths = page.evaluate(
         "document.getElementById('chart-timeline').data.map(t => [t.x.length, t.y.length,"
         " 'httplog_x' in t])"
@@ -138,7 +136,6 @@ def test_each_trace_gets_its_shared_x_array_back_before_it_is_drawn(browser, pag
     assert len(lengths) > 1
     assert all(x == y and x > 100 and not leftover for x, y, leftover in lengths), lengths
     assert errors == [] and blocked == []
-    ctx.close()
 
 
 def _measures(page) -> dict[str, tuple[float, float]]:
@@ -181,7 +178,7 @@ def test_plotly_js_is_inflated_once_the_page_is_parsed_not_before(browser, page_
     # decoded and inflated in the DOMContentLoaded event and the microtasks after
     # it: the parser is not held up (the tables' data is parsed before the decoding
     # starts), and nothing waits for a frame or a task after the event
-    page, errors, ctx = _open_watched(browser, page_file)
+    page, errors, tab = _open_watched(browser, page_file)
     m = _measures(page)
     tables_parsed = page.evaluate("window.__tablesParsed")
     dcl_start, dcl_end = page.evaluate(
@@ -192,12 +189,12 @@ def test_plotly_js_is_inflated_once_the_page_is_parsed_not_before(browser, page_
     assert m["decode"][1] <= m["inflate"][0]
     assert "wait-first-paint" not in m
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 @pytest.mark.browser
 def test_the_first_chart_is_drawn_before_the_other_figures_are_prepared(browser, page_file):
-    page, errors, ctx = _open_watched(browser, page_file)
+    page, errors, tab = _open_watched(browser, page_file)
     ids = page.evaluate("Array.from(document.querySelectorAll('#charts .plot')).map(e => e.id)")
     first, last = ids[0], ids[-1]
     assert first == "chart-timeline" and len(ids) > 2
@@ -221,12 +218,12 @@ def test_the_first_chart_is_drawn_before_the_other_figures_are_prepared(browser,
     others = [m[f"prepare {i}"][0] for i in ids[1:] if f"prepare {i}" in m]
     assert others and m[f"draw {first}"][1] <= min(others), m
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 @pytest.mark.browser
 def test_printing_draws_every_chart_not_drawn_yet(browser, page_file):
-    page, errors, ctx = _open_watched(browser, page_file)
+    page, errors, tab = _open_watched(browser, page_file)
     total = page.locator("#charts .plot").count()
     drawn = page.locator("#charts .plot.drawn").count()
     assert 1 <= drawn < total  # the rest wait for the viewport (no idle callback here)
@@ -238,7 +235,7 @@ def test_printing_draws_every_chart_not_drawn_yet(browser, page_file):
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
     page.emulate_media(media="screen")
     assert errors == []
-    ctx.close()
+    tab.release()
 
 
 @pytest.mark.browser
@@ -250,14 +247,14 @@ def test_the_static_chart_stays_until_plotly_js_draws_it(browser, page_file, tmp
     assert broken != page_text
     out = tmp_path / "broken.html"
     out.write_text(broken, encoding="utf-8")
-    page, errors, ctx = _open_watched(browser, out)
+    page, errors, tab = _open_watched(browser, out)
     assert page.locator("#chart-timeline svg.sketch path").count() > 0
     assert page.locator("#charts .plot.drawn").count() == 0
     assert page.locator("#charts-unavailable").is_visible()
     # no chart to paint first: the sections below are laid out at once
     assert page.evaluate("document.documentElement.classList.contains('lazy-layout')") is False
     assert errors == []  # the failure is the notice, not an uncaught error
-    ctx.close()
+    tab.release()
 
 
 # Installed before the page's scripts: each requestIdleCallback request (when, and
@@ -284,7 +281,7 @@ def test_the_charts_below_the_fold_follow_the_first_one_an_idle_period_each(brow
     # no fixed wait: the first idle period is asked for in the task that draws the
     # first chart, and each idle callback draws one chart, in the page's order,
     # until every chart is drawn without any scrolling
-    page, errors, ctx = open_watched(
+    page, errors, tab = open_watched(
         browser,
         page_file,
         "() => Array.from(document.querySelectorAll('#charts .plot'))"
@@ -304,4 +301,4 @@ def test_the_charts_below_the_fold_follow_the_first_one_an_idle_period_each(brow
     assert by_idle == [i for i in ids if i in by_idle]  # in the page's order
     assert all(m[f"draw {i}"][0] >= first_done for i in ids[1:])
     assert errors == []
-    ctx.close()
+    tab.release()
