@@ -375,6 +375,7 @@ def test_a_run_of_many_blocks_equals_the_merge_of_its_blocks(
     monkeypatch.setattr(aggregation, "map_parsed", small)
     run = aggregation.aggregate_chunks(chunks, ReadOptions(threads=threads))
     blocks = list(iter_parsed(chunks, block_size=64 * 1024, columns=aggregation.AGGREGATED))
-    assert len(blocks) > aggregation.BLOCKS_PER_AGGREGATE  # (a whole group and a short one)
+    per = aggregation.BLOCKS_PER_AGGREGATE
+    assert len(blocks) > per and len(blocks) % per  # (a whole group and a short one)
     found = run.chunks["detection"][0]
     assert_partials_equal(run, merge(*(aggregate_block(pb, detection=found) for pb in blocks)))

@@ -289,10 +289,9 @@ def aggregate_block(
 #: query, so six blocks' rows cost little more than one's (real 1M-line log,
 #: whole process, paired rounds: 8-9% less CPU than three blocks at a time,
 #: for 50-100 MiB more peak RSS on 1M-3M lines: the blocks waiting for their
-#: group, and the larger aggregation), but the
-#: unpruned tables of blocks whose keys are nearly all distinct would raise
-#: peak RSS by 160-300 MB a block: such blocks are aggregated one at a time
-#: (see :data:`REPEATING_SHARE`).
+#: group, and the larger aggregation), but the unpruned tables of blocks whose
+#: keys are nearly all distinct would raise peak RSS by 160-300 MB a block:
+#: such blocks are aggregated one at a time (see :data:`REPEATING_SHARE`).
 BLOCKS_PER_AGGREGATE = 6
 
 #: A block is aggregated with the others of its group only while, in its first
