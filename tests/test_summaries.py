@@ -194,3 +194,44 @@ def test_a_block_of_all_distinct_keys_is_kept_to_the_bound(monkeypatch):
     # routes are folded from the kept paths: none here, and the panel says so
     assert routes(got).is_empty()
     assert top_n(got).filter(pl.col("scope") == "all").is_empty()
+
+
+def _text_buffer_bytes(df: pl.DataFrame) -> int:
+    """Bytes of the data buffers behind the table's text columns (what it keeps
+    alive beyond its own views: an Arrow string view's buffers after the
+    validity and the views)."""
+    total = 0
+    for c, dtype in df.schema.items():
+        if dtype == pl.String:
+            arr = df[c].to_arrow(compat_level=pl.CompatLevel.newest())
+            chunks = arr.chunks if hasattr(arr, "chunks") else [arr]
+            total += sum(b.size for ch in chunks for b in ch.buffers()[2:] if b is not None)
+    return total
+
+
+def test_a_pruned_block_keeps_only_its_own_texts_alive(tmp_path):
+    # A block of 20,000 lines of distinct long paths, agents and clients (each
+    # above the bound of keys and cross), parsed as a run parses it (the texts
+    # are views of the block's lines): its partial keeps few of them and must
+    # not hold the buffers of all the texts its tables were filtered from.
+    from httplog.aggregation import AGGREGATED, Gathered, aggregate_gathered
+    from httplog.engine import iter_parsed
+    from httplog.inputs import Chunk, resolve_inputs
+
+    log = tmp_path / "distinct.log"
+    log.write_text(
+        "".join(
+            f"10.{i // 65536}.{i // 256 % 256}.{i % 256} - - [01/Mar/2026:00:{i // 60 % 60:02d}:"
+            f'{i % 60:02d} +0000] "GET /a/long/path/{i:08d} HTTP/1.1" {200 + 300 * (i % 5 == 0)} 5'
+            f' "https://example.org/from/{i}" "Mozilla/5.0 (a long agent text {i})"\n'
+            for i in range(20_000)
+        )
+    )
+    (pb,) = iter_parsed([Chunk(x) for x in resolve_inputs(str(log))], columns=AGGREGATED)
+    part = aggregate_gathered([Gathered.of(pb)])
+    assert part.keys_delta.height > 0 and part.cross_delta.height > 0  # (pruned)
+    for name in TABLES:
+        table = part.table(name)
+        texts = [c for c, t in table.schema.items() if t == pl.String]
+        shown = sum(table[c].str.len_bytes().sum() or 0 for c in texts)
+        assert _text_buffer_bytes(table) <= 2 * shown + 64 * 1024, name

@@ -60,7 +60,7 @@ from httplog.formats.times import UTC_OFFSET
 from httplog.inputs import Chunk
 from httplog.options import ReadOptions
 from httplog.parse import REJECTED_SCHEMA, ParsedBlock
-from httplog.partial import TABLES, Partial, bounded, fold
+from httplog.partial import TABLES, Partial, bounded, compacted, fold
 from httplog.schema import DIMENSIONS, LATENCIES, TIME
 from httplog.sketches import HASH_SEED, visitor_hash, visitor_words
 
@@ -257,8 +257,10 @@ def aggregate_gathered(blocks: list[Gathered]) -> Partial:
     chunks = TABLES["chunks"].combine([b.chunk for b in blocks])
     # A merge of blocks: its summaries are pruned to their bound here, where it
     # was parsed, so that many distinct keys never wait whole for a merge (exact
-    # while a group has no more keys than the bound).
-    return bounded(part.with_tables(chunks=chunks))
+    # while a group has no more keys than the bound), and its texts copied
+    # out of the block's (a pruned table would keep them all alive while the
+    # partial waits to be merged: 30-40 MB a block of all-new keys).
+    return compacted(bounded(part.with_tables(chunks=chunks)))
 
 
 def aggregate_block(

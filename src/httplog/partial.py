@@ -61,6 +61,7 @@ from httplog.partial_tables import (
     add_up_runs,
     fold_hosts,
 )
+from httplog.partial_tables import compacted as compacted_table
 from httplog.schema import TIME
 from httplog.sketches import (
     VISITORS_P,
@@ -89,6 +90,7 @@ __all__ = [
     "Summary",
     "Table",
     "bounded",
+    "compacted",
     "empty_partial",
     "fold",
     "fold_hosts",
@@ -505,6 +507,13 @@ def bounded(p: Partial, names: Iterable[str] | None = None) -> Partial:
             )
             out |= _followers_kept(p, name, kept)
     return replace(p, **out) if out else p
+
+
+def compacted(p: Partial) -> Partial:
+    """``p`` with the texts of every table copied into buffers of their own
+    (:func:`~httplog.partial_tables.compacted`): a partial that waits to be
+    merged holds only its own texts, not those of the rows it was made of."""
+    return replace(p, **{name: compacted_table(p.table(name)) for name in TABLES})
 
 
 def _followers_kept(p: Partial, name: str, kept: pl.DataFrame) -> dict[str, pl.DataFrame]:

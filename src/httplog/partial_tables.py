@@ -67,6 +67,27 @@ HOSTS_K = 64
 OTHER_HOST: None = None
 
 
+def compacted(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with its text columns copied into buffers of their own.
+
+    A polars text column is a column of views into shared buffers: a table
+    filtered from a bigger one (a summary pruned to its bound) keeps every
+    buffer of the bigger one alive, though it shows few of its texts. A
+    block's pruned tables would hold their block's texts (tens of MB) while
+    they wait to be merged; compacted, they hold their own.
+
+    >>> big = pl.DataFrame({"s": [f"a text longer than twelve bytes {i}" for i in range(9999)]})
+    >>> small = compacted(big.head(3))
+    >>> small.equals(big.head(3))
+    True
+    """
+    texts = [c for c, t in df.schema.items() if t == pl.String]
+    if not texts or df.is_empty():
+        return df
+    # (a concatenation makes new texts, where a cast or a copy shares the views)
+    return df.with_columns(pl.col(texts) + pl.lit(""))
+
+
 @dataclass(frozen=True)
 class Summary:
     """A keyed table kept as a Misra–Gries summary: at most ``k`` keys per
