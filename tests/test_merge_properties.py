@@ -315,6 +315,11 @@ def test_blocks_are_paired_by_reading_order_whatever_order_they_are_parsed_in() 
     assert pairs.add(8, g[2], repeats=False) == [[g[2]]]
     assert pairs.add(9, g[3], repeats=True) == [[g[3]]]
     assert pairs.rest() == []
+    # groups of one: every block at once
+    ones = _Gatherer(1)
+    assert ones.add(1, g[1]) == [[g[1]]]
+    assert ones.add(0, g[0], repeats=False) == [[g[0]]]
+    assert ones.rest() == []
 
 
 def _lines(tmp_path: Path, name: str, distinct: bool) -> Path:
@@ -355,6 +360,52 @@ def test_blocks_whose_keys_are_all_new_are_aggregated_one_at_a_time(tmp_path: Pa
         assert len(groups) == expected
         parts = [aggregate_gathered(grp) for grp in groups]
         assert_partials_equal(merge(*parts), merge(*(aggregate_block(pb) for pb in blocks)))
+
+
+def test_blocks_of_all_new_keys_are_aggregated_in_pieces_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block whose keys don't repeat is aggregated in pieces of at most
+    ALONE_ROWS rows, never two such aggregations at once whatever the parse
+    threads (peak memory), and the run equals the merge of its blocks."""
+    import functools
+    import threading
+    import time
+
+    import httplog.aggregation as aggregation
+    import httplog.engine as engine
+    from httplog import ReadOptions
+
+    path = _lines(tmp_path, "distinct.log", distinct=True)
+    chunks = [Chunk(i) for i in resolve_inputs(str(path))]
+    small = functools.partial(engine.map_parsed, block_size=128 * 1024)
+    monkeypatch.setattr(aggregation, "map_parsed", small)
+    monkeypatch.setattr(aggregation, "ALONE_ROWS", 400)
+    real = aggregation.aggregate_gathered
+    lock = threading.Lock()
+    seen = {"now": 0, "most": 0, "rows": []}
+
+    def watched(group: list[Gathered]) -> Partial:
+        with lock:
+            seen["now"] += 1
+            seen["most"] = max(seen["most"], seen["now"])
+            seen["rows"].append(sum(g.rows.height for g in group))
+        time.sleep(0.02)  # (long enough for the other thread's block to come)
+        try:
+            return real(group)
+        finally:
+            with lock:
+                seen["now"] -= 1
+
+    monkeypatch.setattr(aggregation, "aggregate_gathered", watched)
+    run = aggregation.aggregate_chunks(chunks, ReadOptions(threads=2))
+    blocks = list(iter_parsed(chunks, block_size=128 * 1024, columns=aggregation.AGGREGATED))
+    assert len(blocks) >= 4 and all(pb.parsed.height > 800 for pb in blocks)
+    assert max(seen["rows"]) <= 400 and sum(seen["rows"]) == 6000
+    assert len(seen["rows"]) >= 3 * len(blocks)
+    assert seen["most"] == 1
+    found = run.chunks["detection"][0]
+    assert_partials_equal(run, merge(*(aggregate_block(pb, detection=found) for pb in blocks)))
 
 
 @pytest.mark.parametrize("threads", [1, 2])

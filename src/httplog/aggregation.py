@@ -350,7 +350,7 @@ class _Gatherer:
                 waiting = [*waiting, (ordinal, g)]
                 out = [[w for _, w in sorted(waiting, key=_ordinal)]] if seen == self._per else []
             if seen == self._per:
-                del self._groups[key]
+                self._groups.pop(key, None)  # (a group of one was never stored)
             else:
                 self._groups[key] = (seen, alone, waiting)
         return out
@@ -364,6 +364,38 @@ class _Gatherer:
 
 
 _ordinal = operator.itemgetter(0)
+
+#: A block whose keys don't repeat (:func:`keys_repeat`) is aggregated in
+#: pieces of at most this many rows, and one such block at a time whatever
+#: the parse threads: the working set of an aggregation of all-new keys is
+#: about 2.5 KB a row while it runs (its unpruned keys and cross tables, and
+#: their prune), 200-250 MB for a 12 MB block of short lines. All-distinct
+#: 1M-line log, whole process: peak RSS 730-770 MiB → 470-500 MiB, for 10-20%
+#: more wall time (benchmarks/README.md). The pieces' partials merge into the
+#: block's (their summaries pruned, as every block's are).
+ALONE_ROWS = 50_000
+
+
+def pieces(g: Gathered, rows: int | None = None) -> list[Gathered]:
+    """``g`` cut into consecutive pieces of at most ``rows`` rows (about equal;
+    default :data:`ALONE_ROWS`);
+    the block's rejected lines and its row of ``chunks`` go with the first.
+
+    >>> g = Gathered(pl.DataFrame({"status": range(5)}), pl.DataFrame(), pl.DataFrame())
+    >>> [p.rows.height for p in pieces(g, 2)]
+    [2, 2, 1]
+    >>> [p.rows.height for p in pieces(g, 5)]
+    [5]
+    """
+    n = max(1, -(-g.rows.height // (rows or ALONE_ROWS)))
+    size = -(-g.rows.height // n)
+    if n == 1:
+        return [g]
+    rest = (g.rejected.clear(), g.chunk.clear())
+    return [
+        Gathered(g.rows.slice(i * size, size), *((g.rejected, g.chunk) if i == 0 else rest))
+        for i in range(n)
+    ]
 
 
 def aggregate_chunks(
@@ -397,6 +429,7 @@ def aggregate_chunks(
     keep = read.filter.expr
 
     gathered = _Gatherer(BLOCKS_PER_AGGREGATE)
+    one_at_a_time = threading.Lock()
 
     def count(pb: ParsedBlock) -> list[Partial]:
         # Runs where the block was parsed (a pool thread with threads > 1):
@@ -404,7 +437,14 @@ def aggregate_chunks(
         found = str(detections[0]) if detections else None
         g = Gathered.of(pb, keep=keep, detection=found)
         ready = gathered.add(pb.ordinal, g, keys_repeat(g.rows))
-        return [aggregate_gathered(group) for group in ready]
+        out: list[Partial] = []
+        for group in ready:
+            if len(group) == 1 and not keys_repeat(group[0].rows):
+                with one_at_a_time:  # (see ALONE_ROWS)
+                    out.extend(aggregate_gathered([piece]) for piece in pieces(group[0]))
+            else:
+                out.append(aggregate_gathered(group))
+        return out
 
     blocks = map_parsed(
         chunks,

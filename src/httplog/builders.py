@@ -434,6 +434,8 @@ def table_plan(t: Table, parts: list[pl.LazyFrame]) -> pl.LazyFrame:
 
 def key_hll(keys: pl.DataFrame) -> pl.DataFrame:
     """Registers of each dimension's distinct keys, from the block's keys (so
-    distinct counts stay estimates within 0.8% beyond the bound of ``keys``)."""
+    distinct counts stay estimates within 0.8% beyond the bound of ``keys``).
+    (Streamed: the in-memory engine holds a copy of the key texts while it
+    hashes them, 50-75 MB for a block of all-new keys.)"""
     reg, rank = hll_register(pl.col("key").hash(HASH_SEED), KEYS_P)
-    return keys.group_by("dimension", "bot", reg).agg(rank.max())
+    return keys.lazy().group_by("dimension", "bot", reg).agg(rank.max()).collect(engine="streaming")
