@@ -370,7 +370,7 @@ _ordinal = operator.itemgetter(0)
 #: the parse threads: the working set of an aggregation of all-new keys is
 #: about 2.5 KB a row while it runs (its unpruned keys and cross tables, and
 #: their prune), 200-250 MB for a 12 MB block of short lines. All-distinct
-#: 1M-line log, whole process: peak RSS 730-770 MiB → 470-500 MiB, for 10-20%
+#: 1M-line log, whole process: peak RSS 740-780 MiB → 460-505 MiB, for about 20%
 #: more wall time (benchmarks/README.md). The pieces' partials merge into the
 #: block's (their summaries pruned, as every block's are).
 ALONE_ROWS = 50_000
