@@ -207,12 +207,14 @@ def aggregate(
 @dataclass(frozen=True)
 class Gathered:
     """What :func:`aggregate_gathered` needs of a parsed block: its rows (the
-    filter applied), its rejected lines and its row of ``chunks`` (without the
-    block's bytes, which can go as soon as it is parsed)."""
+    filter applied), its rejected lines, its row of ``chunks`` (without the
+    block's bytes, which can go as soon as it is parsed) and whether its keys
+    repeat (:func:`keys_repeat`)."""
 
     rows: pl.DataFrame
     rejected: pl.DataFrame
     chunk: pl.DataFrame
+    repeats: bool = True
 
     @classmethod
     def of(
@@ -239,7 +241,7 @@ class Gathered:
             "detection": [detection],
         }
         chunk = pl.DataFrame(row, schema=dict(TABLES["chunks"].columns))
-        return cls(rows, pb.rejected, chunk)
+        return cls(rows, pb.rejected, chunk, keys_repeat(rows))
 
 
 def aggregate_gathered(blocks: list[Gathered]) -> Partial:
@@ -377,9 +379,9 @@ ALONE_ROWS = 50_000
 
 
 def pieces(g: Gathered, rows: int | None = None) -> list[Gathered]:
-    """``g`` cut into consecutive pieces of at most ``rows`` rows (about equal;
-    default :data:`ALONE_ROWS`);
-    the block's rejected lines and its row of ``chunks`` go with the first.
+    """``g`` cut into consecutive pieces of at most ``rows`` rows (default
+    :data:`ALONE_ROWS`), of about equal size; the block's rejected lines and its
+    row of ``chunks`` go with the first.
 
     >>> g = Gathered(pl.DataFrame({"status": range(5)}), pl.DataFrame(), pl.DataFrame())
     >>> [p.rows.height for p in pieces(g, 2)]
@@ -387,15 +389,16 @@ def pieces(g: Gathered, rows: int | None = None) -> list[Gathered]:
     >>> [p.rows.height for p in pieces(g, 5)]
     [5]
     """
-    n = max(1, -(-g.rows.height // (rows or ALONE_ROWS)))
-    size = -(-g.rows.height // n)
-    if n == 1:
+    n = -(-g.rows.height // (rows or ALONE_ROWS))
+    if n <= 1:
         return [g]
-    rest = (g.rejected.clear(), g.chunk.clear())
-    return [
-        Gathered(g.rows.slice(i * size, size), *((g.rejected, g.chunk) if i == 0 else rest))
-        for i in range(n)
+    size = -(-g.rows.height // n)
+    rejected, chunk = g.rejected.clear(), g.chunk.clear()
+    later = [
+        replace(g, rows=g.rows.slice(i * size, size), rejected=rejected, chunk=chunk)
+        for i in range(1, n)
     ]
+    return [replace(g, rows=g.rows.slice(0, size)), *later]
 
 
 def aggregate_chunks(
@@ -436,10 +439,9 @@ def aggregate_chunks(
         # only the small partials come back, not the parsed rows.
         found = str(detections[0]) if detections else None
         g = Gathered.of(pb, keep=keep, detection=found)
-        ready = gathered.add(pb.ordinal, g, keys_repeat(g.rows))
         out: list[Partial] = []
-        for group in ready:
-            if len(group) == 1 and not keys_repeat(group[0].rows):
+        for group in gathered.add(pb.ordinal, g, g.repeats):
+            if len(group) == 1 and not group[0].repeats:
                 with one_at_a_time:  # (see ALONE_ROWS)
                     out.extend(aggregate_gathered([piece]) for piece in pieces(group[0]))
             else:
